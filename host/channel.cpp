@@ -1,0 +1,123 @@
+#include "channel.h"
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace vidkeep {
+
+namespace asio = boost::asio;
+
+Channel::Channel(asio::io_context& io, int in_fd, int out_fd, std::size_t max_frame_bytes,
+                 std::size_t max_batch, FrameHandler on_frames, std::function<void()> on_closed)
+    : in_(io, in_fd),
+      out_(io, out_fd),
+      exit_timer_(io),
+      decoder_(max_frame_bytes),
+      max_batch_(max_batch),
+      on_frames_(std::move(on_frames)),
+      on_closed_(std::move(on_closed)) {}
+
+void Channel::Start() { DoRead(); }
+
+void Channel::DoRead() {
+  if (reading_ || input_done_ || queued_bytes_ > kMaxQueuedBytes) return;
+  reading_ = true;
+  in_.async_read_some(asio::buffer(read_buffer_),
+                      [this](const boost::system::error_code& ec, std::size_t n) { OnRead(ec, n); });
+}
+
+void Channel::OnRead(const boost::system::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (ec) {
+    if (ec == asio::error::eof) {
+      if (decoder_.AtBoundary())
+        InputEnded("input closed");
+      else
+        InputEnded(fmt::format("input closed inside a frame ({} bytes of it were lost)",
+                               decoder_.PartialBytes()));
+    } else {
+      InputEnded("read failed: " + ec.message());
+    }
+    return;
+  }
+  decoder_.Feed(std::string_view(read_buffer_.data(), n));
+  Dispatch();
+  DoRead();
+}
+
+void Channel::Dispatch() {
+  std::vector<FrameEvent> batch;
+  while (auto event = decoder_.Next()) {
+    if (event->kind == FrameEvent::Kind::kTooLarge)
+      spdlog::warn("refused a frame of {} bytes (over the limit); skipping it", event->length);
+    batch.push_back(std::move(*event));
+    if (batch.size() == max_batch_) {
+      on_frames_(std::move(batch));
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) on_frames_(std::move(batch));
+}
+
+void Channel::Send(std::string payload) {
+  if (output_broken_) return;
+  if (payload.size() > kMaxOutgoingFrameBytes) {
+    spdlog::error("dropped an outgoing message of {} bytes (over the browser's limit)",
+                  payload.size());
+    return;
+  }
+  queued_bytes_ += payload.size() + kFrameHeaderBytes;
+  queue_.push_back(EncodeFrame(payload));
+  DoWrite();
+}
+
+void Channel::DoWrite() {
+  if (writing_ || queue_.empty() || output_broken_) return;
+  writing_ = true;
+  asio::async_write(out_, asio::buffer(queue_.front()),
+                    [this](const boost::system::error_code& ec, std::size_t n) { OnWrite(ec, n); });
+}
+
+void Channel::OnWrite(const boost::system::error_code& ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    spdlog::warn("write to the browser failed ({}); dropping {} queued messages", ec.message(),
+                 queue_.size());
+    output_broken_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    MaybeClose();
+    return;
+  }
+  queued_bytes_ -= queue_.front().size();
+  queue_.pop_front();
+  DoWrite();
+  DoRead();  // resumes reading if back-pressure had paused it
+  MaybeClose();
+}
+
+void Channel::InputEnded(const std::string& why) {
+  spdlog::info("{}; finishing", why);
+  input_done_ = true;
+  // Everything received was already handled (and committed) in Dispatch, so
+  // only the answers remain; give them a bounded time to drain.
+  exit_timer_.expires_after(std::chrono::milliseconds(1500));
+  exit_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::warn("answers not drained in time; exiting with {} unsent", queue_.size());
+    queue_.clear();
+    output_broken_ = true;
+    MaybeClose();
+  });
+  MaybeClose();
+}
+
+void Channel::MaybeClose() {
+  if (closed_ || !input_done_ || (writing_ && !output_broken_) || !queue_.empty()) return;
+  closed_ = true;
+  exit_timer_.cancel();
+  if (on_closed_) on_closed_();
+}
+
+}  // namespace vidkeep

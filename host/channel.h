@@ -1,0 +1,68 @@
+// The browser side of the host: frames in on stdin, frames out on stdout,
+// through Boost.Asio on one thread.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "framing.h"
+
+namespace vidkeep {
+
+/// Reads frames from `in_fd`, hands them to `on_frames` in batches (all that
+/// one read completed, at most `max_batch`), and writes what Send() gets to
+/// `out_fd` through a queue so only one write is outstanding.
+///
+/// Back-pressure: while more than kMaxQueuedBytes wait to be written, reading
+/// pauses, so a peer that floods without reading cannot grow memory.
+/// At end of input it flushes what it can and calls `on_closed` once, at the
+/// latest `exit_grace` after the input ended.
+class Channel {
+ public:
+  using FrameHandler = std::function<void(std::vector<FrameEvent>)>;
+
+  Channel(boost::asio::io_context& io, int in_fd, int out_fd, std::size_t max_frame_bytes,
+          std::size_t max_batch, FrameHandler on_frames, std::function<void()> on_closed);
+
+  void Start();
+  /// Queues one frame. Payloads of 1 MiB or more are a bug upstream and are
+  /// dropped with a log line rather than sent (the browser would disconnect).
+  void Send(std::string payload);
+  bool closing() const { return input_done_; }
+
+ private:
+  static constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+
+  void DoRead();
+  void OnRead(const boost::system::error_code& ec, std::size_t n);
+  void Dispatch();
+  void DoWrite();
+  void OnWrite(const boost::system::error_code& ec, std::size_t n);
+  void InputEnded(const std::string& why);
+  void MaybeClose();
+
+  boost::asio::posix::stream_descriptor in_;
+  boost::asio::posix::stream_descriptor out_;
+  boost::asio::steady_timer exit_timer_;
+  FrameDecoder decoder_;
+  std::size_t max_batch_;
+  FrameHandler on_frames_;
+  std::function<void()> on_closed_;
+  std::array<char, 64 * 1024> read_buffer_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool input_done_ = false;
+  bool output_broken_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace vidkeep

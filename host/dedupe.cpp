@@ -1,0 +1,194 @@
+#include "dedupe.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <openssl/evp.h>
+#include <spdlog/fmt/fmt.h>
+
+namespace vidkeep {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// PROTOCOL.md section 3: parameters that only sign or expire a URL.
+constexpr std::string_view kSigningExact[] = {
+    // GCS
+    "googleaccessid", "expires", "signature",
+    // Azure SAS
+    "sv", "ss", "srt", "sp", "st", "se", "sr", "sip", "spr", "sig",
+    // CloudFront (Expires and Signature above)
+    "policy", "key-pair-id",
+    // generic
+    "token"};
+constexpr std::string_view kSigningPrefixes[] = {"x-amz-", "x-goog-"};
+
+bool IsHttpScheme(std::string_view scheme) {
+  const std::string s = Lower(scheme);
+  return s == "http" || s == "https";
+}
+
+std::string_view DefaultPort(std::string_view lower_scheme) {
+  return lower_scheme == "https" ? "443" : "80";
+}
+
+}  // namespace
+
+Status ValidateMediaUrl(std::string_view url, std::size_t max_bytes) {
+  if (url.empty()) return Status::InvalidUrl("the URL is empty");
+  if (url.size() > max_bytes)
+    return Status::InvalidUrl(fmt::format("the URL is {} bytes; the limit is {}", url.size(),
+                                          max_bytes));
+  for (unsigned char c : url)
+    if (c <= 0x20 || c == 0x7f)
+      return Status::InvalidUrl("the URL contains whitespace or control characters");
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return Status::InvalidUrl("not an absolute URL");
+  if (!IsHttpScheme(parsed->scheme()))
+    return Status::InvalidUrl(
+        fmt::format("scheme '{}' is not allowed; only http and https", parsed->scheme()));
+  if (!parsed->has_authority() || parsed->encoded_host().empty())
+    return Status::InvalidUrl("the URL has no host");
+  if (parsed->has_userinfo())
+    return Status::InvalidUrl("URLs with a user name or password are not accepted");
+  return {};
+}
+
+SigningParams::SigningParams(const std::vector<std::string>& extra) {
+  exact_.assign(std::begin(kSigningExact), std::end(kSigningExact));
+  prefixes_.assign(std::begin(kSigningPrefixes), std::end(kSigningPrefixes));
+  for (const auto& name : extra) {
+    if (name.empty()) continue;
+    if (name.back() == '*')
+      prefixes_.push_back(Lower(std::string_view(name).substr(0, name.size() - 1)));
+    else
+      exact_.push_back(Lower(name));
+  }
+}
+
+bool SigningParams::Matches(std::string_view decoded_name) const {
+  const std::string name = Lower(decoded_name);
+  if (std::find(exact_.begin(), exact_.end(), name) != exact_.end()) return true;
+  return std::any_of(prefixes_.begin(), prefixes_.end(),
+                     [&](const std::string& p) { return name.starts_with(p); });
+}
+
+Result<std::string> CanonicalUrl(std::string_view url, const SigningParams& signing) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed || !IsHttpScheme(parsed->scheme()))
+    return Status::InvalidUrl("not an absolute http(s) URL");
+  boost::urls::url u(*parsed);
+  u.normalize_scheme();
+  const std::string scheme(u.scheme());
+  u.set_encoded_host(Lower(u.encoded_host()));
+  if (u.has_port() && (u.port().empty() || u.port() == DefaultPort(scheme))) u.remove_port();
+  u.remove_fragment();
+  if (u.encoded_path().empty()) u.set_encoded_path("/");
+
+  if (u.has_query()) {
+    struct Param {
+      std::string key, value;
+      bool has_value;
+    };
+    std::vector<Param> kept;
+    for (const auto& p : u.encoded_params()) {
+      if (signing.Matches(p.key.decode())) continue;
+      kept.push_back({std::string(p.key), std::string(p.value), p.has_value});
+    }
+    std::sort(kept.begin(), kept.end(), [](const Param& a, const Param& b) {
+      return std::tie(a.key, a.value, a.has_value) < std::tie(b.key, b.value, b.has_value);
+    });
+    if (kept.empty()) {
+      u.remove_query();
+    } else {
+      std::string query;
+      for (const auto& p : kept) {
+        if (!query.empty()) query += '&';
+        query += p.key;
+        if (p.has_value) query += '=' + p.value;
+      }
+      u.set_encoded_query(query);
+    }
+  }
+  return std::string(u.buffer());
+}
+
+std::string UuidV5(std::string_view namespace_id, std::string_view name) {
+  std::array<unsigned char, 16> ns{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + 1 < namespace_id.size() && n < ns.size();) {
+    if (namespace_id[i] == '-') {
+      ++i;
+      continue;
+    }
+    ns[n++] = static_cast<unsigned char>(std::stoi(std::string(namespace_id.substr(i, 2)), nullptr, 16));
+    i += 2;
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+  EVP_DigestUpdate(ctx, ns.data(), ns.size());
+  EVP_DigestUpdate(ctx, name.data(), name.size());
+  EVP_DigestFinal_ex(ctx, digest, &digest_len);
+  EVP_MD_CTX_free(ctx);
+
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // version 5
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += fmt::format("{:02x}", digest[i]);
+  }
+  return out;
+}
+
+std::string VideoIdFor(std::string_view chat_id, std::string_view canonical_url) {
+  static constexpr std::string_view kUrlNamespace = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+  std::string name;
+  name.reserve(chat_id.size() + 1 + canonical_url.size());
+  name.append(chat_id).append("\n").append(canonical_url);
+  return UuidV5(kUrlNamespace, name);
+}
+
+std::string OriginOf(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed || !IsHttpScheme(parsed->scheme()) || parsed->encoded_host().empty()) return {};
+  const std::string scheme = Lower(parsed->scheme());
+  std::string origin = scheme + "://" + Lower(parsed->encoded_host());
+  if (parsed->has_port() && !parsed->port().empty() && parsed->port() != DefaultPort(scheme))
+    origin += ":" + std::string(parsed->port());
+  return origin;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (Lower(host) == "localhost" || host == "::1") return true;
+  unsigned a, b, c, d;
+  char tail;
+  const std::string h(host);
+  return std::sscanf(h.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
+         b < 256 && c < 256 && d < 256;
+}
+
+bool IsAllowedSyncOrigin(std::string_view origin) {
+  auto parsed = boost::urls::parse_absolute_uri(origin);
+  if (!parsed || parsed->encoded_host().empty() || parsed->has_userinfo()) return false;
+  const std::string scheme = Lower(parsed->scheme());
+  if (scheme == "https") return true;
+  return scheme == "http" && IsLoopbackHost(parsed->encoded_host());
+}
+
+}  // namespace vidkeep

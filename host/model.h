@@ -1,0 +1,77 @@
+// Plain data of vidkeep: what the extension sends and what the host keeps.
+// No I/O, no wire names (protocol.cpp maps these to JSON).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vidkeep {
+
+/// Where the extension saw a video (PROTOCOL.md section 3).
+enum class Source { kSse, kArtifact, kManual };
+
+/// Sync state of a video's outbox row (PROTOCOL.md section 3).
+enum class SyncState { kPending, kSynced, kFailed, kAuthRequired, kLocal };
+
+inline constexpr SyncState kAllSyncStates[] = {SyncState::kPending, SyncState::kSynced,
+                                               SyncState::kFailed, SyncState::kAuthRequired,
+                                               SyncState::kLocal};
+
+std::string_view ToString(Source source);
+std::optional<Source> ParseSource(std::string_view text);
+std::string_view ToString(SyncState state);
+std::optional<SyncState> ParseSyncState(std::string_view text);
+
+/// A video as the extension reports it.
+struct Video {
+  std::string url;
+  std::string thumbnail_url;  // empty: none
+  std::string prompt;         // empty: none
+  std::string chat_id;        // empty: the "empty chat"
+  Source source = Source::kSse;
+  std::string page_url;
+  std::string observed_at;
+  nlohmann::json meta = nlohmann::json::object();  // free-form, kept as given
+};
+
+/// A stored video with its sync bookkeeping.
+struct VideoRecord {
+  std::int64_t seq = 0;  // insertion order; newest first is seq descending
+  std::string video_id;
+  Video video;
+  std::string canonical_url;
+  std::string origin;  // of page_url; empty when unknown
+  SyncState sync = SyncState::kLocal;
+  int sync_attempts = 0;
+  std::string last_error;
+  std::string created_at;
+};
+
+/// One sync attempt, for `vidkeep show`.
+struct SyncAttempt {
+  std::string at;
+  int http_status = 0;  // 0: no HTTP answer (timeout, reset, refused)
+  std::string result;   // the state it led to
+  std::string reason;
+};
+
+/// Counts per sync state plus totals, for `status` and `vidkeep stats`.
+struct StoreStats {
+  std::int64_t videos = 0;
+  std::int64_t by_state[std::size(kAllSyncStates)] = {};
+  std::string last_error;
+  std::int64_t database_bytes = 0;
+
+  std::int64_t& count(SyncState s) { return by_state[static_cast<int>(s)]; }
+  std::int64_t count(SyncState s) const { return by_state[static_cast<int>(s)]; }
+};
+
+/// The current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-24T10:00:00.123Z.
+std::string NowUtc();
+
+}  // namespace vidkeep

@@ -1,0 +1,333 @@
+#include "protocol.h"
+
+#include <charconv>
+
+#include <spdlog/fmt/fmt.h>
+
+#include "dedupe.h"
+
+namespace vidkeep {
+
+namespace {
+
+using nlohmann::json;
+
+struct TooDeep {};
+
+constexpr std::size_t kMaxQueryBytes = 1024;
+constexpr std::size_t kMaxAuthBytes = 16 * 1024;
+
+// Reads typed fields of one JSON object, naming the field in every refusal.
+class Fields {
+ public:
+  Fields(const json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {}
+
+  std::string Name(std::string_view key) const { return prefix_ + std::string(key); }
+
+  const json* Find(std::string_view key) const {
+    auto it = object_.find(key);
+    return (it == object_.end() || it->is_null()) ? nullptr : &*it;
+  }
+
+  // A string field: absent or null leaves `out` empty. Refuses other types,
+  // NUL characters and values over `max_bytes`.
+  Status Text(std::string_view key, std::size_t max_bytes, std::string& out,
+              bool required = false) const {
+    const json* v = Find(key);
+    if (!v) {
+      if (required) return Status::BadRequest(fmt::format("field '{}' is required", Name(key)));
+      return {};
+    }
+    if (!v->is_string())
+      return Status::BadRequest(
+          fmt::format("field '{}' must be a string, not {}", Name(key), v->type_name()));
+    const auto& s = v->get_ref<const std::string&>();
+    if (s.size() > max_bytes)
+      return Status::Error(ErrorCode::kTooLarge,
+                           fmt::format("field '{}' is {} bytes; the limit is {}", Name(key),
+                                       s.size(), max_bytes));
+    if (s.find('\0') != std::string::npos)
+      return Status::BadRequest(fmt::format("field '{}' contains a NUL character", Name(key)));
+    out = s;
+    return {};
+  }
+
+  Status Url(std::string_view key, std::size_t max_bytes, std::string& out,
+             bool required = false) const {
+    if (Status s = Text(key, max_bytes, out, required); !s.ok()) return s;
+    if (out.empty() && !required) return {};
+    if (Status s = ValidateMediaUrl(out, max_bytes); !s.ok())
+      return Status::InvalidUrl(fmt::format("field '{}': {}", Name(key), s.message()));
+    return {};
+  }
+
+  Status Ids(std::string_view key, std::vector<std::string>& out) const {
+    const json* v = Find(key);
+    if (!v) return Status::BadRequest(fmt::format("field '{}' is required", Name(key)));
+    if (!v->is_array())
+      return Status::BadRequest(fmt::format("field '{}' must be a list of video ids", Name(key)));
+    if (v->size() > kMaxIdsPerRequest)
+      return Status::Error(ErrorCode::kTooLarge,
+                           fmt::format("field '{}' has {} ids; the limit is {}", Name(key),
+                                       v->size(), kMaxIdsPerRequest));
+    for (const auto& item : *v) {
+      if (!item.is_string() || item.get_ref<const std::string&>().size() > 64)
+        return Status::BadRequest(
+            fmt::format("field '{}' must hold video id strings", Name(key)));
+      out.push_back(item.get<std::string>());
+    }
+    return {};
+  }
+
+ private:
+  const json& object_;
+  std::string prefix_;
+};
+
+Status ParseMeta(const json* meta, const LimitsConfig& limits, json& out) {
+  if (!meta) return {};
+  if (!meta->is_object()) return Status::BadRequest("field 'video.meta' must be an object");
+  struct Known {
+    const char* key;
+    bool (json::*check)() const noexcept;
+    const char* what;
+  };
+  static const Known kKnown[] = {{"duration_s", &json::is_number, "a number"},
+                                 {"width", &json::is_number_integer, "a whole number"},
+                                 {"height", &json::is_number_integer, "a whole number"},
+                                 {"model", &json::is_string, "a string"},
+                                 {"codec", &json::is_string, "a string"}};
+  for (const auto& k : kKnown) {
+    auto it = meta->find(k.key);
+    if (it != meta->end() && !it->is_null() && !((*it).*k.check)())
+      return Status::BadRequest(fmt::format("field 'video.meta.{}' must be {}", k.key, k.what));
+  }
+  const std::string text = Dump(*meta);
+  if (text.size() > limits.max_meta_bytes)
+    return Status::Error(ErrorCode::kTooLarge,
+                         fmt::format("field 'video.meta' is {} bytes; the limit is {}",
+                                     text.size(), limits.max_meta_bytes));
+  out = *meta;
+  return {};
+}
+
+Status ParseVideo(const json& body, const LimitsConfig& limits, Video& v) {
+  const json* video = body.contains("video") ? &body["video"] : nullptr;
+  if (!video || video->is_null()) return Status::BadRequest("field 'video' is required");
+  if (!video->is_object()) return Status::BadRequest("field 'video' must be an object");
+  Fields f(*video, "video.");
+  if (Status s = f.Url("url", limits.max_url_bytes, v.url, true); !s.ok()) return s;
+  if (Status s = f.Url("thumbnail_url", limits.max_url_bytes, v.thumbnail_url); !s.ok()) return s;
+  if (Status s = f.Text("prompt", limits.max_prompt_bytes, v.prompt); !s.ok()) return s;
+  if (Status s = f.Text("chat_id", limits.max_text_bytes, v.chat_id); !s.ok()) return s;
+  if (Status s = f.Url("page_url", limits.max_text_bytes, v.page_url); !s.ok()) return s;
+  if (Status s = f.Text("observed_at", 64, v.observed_at); !s.ok()) return s;
+  std::string source;
+  if (Status s = f.Text("source", 16, source); !s.ok()) return s;
+  if (!source.empty()) {
+    auto parsed = ParseSource(source);
+    if (!parsed)
+      return Status::BadRequest(fmt::format(
+          "field 'video.source' must be sse, artifact or manual, not '{}'", source));
+    v.source = *parsed;
+  }
+  for (char c : v.chat_id)
+    if (static_cast<unsigned char>(c) < 0x20)
+      return Status::BadRequest("field 'video.chat_id' contains control characters");
+  return ParseMeta(f.Find("meta"), limits, v.meta);
+}
+
+Status ParseList(const json& body, Request& r) {
+  Fields f(body, "");
+  if (const json* limit = f.Find("limit")) {
+    if (!limit->is_number_integer() || limit->get<long long>() < 1)
+      return Status::BadRequest("field 'limit' must be a whole number from 1 to 500");
+    r.limit = static_cast<int>(std::min<long long>(limit->get<long long>(), kMaxListLimit));
+  }
+  std::string cursor;
+  if (Status s = f.Text("cursor", 64, cursor); !s.ok()) return s;
+  if (!cursor.empty()) {
+    std::int64_t seq = 0;
+    const char* begin = cursor.data() + 1;
+    const char* end = cursor.data() + cursor.size();
+    auto [ptr, ec] = std::from_chars(begin, end, seq);
+    if (cursor[0] != 's' || ec != std::errc() || ptr != end || seq < 0)
+      return Status::BadRequest("field 'cursor' is not a cursor this host gave out");
+    r.before_seq = seq;
+  }
+  if (f.Find("chat_id")) {
+    std::string chat;
+    if (Status s = f.Text("chat_id", 8 * 1024, chat); !s.ok()) return s;
+    r.chat_id = chat;
+  }
+  if (Status s = f.Text("query", kMaxQueryBytes, r.query); !s.ok()) return s;
+  std::string sync;
+  if (Status s = f.Text("sync", 32, sync); !s.ok()) return s;
+  if (!sync.empty()) {
+    r.sync = ParseSyncState(sync);
+    if (!r.sync)
+      return Status::BadRequest(fmt::format(
+          "field 'sync' must be pending, synced, failed, auth_required or local, not '{}'", sync));
+  }
+  return {};
+}
+
+Status ParseConfigure(const json& body, Request& r) {
+  const json* server = body.contains("server") ? &body["server"] : nullptr;
+  if (!server || !server->is_object())
+    return Status::BadRequest("field 'server' must be an object with an 'origin'");
+  Fields f(*server, "server.");
+  std::string origin;
+  if (Status s = f.Text("origin", 2048, origin, true); !s.ok()) return s;
+  r.origin = OriginOf(origin);
+  if (r.origin.empty() || !IsAllowedSyncOrigin(r.origin))
+    return Status::InvalidUrl(
+        "field 'server.origin' must be an https origin, or http on a loopback address");
+  if (const json* auth = f.Find("auth")) {
+    if (!auth->is_object()) return Status::BadRequest("field 'server.auth' must be an object");
+    Fields a(*auth, "server.auth.");
+    if (Status s = a.Text("cookie", kMaxAuthBytes, r.auth.cookie); !s.ok()) return s;
+    if (Status s = a.Text("bearer", kMaxAuthBytes, r.auth.bearer); !s.ok()) return s;
+    // Header injection: a credential must fit in one header line.
+    for (const std::string* v : {&r.auth.cookie, &r.auth.bearer})
+      if (v->find_first_of("\r\n") != std::string::npos)
+        return Status::BadRequest("field 'server.auth' must not contain line breaks");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Request& out) {
+  out.id = nullptr;
+  json body;
+  try {
+    // The callback sees every nesting step; refusing deep documents here keeps
+    // a hostile frame from exhausting memory or the stack of later consumers.
+    const int max_depth = limits.max_json_depth;
+    body = json::parse(payload, [max_depth](int depth, json::parse_event_t event, json&) {
+      if ((event == json::parse_event_t::object_start ||
+           event == json::parse_event_t::array_start) &&
+          depth >= max_depth)
+        throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    return Status::BadRequest(
+        fmt::format("the request nests deeper than {} levels", limits.max_json_depth));
+  } catch (const json::exception& e) {
+    return Status::BadRequest(fmt::format("the frame is not valid UTF-8 JSON ({})", e.what()));
+  }
+  if (!body.is_object()) return Status::BadRequest("a request must be a JSON object");
+
+  auto id = body.find("id");
+  if (id == body.end() || id->is_null())
+    return Status::BadRequest("the request has no 'id'");
+  if (!id->is_string() && !id->is_number())
+    return Status::BadRequest("field 'id' must be a string or a number");
+  if (id->is_string() && id->get_ref<const std::string&>().size() > 256)
+    return Status::BadRequest("field 'id' is longer than 256 bytes");
+  out.id = *id;
+
+  auto type = body.find("type");
+  if (type == body.end() || !type->is_string())
+    return Status::BadRequest("field 'type' must be a string naming the request");
+  const auto& name = type->get_ref<const std::string&>();
+  static const std::pair<std::string_view, RequestType> kTypes[] = {
+      {"hello", RequestType::kHello},   {"video", RequestType::kVideo},
+      {"list", RequestType::kList},     {"get", RequestType::kGet},
+      {"delete", RequestType::kDelete}, {"resync", RequestType::kResync},
+      {"status", RequestType::kStatus}, {"configure", RequestType::kConfigure}};
+  bool known = false;
+  for (const auto& [text, t] : kTypes)
+    if (text == name) {
+      out.type = t;
+      known = true;
+    }
+  if (!known)
+    return Status::Error(ErrorCode::kUnsupported,
+                         fmt::format("unknown request type '{}'", name.substr(0, 64)));
+
+  Fields f(body, "");
+  switch (out.type) {
+    case RequestType::kHello:
+      return f.Text("extension_version", 64, out.extension_version);
+    case RequestType::kVideo:
+      return ParseVideo(body, limits, out.video);
+    case RequestType::kList:
+      return ParseList(body, out);
+    case RequestType::kGet:
+      return f.Text("video_id", 64, out.video_id, true);
+    case RequestType::kDelete:
+    case RequestType::kResync:
+      return f.Ids("video_ids", out.video_ids);
+    case RequestType::kStatus:
+      return {};
+    case RequestType::kConfigure:
+      return ParseConfigure(body, out);
+  }
+  return Status::Internal("unhandled request type");
+}
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kBadRequest: return "bad_request";
+    case ErrorCode::kTooLarge: return "too_large";
+    case ErrorCode::kInvalidUrl: return "invalid_url";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kUnauthorized: return "unauthorized";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+std::string OkAnswer(const json& id, json fields) {
+  fields["id"] = id;
+  fields["ok"] = true;
+  return Dump(fields);
+}
+
+std::string ErrorAnswer(const json& id, const Status& status) {
+  return Dump({{"id", id},
+               {"ok", false},
+               {"error",
+                {{"code", ErrorCodeName(status.code())},
+                 {"message", status.message()},
+                 {"retryable", status.retryable()}}}});
+}
+
+json RecordToJson(const VideoRecord& r) {
+  auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  return {{"video_id", r.video_id},
+          {"url", r.video.url},
+          {"thumbnail_url", or_null(r.video.thumbnail_url)},
+          {"prompt", or_null(r.video.prompt)},
+          {"chat_id", or_null(r.video.chat_id)},
+          {"source", ToString(r.video.source)},
+          {"page_url", or_null(r.video.page_url)},
+          {"observed_at", or_null(r.video.observed_at)},
+          {"meta", r.video.meta},
+          {"origin", or_null(r.origin)},
+          {"canonical_url", r.canonical_url},
+          {"sync", ToString(r.sync)},
+          {"sync_attempts", r.sync_attempts},
+          {"last_error", or_null(r.last_error)},
+          {"created_at", r.created_at}};
+}
+
+std::string CursorAfter(const VideoRecord& record) { return "s" + std::to_string(record.seq); }
+
+std::string SyncStateEvent(const std::string& video_id, SyncState state,
+                           const std::string& last_error) {
+  json event = {{"type", "sync_state"}, {"video_id", video_id}, {"sync", ToString(state)}};
+  if (!last_error.empty()) event["last_error"] = last_error;
+  return Dump(event);
+}
+
+}  // namespace vidkeep

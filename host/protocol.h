@@ -1,0 +1,78 @@
+// The wire protocol (PROTOCOL.md section 3): the only code that knows the
+// JSON field names of requests, answers and events.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config.h"
+#include "model.h"
+#include "status.h"
+
+namespace vidkeep {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr int kMaxListLimit = 500;
+inline constexpr std::size_t kMaxIdsPerRequest = 10000;
+
+enum class RequestType { kHello, kVideo, kList, kGet, kDelete, kResync, kStatus, kConfigure };
+
+/// Credentials for one chat-app origin. Held in memory only.
+struct ServerAuth {
+  std::string cookie;  // a Cookie header value
+  std::string bearer;  // a bearer token
+  bool empty() const { return cookie.empty() && bearer.empty(); }
+};
+
+/// A decoded request. Only the fields of its `type` are filled.
+struct Request {
+  RequestType type = RequestType::kHello;
+  nlohmann::json id;  // string or number as sent; null when unreadable
+
+  std::string extension_version;         // hello
+  Video video;                           // video
+  int limit = 50;                        // list
+  std::optional<std::int64_t> before_seq;  // list: decoded cursor
+  std::optional<std::string> chat_id;    // list
+  std::string query;                     // list
+  std::optional<SyncState> sync;         // list
+  std::string video_id;                  // get
+  std::vector<std::string> video_ids;    // delete, resync
+  std::string origin;                    // configure (normalized)
+  ServerAuth auth;                       // configure
+
+  /// True for requests whose `ok` means "committed".
+  bool IsWrite() const {
+    return type == RequestType::kVideo || type == RequestType::kDelete ||
+           type == RequestType::kResync;
+  }
+};
+
+/// Parses one frame's payload. `out.id` is set whenever the id could be read,
+/// even if the request is refused, so the error answer can echo it.
+Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Request& out);
+
+/// `{"id":…,"ok":true,…fields}` as frame payload text.
+std::string OkAnswer(const nlohmann::json& id, nlohmann::json fields = nlohmann::json::object());
+/// `{"id":…,"ok":false,"error":{code,message,retryable}}`.
+std::string ErrorAnswer(const nlohmann::json& id, const Status& status);
+std::string_view ErrorCodeName(ErrorCode code);
+
+/// A stored video as it appears in answers.
+nlohmann::json RecordToJson(const VideoRecord& record);
+/// The opaque `list` cursor for "older than this record".
+std::string CursorAfter(const VideoRecord& record);
+
+/// The unsolicited event telling the browser a video's sync state changed.
+std::string SyncStateEvent(const std::string& video_id, SyncState state,
+                           const std::string& last_error);
+
+/// Serializes JSON without ever throwing (invalid UTF-8 is replaced).
+std::string Dump(const nlohmann::json& value);
+
+}  // namespace vidkeep

@@ -1,0 +1,105 @@
+#include "schema.h"
+
+#include <stdexcept>
+#include <string>
+
+#include <SQLiteCpp/Statement.h>
+
+namespace vidkeep {
+
+namespace {
+
+// Each entry takes the schema from version i to i + 1.
+const char* const kMigrations[] = {
+    // 1: videos and their outbox rows, written in one transaction.
+    R"sql(
+CREATE TABLE videos (
+  seq           INTEGER PRIMARY KEY,      -- insertion order; newest first = seq DESC
+  video_id      TEXT NOT NULL UNIQUE,     -- UUIDv5 of chat_id + "\n" + canonical_url
+  chat_id       TEXT NOT NULL,            -- '' = the empty chat
+  canonical_url TEXT NOT NULL,            -- computed once, never recomputed
+  url           TEXT NOT NULL,            -- the latest full URL (signature included)
+  thumbnail_url TEXT,
+  prompt        TEXT,
+  source        TEXT NOT NULL,
+  page_url      TEXT,
+  origin        TEXT,
+  observed_at   TEXT,
+  meta          TEXT NOT NULL DEFAULT '{}',
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+CREATE INDEX videos_by_chat ON videos (chat_id, seq);
+CREATE TABLE outbox (
+  video_id    TEXT PRIMARY KEY,
+  state       TEXT NOT NULL,              -- pending synced failed auth_required local
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  next_try_ms INTEGER NOT NULL DEFAULT 0, -- unix ms; due when <= now
+  last_error  TEXT,
+  lease_owner TEXT,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  updated_at  TEXT
+) WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox (state, next_try_ms);
+)sql",
+    // 2: full-text search of prompts.
+    R"sql(
+CREATE VIRTUAL TABLE videos_fts USING fts5(
+  prompt, content='videos', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');
+INSERT INTO videos_fts (rowid, prompt) SELECT seq, prompt FROM videos WHERE prompt IS NOT NULL;
+CREATE TRIGGER videos_fts_insert AFTER INSERT ON videos WHEN new.prompt IS NOT NULL BEGIN
+  INSERT INTO videos_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+END;
+CREATE TRIGGER videos_fts_delete AFTER DELETE ON videos WHEN old.prompt IS NOT NULL BEGIN
+  INSERT INTO videos_fts (videos_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+END;
+CREATE TRIGGER videos_fts_update AFTER UPDATE OF prompt ON videos BEGIN
+  INSERT INTO videos_fts (videos_fts, rowid, prompt)
+    SELECT 'delete', old.seq, old.prompt WHERE old.prompt IS NOT NULL;
+  INSERT INTO videos_fts (rowid, prompt) SELECT new.seq, new.prompt WHERE new.prompt IS NOT NULL;
+END;
+)sql",
+    // 3: sync history, the last attempts of each video for `vidkeep show`.
+    R"sql(
+CREATE TABLE sync_history (
+  id          INTEGER PRIMARY KEY,
+  video_id    TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  result      TEXT NOT NULL,
+  reason      TEXT
+);
+CREATE INDEX sync_history_by_video ON sync_history (video_id, id);
+)sql",
+};
+
+constexpr int kLatest = static_cast<int>(std::size(kMigrations));
+
+int UserVersion(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kLatest; }
+
+void MigrateSchema(SQLite::Database& db, int target) {
+  if (target < 0) target = kLatest;
+  if (UserVersion(db) == target) return;  // the common case: no write lock needed
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const int current = UserVersion(db);  // re-read under the lock
+    if (current > kLatest)
+      throw std::runtime_error("the database has schema version " + std::to_string(current) +
+                               ", newer than this vidkeep (" + std::to_string(kLatest) +
+                               "); update vidkeep");
+    for (int v = current; v < target; ++v) db.exec(kMigrations[v]);
+    if (current < target) db.exec("PRAGMA user_version = " + std::to_string(target));
+    db.exec("COMMIT");
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+}
+
+}  // namespace vidkeep

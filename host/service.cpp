@@ -1,0 +1,203 @@
+#include "service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "dedupe.h"
+
+namespace vidkeep {
+
+namespace {
+using nlohmann::json;
+
+// Room left in a list answer for everything but the records.
+constexpr std::size_t kAnswerHeadroom = 16 * 1024;
+}  // namespace
+
+const char* HostVersion() { return VIDKEEP_VERSION; }
+
+Service::Service(Store* store, const Config& config, bool caller_allowed,
+                 std::string unavailable_reason)
+    : store_(store),
+      config_(config),
+      caller_allowed_(caller_allowed),
+      unavailable_reason_(std::move(unavailable_reason)),
+      signing_(config.signing_params) {}
+
+std::vector<std::string> Service::HandleBatch(const std::vector<FrameEvent>& frames) {
+  struct Item {
+    Request request;
+    Status parsed;
+    std::string answer;
+  };
+  std::vector<Item> items(frames.size());
+  bool has_writes = false;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    Item& item = items[i];
+    if (frames[i].kind == FrameEvent::Kind::kTooLarge) {
+      item.parsed = Status::Error(
+          ErrorCode::kTooLarge, fmt::format("the frame is {} bytes; the limit is {}",
+                                            frames[i].length, config_.limits.max_frame_bytes));
+    } else {
+      item.parsed = ParseRequest(frames[i].payload, config_.limits, item.request);
+    }
+    // A refused caller learns nothing else: not even whether its frame parsed.
+    if (!caller_allowed_)
+      item.parsed = Status::Error(ErrorCode::kUnauthorized,
+                                  "this extension is not allowed to use vidkeep; add its id to "
+                                  "allowed_callers (installer --extension-id)");
+    if (item.parsed.ok() && !store_) item.parsed = Status::Unavailable(unavailable_reason_);
+    if (item.parsed.ok() && item.request.IsWrite()) has_writes = true;
+  }
+
+  Status begin;
+  if (has_writes) begin = store_->Begin();
+  bool queued_sync = false;
+  for (Item& item : items) {
+    const Request& r = item.request;
+    if (!item.parsed.ok()) {
+      item.answer = ErrorAnswer(r.id, item.parsed);
+    } else if (r.IsWrite() && !begin.ok()) {
+      item.answer = ErrorAnswer(r.id, begin);
+    } else if (r.IsWrite()) {
+      Result<json> fields = Status::Internal("not run");
+      Status s = store_->InSavepoint([&]() -> Status {
+        fields = Handle(r, queued_sync);
+        return fields.status();
+      });
+      item.answer = s.ok() ? OkAnswer(r.id, std::move(fields).value()) : ErrorAnswer(r.id, s);
+    } else {
+      Result<json> fields = Handle(r, queued_sync);
+      item.answer = fields.ok() ? OkAnswer(r.id, std::move(fields).value())
+                                : ErrorAnswer(r.id, fields.status());
+    }
+  }
+
+  if (has_writes && begin.ok()) {
+    if (Status commit = store_->Commit(); !commit.ok()) {
+      // Nothing of this batch is durable: no write may be acknowledged.
+      spdlog::error("commit failed, {} answers turned into errors: {}", items.size(),
+                    commit.message());
+      for (Item& item : items)
+        if (item.parsed.ok() && item.request.IsWrite())
+          item.answer = ErrorAnswer(item.request.id, commit);
+      queued_sync = false;
+    }
+  }
+  if (queued_sync && on_sync_work_) on_sync_work_();
+
+  std::vector<std::string> answers;
+  answers.reserve(items.size());
+  for (Item& item : items) answers.push_back(std::move(item.answer));
+  return answers;
+}
+
+Result<json> Service::Handle(const Request& r, bool& queued_sync) {
+  switch (r.type) {
+    case RequestType::kHello:
+      return json({{"host_version", HostVersion()},
+                             {"protocol", kProtocolVersion},
+                             {"db_path", store_->path()}});
+    case RequestType::kVideo:
+      return HandleVideo(r, queued_sync);
+    case RequestType::kList:
+      return HandleList(r);
+    case RequestType::kGet: {
+      auto record = store_->Get(r.video_id);
+      if (!record.ok()) return record.status();
+      auto history = store_->History(r.video_id);
+      json attempts = json::array();
+      if (history.ok())
+        for (const auto& a : *history)
+          attempts.push_back(
+              {{"at", a.at}, {"http_status", a.http_status}, {"result", a.result}, {"reason", a.reason}});
+      return json({{"video", RecordToJson(*record)}, {"history", attempts}});
+    }
+    case RequestType::kDelete: {
+      auto deleted = store_->Delete(r.video_ids);
+      if (!deleted.ok()) return deleted.status();
+      return json({{"deleted", *deleted}});
+    }
+    case RequestType::kResync: {
+      auto queued = store_->Resync(r.video_ids);
+      if (!queued.ok()) return queued.status();
+      if (*queued > 0) queued_sync = true;
+      return json({{"queued", *queued}});
+    }
+    case RequestType::kStatus: {
+      auto stats = store_->Stats();
+      if (!stats.ok()) return stats.status();
+      json fields = {{"videos", stats->videos},
+                     {"host_version", HostVersion()},
+                     {"last_error", stats->last_error.empty() ? json(nullptr)
+                                                              : json(stats->last_error)}};
+      for (SyncState s : kAllSyncStates) fields[std::string(ToString(s))] = stats->count(s);
+      return fields;
+    }
+    case RequestType::kConfigure: {
+      // Never log the credential itself, only which kinds arrived.
+      spdlog::info("configure origin={} cookie={} bearer={}", r.origin,
+                   r.auth.cookie.empty() ? "no" : "yes", r.auth.bearer.empty() ? "no" : "yes");
+      credentials_[r.origin] = r.auth;
+      queued_sync = true;
+      return json::object();
+    }
+  }
+  return Status::Internal("unhandled request type");
+}
+
+Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
+  VideoRecord record;
+  record.video = r.video;
+  auto canonical = CanonicalUrl(r.video.url, signing_);
+  if (!canonical.ok()) return canonical.status();
+  record.canonical_url = std::move(canonical).value();
+  record.video_id = VideoIdFor(r.video.chat_id, record.canonical_url);
+  record.origin = OriginOf(r.video.page_url);
+  const bool syncable = !r.video.chat_id.empty() && config_.sync.enabled &&
+                        IsAllowedSyncOrigin(record.origin);
+  record.sync = syncable ? SyncState::kPending : SyncState::kLocal;
+
+  auto outcome = store_->PutVideo(record);
+  if (!outcome.ok()) return outcome.status();
+  if (!outcome->duplicate && outcome->sync == SyncState::kPending) queued_sync = true;
+  spdlog::debug("video {} {} ({})", outcome->video_id, outcome->duplicate ? "duplicate" : "stored",
+                ToString(r.video.source));
+  return json({{"video_id", outcome->video_id},
+                         {"duplicate", outcome->duplicate},
+                         {"sync", ToString(outcome->sync)}});
+}
+
+Result<json> Service::HandleList(const Request& r) {
+  ListQuery q;
+  q.limit = r.limit;
+  q.before_seq = r.before_seq;
+  q.chat_id = r.chat_id;
+  q.text = r.query;
+  q.sync = r.sync;
+  auto page = store_->List(q);
+  if (!page.ok()) return page.status();
+
+  // Browsers refuse messages of 1 MiB or more: cut the page short and let the
+  // cursor continue from the last record that fits.
+  json videos = json::array();
+  std::size_t bytes = 0;
+  bool cut = false;
+  const VideoRecord* last = nullptr;
+  for (const auto& record : page->videos) {
+    json item = RecordToJson(record);
+    const std::size_t size = Dump(item).size() + 1;
+    if (bytes + size > kMaxOutgoingFrameBytes - kAnswerHeadroom && last) {
+      cut = true;
+      break;
+    }
+    bytes += size;
+    videos.push_back(std::move(item));
+    last = &record;
+  }
+  json fields = {{"videos", std::move(videos)}};
+  fields["next_cursor"] = (last && (cut || page->more)) ? json(CursorAfter(*last)) : json(nullptr);
+  if (cut) fields["truncated"] = true;
+  return fields;
+}
+
+}  // namespace vidkeep

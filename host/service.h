@@ -1,0 +1,57 @@
+// The host's request handling, free of I/O: a batch of frames in, the answers
+// out in the same order, with every write committed before its answer exists.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "dedupe.h"
+#include "framing.h"
+#include "protocol.h"
+#include "store.h"
+
+namespace vidkeep {
+
+/// Credentials per chat-app origin from `configure`. In memory only.
+using CredentialMap = std::map<std::string, ServerAuth>;
+
+/// Serves requests against one Store. Lives on the host's event loop thread.
+class Service {
+ public:
+  /// `store` may be null when the database could not be opened; then every
+  /// request is answered with `unavailable_reason`. `caller_allowed` false
+  /// refuses every request without touching the store.
+  Service(Store* store, const Config& config, bool caller_allowed,
+          std::string unavailable_reason = {});
+
+  /// Handles frames in one write transaction (group commit): a savepoint per
+  /// write request, so a failing one undoes only itself; reads see the writes
+  /// before them. Returns one answer payload per frame, in order.
+  std::vector<std::string> HandleBatch(const std::vector<FrameEvent>& frames);
+
+  const CredentialMap& credentials() const { return credentials_; }
+  /// Called after a batch that queued videos for sync, or gave credentials.
+  void set_on_sync_work(std::function<void()> callback) { on_sync_work_ = std::move(callback); }
+
+ private:
+  // Each returns the answer's fields, or why the request failed.
+  Result<nlohmann::json> Handle(const Request& request, bool& queued_sync);
+  Result<nlohmann::json> HandleVideo(const Request& request, bool& queued_sync);
+  Result<nlohmann::json> HandleList(const Request& request);
+
+  Store* store_;
+  const Config& config_;
+  bool caller_allowed_;
+  std::string unavailable_reason_;
+  SigningParams signing_;
+  CredentialMap credentials_;
+  std::function<void()> on_sync_work_;
+};
+
+/// The version this build reports in `hello` and `status`.
+const char* HostVersion();
+
+}  // namespace vidkeep

@@ -1,0 +1,435 @@
+#include "store.h"
+
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+#include <spdlog/fmt/fmt.h>
+
+#include "schema.h"
+
+namespace vidkeep {
+
+namespace {
+
+constexpr const char* kRecordColumns =
+    "v.seq, v.video_id, v.chat_id, v.canonical_url, v.url, v.thumbnail_url, v.prompt, "
+    "v.source, v.page_url, v.origin, v.observed_at, v.meta, v.created_at, "
+    "o.state, o.attempts, o.last_error "
+    "FROM videos v JOIN outbox o ON o.video_id = v.video_id";
+
+// Resets a cached statement when the caller is done with it, so no statement
+// keeps a read snapshot open between requests.
+class Use {
+ public:
+  explicit Use(SQLite::Statement& s) : s_(s) {}
+  ~Use() { s_.reset(); }
+  SQLite::Statement* operator->() { return &s_; }
+  SQLite::Statement& operator*() { return s_; }
+
+ private:
+  SQLite::Statement& s_;
+};
+
+std::string TextOrEmpty(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+
+void BindOptional(SQLite::Statement& s, int index, const std::string& value) {
+  if (value.empty())
+    s.bind(index);  // NULL
+  else
+    s.bind(index, value);
+}
+
+VideoRecord ReadRecord(SQLite::Statement& s) {
+  VideoRecord r;
+  r.seq = s.getColumn(0).getInt64();
+  r.video_id = s.getColumn(1).getString();
+  r.video.chat_id = s.getColumn(2).getString();
+  r.canonical_url = s.getColumn(3).getString();
+  r.video.url = s.getColumn(4).getString();
+  r.video.thumbnail_url = TextOrEmpty(s.getColumn(5));
+  r.video.prompt = TextOrEmpty(s.getColumn(6));
+  r.video.source = ParseSource(s.getColumn(7).getString()).value_or(Source::kSse);
+  r.video.page_url = TextOrEmpty(s.getColumn(8));
+  r.origin = TextOrEmpty(s.getColumn(9));
+  r.video.observed_at = TextOrEmpty(s.getColumn(10));
+  r.video.meta = nlohmann::json::parse(s.getColumn(11).getString(), nullptr, false);
+  if (!r.video.meta.is_object()) r.video.meta = nlohmann::json::object();
+  r.created_at = s.getColumn(12).getString();
+  r.sync = ParseSyncState(s.getColumn(13).getString()).value_or(SyncState::kPending);
+  r.sync_attempts = s.getColumn(14).getInt();
+  r.last_error = TextOrEmpty(s.getColumn(15));
+  return r;
+}
+
+// Turns what a person typed into an FTS5 query: every word must occur, the
+// last one as a prefix (search as you type). Quoting each word keeps FTS5
+// syntax characters in the input from ever being read as operators.
+std::string FtsQuery(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text + ' ') {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  std::string query;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i) query += ' ';
+    query += '"';
+    for (char c : words[i]) query += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    query += '"';
+    if (i + 1 == words.size()) query += '*';
+  }
+  return query;
+}
+
+}  // namespace
+
+Status StatusFromSqlite(int extended_code, const std::string& what, const std::string& detail) {
+  switch (extended_code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Unavailable(fmt::format("{}: the database is busy (another vidkeep process "
+                                             "held it past the timeout); try again",
+                                             what));
+    case SQLITE_FULL:
+      return Status::Unavailable(fmt::format("{}: the disk is full; free some space", what));
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+      return Status::Unavailable(fmt::format("{}: {}", what, detail));
+    default:
+      return Status::Internal(fmt::format("{}: {}", what, detail));
+  }
+}
+
+template <typename F>
+auto Store::Guard(const char* what, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e.getExtendedErrorCode(), what, e.what());
+  } catch (const std::exception& e) {
+    return Status::Internal(fmt::format("{}: {}", what, e.what()));
+  }
+}
+
+Store::Store(std::unique_ptr<SQLite::Database> db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+        options.busy_timeout_ms);
+    if (path != ":memory:") ::chmod(path.c_str(), 0600);
+    // WAL: readers never block the writer, and a commit is durable against
+    // the process being killed; synchronous=FULL adds power-loss durability.
+    db->execAndGet("PRAGMA journal_mode = WAL");
+    db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                      : "PRAGMA synchronous = NORMAL");
+    MigrateSchema(*db);
+    return std::unique_ptr<Store>(new Store(std::move(db), path));
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e.getExtendedErrorCode(), "opening " + path, e.what());
+  } catch (const std::exception& e) {
+    return Status::Unavailable(fmt::format("opening {}: {}", path, e.what()));
+  }
+}
+
+SQLite::Statement& Store::Cached(const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot) slot = std::make_unique<SQLite::Statement>(*db_, sql);
+  slot->reset();
+  slot->clearBindings();
+  return *slot;
+}
+
+Status Store::Begin() {
+  if (in_transaction_) return Status::Internal("transaction already open");
+  return Guard("starting a write", [&]() -> Status {
+    // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so
+    // a read never has to be upgraded later, which could fail with BUSY at once.
+    db_->exec("BEGIN IMMEDIATE");
+    in_transaction_ = true;
+    return {};
+  });
+}
+
+Status Store::Commit() {
+  if (!in_transaction_) return Status::Internal("no transaction to commit");
+  Status s = Guard("committing", [&]() -> Status {
+    db_->exec("COMMIT");
+    in_transaction_ = false;
+    return {};
+  });
+  if (!s.ok()) Rollback();
+  return s;
+}
+
+void Store::Rollback() {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  savepoint_depth_ = 0;
+  // After a failed COMMIT SQLite may already have rolled back; either way the
+  // transaction is over.
+  sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Status Store::InSavepoint(const std::function<Status()>& body) {
+  const std::string name = "sp" + std::to_string(savepoint_depth_);
+  Status s = Guard("savepoint", [&]() -> Status {
+    db_->exec("SAVEPOINT " + name);
+    return {};
+  });
+  if (!s.ok()) return s;
+  ++savepoint_depth_;
+  Status result = body();
+  --savepoint_depth_;
+  Status end = Guard("savepoint", [&]() -> Status {
+    if (!result.ok()) db_->exec("ROLLBACK TO " + name);
+    db_->exec("RELEASE " + name);
+    return {};
+  });
+  return result.ok() ? end : result;
+}
+
+Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
+  return Guard("saving the video", [&]() -> Result<PutOutcome> {
+    const Video& v = record.video;
+    const std::string now = NowUtc();
+    Use find(Cached(
+        "SELECT v.thumbnail_url, v.prompt, v.page_url, v.observed_at, v.meta, o.state "
+        "FROM videos v JOIN outbox o ON o.video_id = v.video_id WHERE v.video_id = ?"));
+    find->bind(1, record.video_id);
+    if (find->executeStep()) {
+      // A duplicate: keep the first record, fill what it lacked, and take the
+      // new full URL (a fresher signature lives longer).
+      auto fill = [](const SQLite::Column& old, const std::string& fresh) {
+        return (old.isNull() || old.getString().empty()) ? fresh : old.getString();
+      };
+      const std::string thumbnail = fill(find->getColumn(0), v.thumbnail_url);
+      const std::string prompt = fill(find->getColumn(1), v.prompt);
+      const std::string page_url = fill(find->getColumn(2), v.page_url);
+      const std::string observed_at = fill(find->getColumn(3), v.observed_at);
+      nlohmann::json meta = nlohmann::json::parse(find->getColumn(4).getString(), nullptr, false);
+      if (!meta.is_object()) meta = nlohmann::json::object();
+      for (const auto& [key, value] : v.meta.items())
+        if (!meta.contains(key)) meta[key] = value;
+      const SyncState state =
+          ParseSyncState(find->getColumn(5).getString()).value_or(SyncState::kPending);
+
+      Use update(Cached(
+          "UPDATE videos SET url = ?, thumbnail_url = ?, prompt = ?, page_url = ?, "
+          "observed_at = ?, meta = ?, updated_at = ? WHERE video_id = ?"));
+      update->bind(1, v.url);
+      BindOptional(*update, 2, thumbnail);
+      BindOptional(*update, 3, prompt);
+      BindOptional(*update, 4, page_url);
+      BindOptional(*update, 5, observed_at);
+      update->bind(6, meta.dump());
+      update->bind(7, now);
+      update->bind(8, record.video_id);
+      update->exec();
+      return PutOutcome{record.video_id, true, state};
+    }
+
+    Use insert(Cached(
+        "INSERT INTO videos (video_id, chat_id, canonical_url, url, thumbnail_url, prompt, "
+        "source, page_url, origin, observed_at, meta, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert->bind(1, record.video_id);
+    insert->bind(2, v.chat_id);
+    insert->bind(3, record.canonical_url);
+    insert->bind(4, v.url);
+    BindOptional(*insert, 5, v.thumbnail_url);
+    BindOptional(*insert, 6, v.prompt);
+    insert->bind(7, std::string(ToString(v.source)));
+    BindOptional(*insert, 8, v.page_url);
+    BindOptional(*insert, 9, record.origin);
+    BindOptional(*insert, 10, v.observed_at);
+    insert->bind(11, v.meta.dump());
+    insert->bind(12, now);
+    insert->bind(13, now);
+    insert->exec();
+
+    Use outbox(Cached("INSERT INTO outbox (video_id, state, updated_at) VALUES (?, ?, ?)"));
+    outbox->bind(1, record.video_id);
+    outbox->bind(2, std::string(ToString(record.sync)));
+    outbox->bind(3, now);
+    outbox->exec();
+    return PutOutcome{record.video_id, false, record.sync};
+  });
+}
+
+Result<int> Store::Delete(const std::vector<std::string>& video_ids) {
+  return Guard("deleting", [&]() -> Result<int> {
+    int deleted = 0;
+    for (const auto& id : video_ids) {
+      for (const char* sql : {"DELETE FROM outbox WHERE video_id = ?",
+                              "DELETE FROM sync_history WHERE video_id = ?"}) {
+        Use s(Cached(sql));
+        s->bind(1, id);
+        s->exec();
+      }
+      Use s(Cached("DELETE FROM videos WHERE video_id = ?"));
+      s->bind(1, id);
+      deleted += s->exec();
+    }
+    return deleted;
+  });
+}
+
+Result<int> Store::Resync(const std::vector<std::string>& video_ids) {
+  return Guard("queueing", [&]() -> Result<int> {
+    int queued = 0;
+    const std::string now = NowUtc();
+    for (const auto& id : video_ids) {
+      Use s(Cached(
+          "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, last_error = NULL, "
+          "updated_at = ? WHERE video_id = ? AND state <> 'local'"));
+      s->bind(1, now);
+      s->bind(2, id);
+      queued += s->exec();
+    }
+    return queued;
+  });
+}
+
+Result<int> Store::ResyncFailed() {
+  return Guard("queueing", [&]() -> Result<int> {
+    Use s(Cached(
+        "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, last_error = NULL, "
+        "updated_at = ? WHERE state = 'failed'"));
+    s->bind(1, NowUtc());
+    return s->exec();
+  });
+}
+
+Result<ListPage> Store::List(const ListQuery& query) {
+  return Guard("listing", [&]() -> Result<ListPage> {
+    std::string sql = std::string("SELECT ") + kRecordColumns + " WHERE 1";
+    if (!query.text.empty())
+      sql += " AND v.seq IN (SELECT rowid FROM videos_fts WHERE videos_fts MATCH :text)";
+    if (query.before_seq) sql += " AND v.seq < :before";
+    if (query.chat_id) sql += " AND v.chat_id = :chat";
+    if (query.sync) sql += " AND o.state = :state";
+    sql += " ORDER BY v.seq DESC LIMIT :limit";
+    Use s(Cached(sql));
+    if (!query.text.empty()) s->bind(":text", FtsQuery(query.text));
+    if (query.before_seq) s->bind(":before", *query.before_seq);
+    if (query.chat_id) s->bind(":chat", *query.chat_id);
+    if (query.sync) s->bind(":state", std::string(ToString(*query.sync)));
+    s->bind(":limit", query.limit + 1);  // one extra tells whether there are more
+    ListPage page;
+    while (s->executeStep()) {
+      if (static_cast<int>(page.videos.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      page.videos.push_back(ReadRecord(*s));
+    }
+    return page;
+  });
+}
+
+Result<VideoRecord> Store::Get(const std::string& video_id) {
+  return Guard("reading", [&]() -> Result<VideoRecord> {
+    Use s(Cached(std::string("SELECT ") + kRecordColumns + " WHERE v.video_id = ?"));
+    s->bind(1, video_id);
+    if (!s->executeStep()) return Status::NotFound("no video with id " + video_id);
+    return ReadRecord(*s);
+  });
+}
+
+Result<std::string> Store::ResolveId(const std::string& prefix) {
+  if (prefix.size() < 4 || prefix.size() > 36 ||
+      prefix.find_first_not_of("0123456789abcdef-") != std::string::npos)
+    return Status::BadRequest("'" + prefix.substr(0, 40) +
+                              "' is not a video id (at least 4 characters of one)");
+  return Guard("reading", [&]() -> Result<std::string> {
+    Use s(Cached("SELECT video_id FROM videos WHERE video_id >= ?1 AND video_id < ?1 || '~' LIMIT 2"));
+    s->bind(1, prefix);
+    if (!s->executeStep()) return Status::NotFound("no video with id " + prefix);
+    std::string id = s->getColumn(0).getString();
+    if (s->executeStep())
+      return Status::BadRequest("'" + prefix + "' matches several videos; give more characters");
+    return id;
+  });
+}
+
+Result<std::vector<SyncAttempt>> Store::History(const std::string& video_id) {
+  return Guard("reading history", [&]() -> Result<std::vector<SyncAttempt>> {
+    Use s(Cached(
+        "SELECT at, http_status, result, reason FROM sync_history WHERE video_id = ? ORDER BY id"));
+    s->bind(1, video_id);
+    std::vector<SyncAttempt> out;
+    while (s->executeStep())
+      out.push_back({s->getColumn(0).getString(), s->getColumn(1).getInt(),
+                     s->getColumn(2).getString(), TextOrEmpty(s->getColumn(3))});
+    return out;
+  });
+}
+
+Status Store::AddAttempt(const std::string& video_id, const SyncAttempt& attempt, int keep) {
+  return Guard("recording an attempt", [&]() -> Status {
+    Use add(Cached(
+        "INSERT INTO sync_history (video_id, at, http_status, result, reason) VALUES (?, ?, ?, ?, ?)"));
+    add->bind(1, video_id);
+    add->bind(2, attempt.at);
+    add->bind(3, attempt.http_status);
+    add->bind(4, attempt.result);
+    BindOptional(*add, 5, attempt.reason);
+    add->exec();
+    Use trim(Cached(
+        "DELETE FROM sync_history WHERE video_id = ?1 AND id NOT IN "
+        "(SELECT id FROM sync_history WHERE video_id = ?1 ORDER BY id DESC LIMIT ?2)"));
+    trim->bind(1, video_id);
+    trim->bind(2, keep);
+    trim->exec();
+    return {};
+  });
+}
+
+Result<StoreStats> Store::Stats() {
+  return Guard("counting", [&]() -> Result<StoreStats> {
+    StoreStats stats;
+    {
+      Use s(Cached("SELECT state, count(*) FROM outbox GROUP BY state"));
+      while (s->executeStep())
+        if (auto state = ParseSyncState(s->getColumn(0).getString()))
+          stats.count(*state) = s->getColumn(1).getInt64();
+    }
+    {
+      Use s(Cached("SELECT count(*) FROM videos"));
+      if (s->executeStep()) stats.videos = s->getColumn(0).getInt64();
+    }
+    {
+      Use s(Cached(
+          "SELECT last_error FROM outbox WHERE last_error IS NOT NULL "
+          "ORDER BY updated_at DESC LIMIT 1"));
+      if (s->executeStep()) stats.last_error = s->getColumn(0).getString();
+    }
+    {
+      Use s(Cached("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"));
+      if (s->executeStep()) stats.database_bytes = s->getColumn(0).getInt64();
+    }
+    return stats;
+  });
+}
+
+Status Store::ForEach(const std::function<void(const VideoRecord&)>& visit) {
+  return Guard("reading", [&]() -> Status {
+    // Not cached: an export may run while nothing else uses the connection.
+    SQLite::Statement s(*db_, std::string("SELECT ") + kRecordColumns + " ORDER BY v.seq");
+    while (s.executeStep()) visit(ReadRecord(s));
+    return {};
+  });
+}
+
+}  // namespace vidkeep

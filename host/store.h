@@ -1,0 +1,114 @@
+// The SQLite store: videos, their outbox rows and sync history. All SQL of
+// vidkeep lives here and in schema.cpp. Library exceptions stop at this edge:
+// every method returns a Status or Result.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "model.h"
+#include "status.h"
+
+namespace vidkeep {
+
+struct StoreOptions {
+  int busy_timeout_ms = 10000;
+  bool synchronous_full = false;
+};
+
+/// What PutVideo did.
+struct PutOutcome {
+  std::string video_id;
+  bool duplicate = false;
+  SyncState sync = SyncState::kLocal;
+};
+
+/// A `list` query. Results are newest first.
+struct ListQuery {
+  int limit = 50;
+  std::optional<std::int64_t> before_seq;  // from the cursor: only older videos
+  std::optional<std::string> chat_id;
+  std::string text;  // full-text search of prompts; empty: all
+  std::optional<SyncState> sync;
+};
+
+struct ListPage {
+  std::vector<VideoRecord> videos;
+  bool more = false;  // older videos exist past the last one returned
+};
+
+/// One connection to the database file. Not thread-safe: owned by one thread
+/// (the host's event loop, or the CLI). Several processes may each have one
+/// on the same file: writes take the lock with BEGIN IMMEDIATE and wait up to
+/// the busy timeout.
+class Store {
+ public:
+  /// Opens (creating if needed) and migrates to the latest schema. `path` may
+  /// be ":memory:". The file gets mode 0600.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path,
+                                             const StoreOptions& options = {});
+
+  // Write transactions. Begin takes the write lock (waiting up to the busy
+  // timeout); every write method below must run between Begin and Commit.
+  Status Begin();
+  Status Commit();
+  void Rollback();
+  bool InTransaction() const { return in_transaction_; }
+  /// Runs `body` in a savepoint: its writes are undone if it fails, and only
+  /// its own.
+  Status InSavepoint(const std::function<Status()>& body);
+
+  /// Inserts a new video with its outbox row, or merges a duplicate into the
+  /// stored one: fills fields the first lacked, refreshes the full URL.
+  /// `record` carries the id, canonical URL, origin and initial sync state.
+  Result<PutOutcome> PutVideo(const VideoRecord& record);
+  /// Deletes videos with their outbox rows and history; returns how many existed.
+  Result<int> Delete(const std::vector<std::string>& video_ids);
+  /// Requeues videos that are not `local`; returns how many were queued.
+  Result<int> Resync(const std::vector<std::string>& video_ids);
+  /// Requeues every `failed` video; returns how many.
+  Result<int> ResyncFailed();
+
+  // Reads; they see the writes of an open transaction.
+  Result<ListPage> List(const ListQuery& query);
+  Result<VideoRecord> Get(const std::string& video_id);
+  /// The one video id that starts with `prefix` (at least 4 characters), as
+  /// `git` resolves short hashes; not_found or bad_request when ambiguous.
+  Result<std::string> ResolveId(const std::string& prefix);
+  Result<std::vector<SyncAttempt>> History(const std::string& video_id);
+  Result<StoreStats> Stats();
+  /// Calls `visit` for every video, oldest first (for export).
+  Status ForEach(const std::function<void(const VideoRecord&)>& visit);
+
+  /// Records one sync attempt and keeps the last `keep` per video.
+  Status AddAttempt(const std::string& video_id, const SyncAttempt& attempt, int keep = 20);
+
+  const std::string& path() const { return path_; }
+  SQLite::Database& db() { return *db_; }
+
+ private:
+  Store(std::unique_ptr<SQLite::Database> db, std::string path);
+  SQLite::Statement& Cached(const std::string& sql);
+  template <typename F>
+  auto Guard(const char* what, F&& body) -> decltype(body());
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::string path_;
+  bool in_transaction_ = false;
+  int savepoint_depth_ = 0;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+/// Maps a SQLite failure to the wire's error codes: busy, locked, full and I/O
+/// errors are `unavailable` (retryable), everything else `internal`.
+Status StatusFromSqlite(int extended_code, const std::string& what, const std::string& detail);
+
+}  // namespace vidkeep
