@@ -1,0 +1,116 @@
+// Drives the real vidkeep-host binary over pipes, as a browser does.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const BIN = process.env.VIDKEEP_BIN ?? path.resolve(import.meta.dirname, '../../build/bin');
+export const DEV_CHROMIUM = 'chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/';
+export const DEV_FIREFOX = 'vidkeep@vidkeep.org';
+
+/** A fresh data root (VIDKEEP_HOME) with an optional user config. */
+export function makeHome(config) {
+  const home = mkdtempSync(path.join(tmpdir(), 'vidkeep-test-'));
+  if (config) writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
+  return {
+    home,
+    env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(home, 'no-system-config.json') },
+    cleanup: () => rmSync(home, { recursive: true, force: true }),
+  };
+}
+
+/** Encodes one frame: 32-bit native (little-endian here) length + bytes. */
+export function frame(payload) {
+  const body = Buffer.isBuffer(payload) ? payload
+    : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload), 'utf8');
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(body.length);
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * Starts vidkeep-host. Messages it writes are parsed as frames; `next()`
+ * resolves with the next one, `answer(id)` with the answer to that id.
+ * Any stdout byte that is not a well-formed frame fails `protocolErrors`.
+ */
+export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host' } = {}) {
+  const child = spawn(path.join(BIN, bin), args, {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const messages = [];
+  const waiters = [];
+  const protocolErrors = [];
+  let stderr = '';
+  let buffered = Buffer.alloc(0);
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdin.on('error', () => {}); // the host may exit before we finish writing
+  child.stdout.on('data', (chunk) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 4) {
+      const n = buffered.readUInt32LE(0);
+      if (n >= 1024 * 1024) protocolErrors.push(`frame of ${n} bytes`);
+      if (buffered.length < 4 + n) break;
+      const text = buffered.subarray(4, 4 + n).toString('utf8');
+      buffered = buffered.subarray(4 + n);
+      let msg;
+      try { msg = JSON.parse(text); } catch { protocolErrors.push(`not JSON: ${text.slice(0, 80)}`); continue; }
+      messages.push(msg);
+      for (const w of [...waiters]) w();
+    }
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+
+  function waitFor(pred, what, timeoutMs = 10000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = messages.findIndex(pred);
+        if (i >= 0) {
+          cleanup();
+          resolve(messages.splice(i, 1)[0]);
+        }
+      };
+      const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${what}; stderr: ${stderr}`)); }, timeoutMs);
+      const cleanup = () => { clearTimeout(timer); const k = waiters.indexOf(check); if (k >= 0) waiters.splice(k, 1); };
+      waiters.push(check);
+      check();
+    });
+  }
+
+  let nextId = 1;
+  const host = {
+    child,
+    exited,
+    messages,
+    protocolErrors,
+    get stderr() { return stderr; },
+    write(bytes) { child.stdin.write(bytes); },
+    send(msg) { child.stdin.write(frame(msg)); },
+    answer(id, timeoutMs) { return waitFor((m) => 'id' in m && m.id === id, `answer ${JSON.stringify(id)}`, timeoutMs); },
+    event(pred, timeoutMs) { return waitFor((m) => !('id' in m) && pred(m), 'event', timeoutMs); },
+    /** Sends a request with a fresh id and resolves with its answer. */
+    request(msg, timeoutMs) {
+      const id = msg.id ?? `r${nextId++}`;
+      host.send({ ...msg, id });
+      return host.answer(id, timeoutMs);
+    },
+    /** Closes stdin and resolves with the exit status. */
+    async close() { child.stdin.end(); return exited; },
+    kill(signal = 'SIGKILL') { child.kill(signal); return exited; },
+  };
+  return host;
+}
+
+/** A video request body. */
+export function video(n, extra = {}) {
+  return {
+    url: `https://cdn.example/v/${n}.mp4`,
+    thumbnail_url: `https://cdn.example/v/${n}.webp`,
+    prompt: `video number ${n}`,
+    chat_id: '3f2c0000-0000-4000-8000-000000000001',
+    source: 'sse',
+    page_url: 'https://chat.example/chat/3f2c0000-0000-4000-8000-000000000001',
+    observed_at: '2026-11-24T10:00:00Z',
+    ...extra,
+  };
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# README command 2: installs what the tests need, builds, and runs every tier.
+#   tests/run.sh            everything
+#   VIDKEEP_SKIP_EXTENSION=1 tests/run.sh   skip the extension tier
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+installer/deps.sh test
+
+step "build (build/)"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+cmake --build build
+
+step "unit tests (Catch2 via ctest)"
+ctest --test-dir build -j"$(nproc)" --output-on-failure
+
+step "host integration tests (real binaries over pipes)"
+VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" tests/host/
+
+if [ -z "${VIDKEEP_SKIP_EXTENSION:-}" ] && [ -f extension/package.json ]; then
+  step "extension (npm ci, build, typecheck, unit tests, web-ext lint)"
+  (cd extension && npm ci --no-audit --no-fund && npm run check)
+fi
+
+step "all tiers passed"
