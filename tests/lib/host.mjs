@@ -1,5 +1,5 @@
 // Drives the real vidkeep-host binary over pipes, as a browser does.
-import { spawn } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,10 @@ import path from 'node:path';
 export const BIN = process.env.VIDKEEP_BIN ?? path.resolve(import.meta.dirname, '../../build/bin');
 export const DEV_CHROMIUM = 'chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/';
 export const DEV_FIREFOX = 'vidkeep@vidkeep.org';
+
+// Every host still running, so a failing test never leaves one behind.
+const live = new Set();
+process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch {} } });
 
 /** A fresh data root (VIDKEEP_HOME) with an optional user config. */
 export function makeHome(config) {
@@ -39,6 +43,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const messages = [];
+  const all = []; // every message in arrival order, never consumed
   const waiters = [];
   const protocolErrors = [];
   let stderr = '';
@@ -56,10 +61,14 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
       let msg;
       try { msg = JSON.parse(text); } catch { protocolErrors.push(`not JSON: ${text.slice(0, 80)}`); continue; }
       messages.push(msg);
+      all.push(msg);
       for (const w of [...waiters]) w();
     }
   });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let running = true;
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => { running = false; resolve({ code, signal }); }));
+  live.add(child);
+  exited.then(() => live.delete(child));
 
   function waitFor(pred, what, timeoutMs = 10000) {
     return new Promise((resolve, reject) => {
@@ -82,6 +91,8 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     child,
     exited,
     messages,
+    all,
+    get running() { return running; },
     protocolErrors,
     get stderr() { return stderr; },
     write(bytes) { child.stdin.write(bytes); },
@@ -97,6 +108,18 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     /** Closes stdin and resolves with the exit status. */
     async close() { child.stdin.end(); return exited; },
     kill(signal = 'SIGKILL') { child.kill(signal); return exited; },
+    /** Resolves once at least `n` messages have arrived in total (see `all`). */
+    count(n, timeoutMs = 10000) {
+      return new Promise((resolve, reject) => {
+        const check = () => { if (all.length >= n) { cleanup(); resolve(all.slice(0, n)); } };
+        const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${n} messages (have ${all.length}); stderr: ${stderr}`)); }, timeoutMs);
+        const cleanup = () => { clearTimeout(timer); const k = waiters.indexOf(check); if (k >= 0) waiters.splice(k, 1); };
+        waiters.push(check);
+        check();
+      });
+    },
+    /** Ends the process if it still runs (for t.after); resolves when it is gone. */
+    async stop() { if (running) child.kill('SIGKILL'); return exited; },
   };
   return host;
 }
@@ -113,4 +136,39 @@ export function video(n, extra = {}) {
     observed_at: '2026-11-24T10:00:00Z',
     ...extra,
   };
+}
+
+/** A bare 32-bit native-order (little-endian here) length header. */
+export function header(n) {
+  const h = Buffer.alloc(4);
+  h.writeUInt32LE(n);
+  return h;
+}
+
+/** Resolves with `promise`, or rejects after `ms` naming `what`. */
+export function within(ms, promise, what = 'operation') {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); }),
+  ]);
+}
+
+/**
+ * Runs the `vidkeep` command-line tool; resolves with {code, signal, stdout, stderr}
+ * (never rejects on a non-zero exit). Killed after `timeoutMs`.
+ */
+export function runCli(args, { env = {}, timeoutMs = 10000 } = {}) {
+  return new Promise((resolve) => {
+    execFile(path.join(BIN, 'vidkeep'), args, {
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+    }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, signal: error?.signal ?? null, stdout, stderr });
+    });
+  });
 }
