@@ -1,0 +1,100 @@
+// Wraps the page's EventSource so every message event is observed while the
+// page sees no difference: `window.EventSource` becomes a Proxy of the native
+// constructor, so its statics (CONNECTING, OPEN, CLOSED), `prototype`,
+// `name`, `length` and `instanceof` are the native ones, and instances are
+// real native EventSources. Our observer is one more listener on the
+// instance: it reads `type` and `data`, never stops propagation, never throws.
+
+/// Called for each message event of a wrapped EventSource (after or before
+/// the page's own listeners; it must not depend on which).
+export type EventSourceObserver = (type: string, data: unknown, source: EventSource) => void;
+
+const kNotMessageEvents = new Set(["open", "error"]);
+
+/// Replaces `win.EventSource`. Returns false (and changes nothing) when the
+/// window has no EventSource.
+///
+/// Named events: a native EventSource only delivers an event named `foo` to
+/// listeners for `foo`, and offers no way to listen to all names. So the
+/// default `message` type is always observed, and every other type as soon
+/// as the page adds a listener for it; names nobody listens to are never
+/// delivered by the browser, to the page or to us.
+export function wrapEventSource(win: typeof globalThis, observer: EventSourceObserver): boolean {
+  const Native = win.EventSource;
+  if (typeof Native !== "function") return false;
+  const EventTargetProto = Object.getPrototypeOf(Native.prototype) as EventTarget;
+
+  // Instances we created, and the event types we observe on each.
+  const observed = new WeakMap<EventSource, Set<string>>();
+
+  const onEvent = function (event: Event): void {
+    try {
+      const target = event.currentTarget as EventSource;
+      if (!observed.has(target)) return;
+      observer(event.type, (event as MessageEvent).data, target);
+    } catch {
+      // The page must never see our failures.
+    }
+  };
+
+  const observe = (instance: EventSource, type: string): void => {
+    const types = observed.get(instance);
+    if (types === undefined || types.has(type) || kNotMessageEvents.has(type)) return;
+    types.add(type);
+    // The inherited (EventTarget) method, looked up now so that a page that
+    // instruments EventTarget.prototype later still sees our call as its own.
+    const add = (EventTargetProto as unknown as { addEventListener: EventTarget["addEventListener"] })
+      .addEventListener;
+    Reflect.apply(add, instance, [type, onEvent]);
+  };
+
+  const wrapped: typeof EventSource = new Proxy(Native, {
+    construct(target, args, newTarget) {
+      // Throws exactly what the native constructor throws (bad URL, …).
+      const instance = Reflect.construct(target, args, newTarget) as EventSource;
+      try {
+        observed.set(instance, new Set());
+        observe(instance, "message");
+      } catch {
+        // never break the page
+      }
+      return instance;
+    },
+  });
+
+  // Named events: observe a type once the page listens to it. Installed as
+  // EventSource.prototype.addEventListener, delegating to whatever
+  // EventTarget.prototype.addEventListener is at call time.
+  const inheritedAdd = EventTargetProto.addEventListener;
+  const addEventListener = new Proxy(inheritedAdd, {
+    apply(_target, thisArg, args) {
+      const current = (EventTargetProto as unknown as { addEventListener: typeof inheritedAdd }).addEventListener;
+      const result = Reflect.apply(current === addEventListener ? inheritedAdd : current, thisArg, args);
+      try {
+        const type = args[0];
+        if (typeof type === "string" && observed.has(thisArg as EventSource)) observe(thisArg as EventSource, type);
+      } catch {
+        // never break the page
+      }
+      return result;
+    },
+  });
+
+  define(Native.prototype, "addEventListener", addEventListener, { writable: true, enumerable: true, configurable: true });
+  // `es.constructor === EventSource` must stay true.
+  const ctor = Object.getOwnPropertyDescriptor(Native.prototype, "constructor");
+  if (ctor !== undefined && "value" in ctor) define(Native.prototype, "constructor", wrapped, ctor);
+  const slot = Object.getOwnPropertyDescriptor(win, "EventSource") ??
+    { writable: true, enumerable: false, configurable: true };
+  define(win, "EventSource", wrapped, slot);
+  return true;
+}
+
+function define(target: object, key: string, value: unknown, like: PropertyDescriptor): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: like.writable ?? true,
+    enumerable: like.enumerable ?? false,
+    configurable: like.configurable ?? true,
+  });
+}

@@ -1,0 +1,65 @@
+// The isolated-world content script: it checks that a window message comes
+// from this very window (`event.source === window`) and carries the page
+// tag, forwards it to the background, and posts answers back. Nothing else:
+// it does not judge or change what the page sent; the background does.
+
+import { kPageTag, kRelayTag, Msg, type CaptureAnswer, type PageToRelay, type RelayToPage } from "../shared/messages";
+import type { PageConfig } from "../shared/settings";
+
+export type SendToBackground = (message: unknown) => Promise<unknown>;
+
+const kInstalled = Symbol.for("vidkeep.relay.installed");
+
+/// Installs the relay once per (isolated) global. Returns false when already there.
+export function installRelay(win: typeof globalThis, send: SendToBackground): boolean {
+  const w = win as unknown as Record<symbol, unknown>;
+  if (w[kInstalled] === true) return false;
+  Object.defineProperty(w, kInstalled, { value: true });
+
+  const origin = (): string => {
+    const o = win.location?.origin;
+    return o && o !== "null" ? o : "*";
+  };
+  const toPage = (message: RelayToPage): void => {
+    win.postMessage(message, origin());
+  };
+
+  const pushConfig = (): void => {
+    send({ type: Msg.getPageConfig }).then(
+      (config) => {
+        if (typeof config === "object" && config !== null) toPage({ tag: kRelayTag, kind: "config", config: config as PageConfig });
+      },
+      () => {},
+    );
+  };
+
+  win.addEventListener("message", (event: MessageEvent) => {
+    if (event.source !== (win as unknown as Window)) return;
+    const data = event.data as PageToRelay | undefined;
+    if (typeof data !== "object" || data === null || data.tag !== kPageTag) return;
+    if (data.kind === "configRequest") {
+      pushConfig();
+      return;
+    }
+    if (data.kind !== "capture") return;
+    const requestId = typeof data.requestId === "string" && data.requestId.length <= 64 ? data.requestId : undefined;
+    send({ type: Msg.captureVideo, video: data.video }).then(
+      (answer) => {
+        if (requestId !== undefined) toPage({ tag: kRelayTag, kind: "answer", requestId, answer: answer as CaptureAnswer });
+      },
+      (err: unknown) => {
+        // Typically "Extension context invalidated" after an update.
+        if (requestId === undefined) return;
+        toPage({
+          tag: kRelayTag,
+          kind: "answer",
+          requestId,
+          answer: { ok: false, error: { code: "unavailable", message: String(err), retryable: true } },
+        });
+      },
+    );
+  });
+
+  pushConfig();
+  return true;
+}

@@ -1,0 +1,129 @@
+// Message names and shapes inside the extension. Three hops:
+//   page world --window.postMessage--> relay --runtime.sendMessage--> background
+//   popup / options --runtime.sendMessage / runtime.connect--> background
+// Nothing here is trusted by the background without checking the sender
+// (see background/sender.ts).
+
+import type { PageConfig, Settings, SettingKey } from "./settings";
+import type { Answer, HostRequest, SyncState, VideoMeta, VideoSource, WireError } from "./protocol";
+
+// ---- page world <-> relay (window.postMessage on the page's own window) ----
+
+/// Tags on window messages. The relay only accepts `kPageTag` messages whose
+/// `event.source === window`; the page only accepts `kRelayTag` ones.
+export const kPageTag = "vidkeep:page";
+export const kRelayTag = "vidkeep:relay";
+
+/// A video as the page world saw it. It deliberately has no page URL or chat
+/// id: the background takes those from the sender tab.
+export interface CapturedVideo {
+  url: string;
+  thumbnail_url?: string;
+  prompt?: string;
+  source: VideoSource;
+  observed_at: string;
+  meta?: VideoMeta;
+}
+
+export type PageToRelay =
+  | { tag: typeof kPageTag; kind: "capture"; video: CapturedVideo; requestId?: string }
+  | { tag: typeof kPageTag; kind: "configRequest" };
+
+export type RelayToPage =
+  | { tag: typeof kRelayTag; kind: "config"; config: PageConfig }
+  | { tag: typeof kRelayTag; kind: "answer"; requestId: string; answer: CaptureAnswer };
+
+/// What `addVideoToChat` settles with: the host's answer to the `video`
+/// request, or an error that says the video is kept for later.
+export type CaptureAnswer =
+  | { ok: true; video_id: string; duplicate: boolean; sync: SyncState }
+  | { ok: false; error: WireError; queued?: boolean };
+
+// ---- content script / popup / options -> background (runtime.sendMessage) ----
+
+export const Msg = {
+  /// relay -> background: a captured video. Answer: CaptureAnswer.
+  captureVideo: "captureVideo",
+  /// relay -> background: the page config. Answer: PageConfig.
+  getPageConfig: "getPageConfig",
+  /// popup -> background: one host request (list/get/delete/resync/status). Answer: Answer.
+  hostRequest: "hostRequest",
+  /// popup -> background: connection, debug state, current chat. Answer: Overview.
+  getOverview: "getOverview",
+  /// popup -> background: reconnect to the host now. Answer: Overview.
+  reconnect: "reconnect",
+  /// options -> background: effective settings. Answer: SettingsView.
+  getSettings: "getSettings",
+  /// options -> background: save a partial settings object. Answer: SettingsView.
+  saveSettings: "saveSettings",
+} as const;
+
+export type ExtensionMessage =
+  | { type: typeof Msg.captureVideo; video: CapturedVideo }
+  | { type: typeof Msg.getPageConfig }
+  | { type: typeof Msg.hostRequest; request: PopupHostRequest }
+  | { type: typeof Msg.getOverview; tabUrl?: string }
+  | { type: typeof Msg.reconnect }
+  | { type: typeof Msg.getSettings }
+  | { type: typeof Msg.saveSettings; patch: Partial<Settings> };
+
+/// The host requests the popup may ask for; anything else is refused.
+export type PopupHostRequest = Extract<HostRequest, { type: "list" | "get" | "delete" | "resync" | "status" }>;
+export const kPopupRequestTypes = ["list", "get", "delete", "resync", "status"] as const;
+
+export type ConnectionState =
+  | "idle"
+  | "connecting"
+  | "connected"
+  | "not_found" // the browser found no host manifest: run the installer
+  | "forbidden" // the host manifest does not allow this extension id
+  | "incompatible" // the host speaks another protocol: update vidkeep
+  | "disconnected"; // it went away; reconnecting with backoff
+
+export interface ConnectionInfo {
+  state: ConnectionState;
+  hostVersion?: string;
+  protocol?: number;
+  dbPath?: string;
+  /// The browser's or host's last words, for the debug panel.
+  detail?: string;
+  /// When the next reconnect attempt is due (ms since epoch), if one is.
+  retryAt?: number;
+}
+
+export interface RecentError {
+  at: string;
+  message: string;
+}
+
+export interface Overview {
+  connection: ConnectionInfo;
+  lastVideoUrl?: string;
+  lastThumbnailUrl?: string;
+  recentErrors: RecentError[];
+  /// Videos seen but not yet acknowledged by the host (kept in storage.local).
+  queued: number;
+  /// The chat of the active tab when it is on a configured origin.
+  activeChat?: { origin: string; chatId?: string; url: string };
+  originsConfigured: number;
+  captureEnabled: boolean;
+  extensionVersion: string;
+}
+
+export interface SettingsView {
+  settings: Settings;
+  locked: SettingKey[];
+  /// Configured origins whose host permission is not granted yet.
+  missingPermissions: string[];
+}
+
+// ---- background -> popup (runtime.connect port named kPopupPortName) ----
+
+export const kPopupPortName = "vidkeep-popup";
+
+export type PopupEvent =
+  | { type: "syncState"; video_id: string; sync: SyncState; last_error?: string | null }
+  | { type: "connection"; connection: ConnectionInfo }
+  | { type: "videoStored"; video_id: string; duplicate: boolean };
+
+export type { Answer };

@@ -1,0 +1,108 @@
+// Settings: what the person set in the options page (storage.local), what an
+// admin set by policy (storage.managed, wins and is shown locked), and the
+// defaults. Pure functions; the background reads the storage areas.
+
+import { compileChatIdPattern, kDefaultChatIdPattern } from "./chat-id";
+import { normalizeOrigin } from "./urls";
+
+export interface Settings {
+  /// Chat app origins the extension captures on and syncs to. Empty by
+  /// default: nothing is captured until a person or admin names one.
+  origins: string[];
+  /// Regular expression over the page path; group 1 is the chat id.
+  chatIdPattern: string;
+  /// CSS selector of the chat's artifact panel; `<video>`s inside it count.
+  artifactSelector: string;
+  /// Session cookie names sent to the host with `configure`; their chunked
+  /// variants (`name.0`, `name.1`, …) are included.
+  cookieNames: string[];
+  /// Capture on/off. Off: nothing is forwarded to the host.
+  captureEnabled: boolean;
+  /// Prints each step with a `[vidkeep]` prefix in the page console and the
+  /// service worker. Never prints cookies.
+  debugLogging: boolean;
+}
+
+export type SettingKey = keyof Settings;
+export const kSettingKeys: readonly SettingKey[] = [
+  "origins", "chatIdPattern", "artifactSelector", "cookieNames", "captureEnabled", "debugLogging",
+];
+
+/// The Vercel chatbot renders its artifact panel as `data-testid="artifact"`.
+export const kDefaultArtifactSelector = '[data-testid="artifact"]';
+export const kDefaultCookieNames = ["authjs.session-token", "__Secure-authjs.session-token"];
+
+export const kDefaultSettings: Readonly<Settings> = Object.freeze({
+  origins: [],
+  chatIdPattern: kDefaultChatIdPattern,
+  artifactSelector: kDefaultArtifactSelector,
+  cookieNames: kDefaultCookieNames,
+  captureEnabled: true,
+  debugLogging: false,
+});
+
+/// The storage.local key holding the person's settings (a partial Settings).
+export const kSettingsStorageKey = "settings";
+
+export interface EffectiveSettings {
+  settings: Settings;
+  /// Keys an admin set by policy: shown locked, not editable.
+  locked: SettingKey[];
+}
+
+/// Keeps only valid values of known keys; anything else is dropped (so a
+/// bad policy or stored value falls back to the next layer, never breaks).
+export function sanitizeSettings(raw: unknown): Partial<Settings> {
+  const out: Partial<Settings> = {};
+  if (typeof raw !== "object" || raw === null) return out;
+  const r = raw as Record<string, unknown>;
+  if (Array.isArray(r["origins"])) {
+    const origins = r["origins"]
+      .map((o) => (typeof o === "string" ? normalizeOrigin(o) : null))
+      .filter((o): o is string => o !== null);
+    out.origins = [...new Set(origins)];
+  }
+  if (typeof r["chatIdPattern"] === "string" && compileChatIdPattern(r["chatIdPattern"]) !== null) {
+    out.chatIdPattern = r["chatIdPattern"];
+  }
+  if (typeof r["artifactSelector"] === "string" && r["artifactSelector"].trim() !== "") {
+    out.artifactSelector = r["artifactSelector"].trim();
+  }
+  if (Array.isArray(r["cookieNames"])) {
+    const names = r["cookieNames"]
+      .filter((n): n is string => typeof n === "string")
+      .map((n) => n.trim())
+      .filter((n) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(n));
+    out.cookieNames = [...new Set(names)];
+  }
+  if (typeof r["captureEnabled"] === "boolean") out.captureEnabled = r["captureEnabled"];
+  if (typeof r["debugLogging"] === "boolean") out.debugLogging = r["debugLogging"];
+  return out;
+}
+
+/// Layers defaults < stored < managed. Managed values win and are locked.
+export function effectiveSettings(stored: unknown, managed: unknown): EffectiveSettings {
+  const fromStore = sanitizeSettings(stored);
+  const fromPolicy = sanitizeSettings(managed);
+  const settings: Settings = { ...kDefaultSettings, ...fromStore, ...fromPolicy };
+  settings.origins = [...settings.origins];
+  settings.cookieNames = [...settings.cookieNames];
+  const locked = kSettingKeys.filter((k) => k in fromPolicy);
+  return { settings, locked };
+}
+
+/// What the page-world script needs to know (nothing secret: it is posted
+/// into the page).
+export interface PageConfig {
+  captureEnabled: boolean;
+  debugLogging: boolean;
+  artifactSelector: string;
+}
+
+export function pageConfigOf(settings: Settings): PageConfig {
+  return {
+    captureEnabled: settings.captureEnabled,
+    debugLogging: settings.debugLogging,
+    artifactSelector: settings.artifactSelector,
+  };
+}

@@ -1,0 +1,50 @@
+// URL checks shared by the page capture, the background and the popup.
+
+/// The absolute http(s) URL `value` names, or null. Anything else (javascript:,
+/// data:, blob:, relative text, non-strings) is refused, so the result is safe
+/// to put into an `src` or send to the host as a video URL.
+export function httpUrl(value: unknown, base?: string): string | null {
+  if (typeof value !== "string" || value.length === 0 || value.length > 8192) return null;
+  let url: URL;
+  try {
+    url = base === undefined ? new URL(value) : new URL(value, base);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  return url.href;
+}
+
+/// The origin ("https://chat.example" or "http://localhost:3000") of a URL
+/// string, or null when it is not an http(s) URL.
+export function originOf(value: unknown): string | null {
+  const href = httpUrl(value);
+  return href === null ? null : new URL(href).origin;
+}
+
+/// Normalizes what a person typed as a chat app origin ("chat.example",
+/// "https://chat.example/chat/1") to "https://chat.example". Refuses plain
+/// http except on loopback, as the host does (PROTOCOL.md section 4).
+export function normalizeOrigin(input: string): string | null {
+  let text = input.trim();
+  if (text === "") return null;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `https://${text}`;
+  const href = httpUrl(text);
+  if (href === null) return null;
+  const url = new URL(href);
+  if (url.username !== "" || url.password !== "") return null;
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) return null;
+  return url.origin;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/// The match pattern covering an origin. Match patterns carry no port
+/// (Firefox refuses one), so the pattern is wider than the origin; the
+/// background compares exact origins before trusting a sender.
+export function matchPatternFor(origin: string): string {
+  const url = new URL(origin);
+  return `${url.protocol}//${url.hostname}/*`;
+}
