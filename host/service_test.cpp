@@ -1,1 +1,115 @@
+#include "service.h"
 
+#include <catch2/catch.hpp>
+
+using namespace vidkeep;
+using nlohmann::json;
+
+namespace {
+
+FrameEvent Frame(const json& j) { return {FrameEvent::Kind::kFrame, j.dump(), 0}; }
+
+json VideoJson(int n, const std::string& chat = "c1") {
+  return {{"url", "https://cdn.example/" + std::to_string(n) + ".mp4"},
+          {"prompt", std::string(2000, 'p') + std::to_string(n)},
+          {"chat_id", chat},
+          {"page_url", "https://chat.example/chat/" + chat}};
+}
+
+std::vector<json> Handle(Service& service, const std::vector<FrameEvent>& frames) {
+  std::vector<json> out;
+  for (const auto& a : service.HandleBatch(frames)) out.push_back(json::parse(a));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a batch is one transaction; a bad request fails alone") {
+  auto store = Store::Open(":memory:");
+  REQUIRE(store.ok());
+  Config config;
+  Service service(store->get(), config, true);
+  auto answers = Handle(service, {
+      Frame({{"type", "video"}, {"id", 1}, {"video", VideoJson(1)}}),
+      Frame({{"type", "video"}, {"id", 2}, {"video", {{"url", "file:///etc/passwd"}}}}),
+      Frame({{"type", "list"}, {"id", 3}}),  // sees request 1's write
+      Frame({{"type", "video"}, {"id", 4}, {"video", VideoJson(1)}}),
+      FrameEvent{FrameEvent::Kind::kTooLarge, "", 99999999},
+      Frame({{"type", "status"}, {"id", 5}}),
+  });
+  REQUIRE(answers.size() == 6);
+  CHECK(answers[0]["ok"] == true);
+  CHECK(answers[1]["error"]["code"] == "invalid_url");
+  CHECK(answers[2]["videos"].size() == 1);
+  CHECK(answers[3]["duplicate"] == true);
+  CHECK(answers[4]["error"]["code"] == "too_large");
+  CHECK(answers[4]["id"].is_null());
+  CHECK(answers[5]["videos"] == 1);
+  CHECK_FALSE((*store)->InTransaction());
+}
+
+TEST_CASE("sync state on insert") {
+  auto store = Store::Open(":memory:");
+  Config config;
+  Service service(store->get(), config, true);
+  json no_chat = VideoJson(1);
+  no_chat.erase("chat_id");
+  json plain_http = VideoJson(2);
+  plain_http["page_url"] = "http://chat.example/chat/c1";
+  auto answers = Handle(service, {Frame({{"type", "video"}, {"id", 1}, {"video", VideoJson(0)}}),
+                                  Frame({{"type", "video"}, {"id", 2}, {"video", no_chat}}),
+                                  Frame({{"type", "video"}, {"id", 3}, {"video", plain_http}})});
+  CHECK(answers[0]["sync"] == "pending");
+  CHECK(answers[1]["sync"] == "local");
+  CHECK(answers[2]["sync"] == "local");  // never sent to a plain-http remote origin
+
+  config.sync.enabled = false;
+  Service off(store->get(), config, true);
+  CHECK(Handle(off, {Frame({{"type", "video"}, {"id", 4}, {"video", VideoJson(5)}})})[0]["sync"] == "local");
+}
+
+TEST_CASE("list answers stay under the browser's 1 MiB limit") {
+  auto store = Store::Open(":memory:");
+  Config config;
+  Service service(store->get(), config, true);
+  std::vector<FrameEvent> frames;
+  for (int i = 0; i < 500; ++i) {
+    json v = VideoJson(i);
+    v["prompt"] = std::string(60000, 'x');
+    frames.push_back(Frame({{"type", "video"}, {"id", i}, {"video", v}}));
+  }
+  Handle(service, frames);
+  std::string cursor;
+  int total = 0;
+  for (int page = 0; page < 100; ++page) {
+    json req = {{"type", "list"}, {"id", "l"}, {"limit", 500}};
+    if (!cursor.empty()) req["cursor"] = cursor;
+    auto answer = service.HandleBatch({Frame(req)})[0];
+    CHECK(answer.size() < kMaxOutgoingFrameBytes);
+    json a = json::parse(answer);
+    total += static_cast<int>(a["videos"].size());
+    if (a["next_cursor"].is_null()) break;
+    CHECK(a["truncated"] == true);
+    cursor = a["next_cursor"];
+  }
+  CHECK(total == 500);
+}
+
+TEST_CASE("a refused caller learns nothing and changes nothing") {
+  auto store = Store::Open(":memory:");
+  Config config;
+  Service service(store->get(), config, false);
+  auto answers = Handle(service, {Frame({{"type", "video"}, {"id", 1}, {"video", VideoJson(1)}}),
+                                  Frame({{"type", "hello"}, {"id", 2}})});
+  for (const auto& a : answers) CHECK(a["error"]["code"] == "unauthorized");
+  CHECK((*store)->Stats()->videos == 0);
+}
+
+TEST_CASE("without a store every request is unavailable and retryable") {
+  Config config;
+  Service service(nullptr, config, true, "config /x: 'limits.max_batch' must be a whole number");
+  auto a = Handle(service, {Frame({{"type", "video"}, {"id", 1}, {"video", VideoJson(1)}})})[0];
+  CHECK(a["error"]["code"] == "unavailable");
+  CHECK(a["error"]["retryable"] == true);
+  CHECK(a["error"]["message"].get<std::string>().find("limits.max_batch") != std::string::npos);
+}
