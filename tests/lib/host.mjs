@@ -2,6 +2,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 export const BIN = process.env.VIDKEEP_BIN ?? path.resolve(import.meta.dirname, '../../build/bin');
@@ -171,4 +172,34 @@ export function runCli(args, { env = {}, timeoutMs = 10000 } = {}) {
       resolve({ code, signal: error?.signal ?? null, stdout, stderr });
     });
   });
+}
+
+/** PROTOCOL.md section 4: the UUIDv5 (URL namespace) of `chat id + "\n" + canonical URL`. */
+export function videoIdFor(chatId, canonicalUrl) {
+  const ns = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
+  const digest = createHash('sha1').update(ns).update(Buffer.from(`${chatId ?? ''}\n${canonicalUrl}`, 'utf8')).digest();
+  digest[6] = (digest[6] & 0x0f) | 0x50;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  const h = digest.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Runs `sqlite3 DB SQL` (read-only); resolves with {code, stdout, stderr}. */
+export function sqlite(db, sql, { timeoutMs = 10000 } = {}) {
+  return new Promise((resolve) => {
+    execFile('sqlite3', ['-readonly', db, sql], { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
+  });
+}
+
+/** A Fisher–Yates shuffle with a seeded generator (reproducible failures). */
+export function shuffled(items, seed = 1) {
+  const out = [...items];
+  let s = seed >>> 0 || 1;
+  const rand = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32; };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
