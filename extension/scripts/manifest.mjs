@@ -44,7 +44,13 @@ export function manifestFor(browser, version) {
   } else if (browser === "firefox") {
     manifest.background = { scripts: ["sw.js"] };
     manifest.browser_specific_settings = {
-      gecko: { id: kGeckoId, strict_min_version: "128.0" },
+      gecko: {
+        id: kGeckoId,
+        strict_min_version: "128.0",
+        // vidkeep sends nothing to its developers: data goes to the person's
+        // own vidkeep-host and from there to their own chat app.
+        data_collection_permissions: { required: ["none"] },
+      },
     };
   } else {
     throw new Error(`unknown browser ${browser}`);
