@@ -184,10 +184,10 @@ export function videoIdFor(chatId, canonicalUrl) {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Runs `sqlite3 DB SQL` (read-only); resolves with {code, stdout, stderr}. */
-export function sqlite(db, sql, { timeoutMs = 10000 } = {}) {
+/** Runs `sqlite3 DB SQL` (read-only unless told); resolves with {code, stdout, stderr}. */
+export function sqlite(db, sql, { timeoutMs = 10000, readonly = true } = {}) {
   return new Promise((resolve) => {
-    execFile('sqlite3', ['-readonly', db, sql], { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    execFile('sqlite3', [...(readonly ? ['-readonly'] : []), db, sql], { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
   });
 }
