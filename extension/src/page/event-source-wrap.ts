@@ -24,28 +24,31 @@ export function wrapEventSource(win: typeof globalThis, observer: EventSourceObs
   if (typeof Native !== "function") return false;
   const EventTargetProto = Object.getPrototypeOf(Native.prototype) as EventTarget;
 
-  // Instances we created, and the event types we observe on each.
-  const observed = new WeakMap<EventSource, Set<string>>();
+  // Instances we created: the event types we observe on each, and the one
+  // listener that reports them (bound to its instance, so it never depends
+  // on `this` or `currentTarget`).
+  const observed = new WeakMap<EventSource, { types: Set<string>; listener: (event: Event) => void }>();
 
-  const onEvent = function (event: Event): void {
-    try {
-      const target = event.currentTarget as EventSource;
-      if (!observed.has(target)) return;
-      observer(event.type, (event as MessageEvent).data, target);
-    } catch {
-      // The page must never see our failures.
-    }
+  const track = (instance: EventSource): void => {
+    const listener = (event: Event): void => {
+      try {
+        observer(event.type, (event as MessageEvent).data, instance);
+      } catch {
+        // The page must never see our failures.
+      }
+    };
+    observed.set(instance, { types: new Set(), listener });
   };
 
   const observe = (instance: EventSource, type: string): void => {
-    const types = observed.get(instance);
-    if (types === undefined || types.has(type) || kNotMessageEvents.has(type)) return;
-    types.add(type);
+    const entry = observed.get(instance);
+    if (entry === undefined || entry.types.has(type) || kNotMessageEvents.has(type)) return;
+    entry.types.add(type);
     // The inherited (EventTarget) method, looked up now so that a page that
     // instruments EventTarget.prototype later still sees our call as its own.
     const add = (EventTargetProto as unknown as { addEventListener: EventTarget["addEventListener"] })
       .addEventListener;
-    Reflect.apply(add, instance, [type, onEvent]);
+    Reflect.apply(add, instance, [type, entry.listener]);
   };
 
   const wrapped: typeof EventSource = new Proxy(Native, {
@@ -53,7 +56,7 @@ export function wrapEventSource(win: typeof globalThis, observer: EventSourceObs
       // Throws exactly what the native constructor throws (bad URL, …).
       const instance = Reflect.construct(target, args, newTarget) as EventSource;
       try {
-        observed.set(instance, new Set());
+        track(instance);
         observe(instance, "message");
       } catch {
         // never break the page
