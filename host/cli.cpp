@@ -14,6 +14,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "export.h"
 #include "log.h"
 #include "protocol.h"
@@ -301,7 +302,8 @@ int RunCli(int argc, char** argv) {
 
   auto* sync = app.add_subcommand("sync", "Send pending videos to the chat app now");
   auto* doctor = app.add_subcommand("doctor", "Check the installation for each browser");
-  for (auto* not_yet : {sync, doctor}) not_yet->allow_extras();
+  for (auto* not_yet : {sync}) not_yet->allow_extras();
+  doctor->allow_extras();  // its options are parsed by RunDoctor (doctor.h)
 
   try {
     app.parse(argc, argv);
@@ -311,7 +313,9 @@ int RunCli(int argc, char** argv) {
     return kExitUsage;
   }
 
-  for (auto* not_yet : {sync, doctor})
+  if (*doctor) return RunDoctor(doctor->remaining(), std::cout);
+
+  for (auto* not_yet : {sync})
     if (*not_yet) {
       std::cerr << "vidkeep: '" << not_yet->get_name()
                 << "' is not part of this build yet\n";
