@@ -126,7 +126,7 @@ test('EOF while the browser has stopped reading answers (over 8 MiB queued): exi
   await new Promise((r) => setTimeout(r, 300)); // the host has read and answered them into its queue
   const started = Date.now();
   host.child.stdin.end();
-  const exit = await within(6000, host.exited, 'exit after EOF with the output backed up').catch((e) => e);
+  const exit = await within(3000, host.exited, 'exit after EOF with the output backed up').catch((e) => e);
   const elapsed = Date.now() - started;
   assert.deepEqual(exit, { code: 0, signal: null }, `host still running ${elapsed} ms after its stdin closed`);
   assert.ok(elapsed < 2000, `exited ${elapsed} ms after EOF`);
