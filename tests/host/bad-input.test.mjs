@@ -425,3 +425,34 @@ test('a burst of bad frames interleaved with good ones in one write: answers in 
   assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
   assert.deepEqual(host.protocolErrors, []);
 });
+
+// A search box holding only spaces: FTS5 must never see an empty query. The
+// answer may be the unfiltered list or bad_request, but the host must answer
+// it and go on serving (not abort).
+test('list with a query of only whitespace is answered and the host lives on', T, async (t) => {
+  const problems = [];
+  for (const query of ['   ', '\t', ' \n ']) {
+    const home = makeHome();
+    t.after(home.cleanup);
+    const host = startHost({ env: home.env });
+    t.after(() => host.stop());
+    assert.equal((await host.request({ type: 'video', video: video(1) })).ok, true);
+    host.send({ id: 'q', type: 'list', query });
+    host.send(HELLO_AFTER);
+    const result = await Promise.race([
+      host.count(3, 5000).then((all) => ({ answers: all.slice(1) })),
+      host.exited.then((exit) => ({ exit })),
+    ]);
+    if (result.exit) {
+      problems.push(`query ${JSON.stringify(query)}: the host died (${JSON.stringify(result.exit)}); stderr: ${host.stderr.trim()}`);
+      continue;
+    }
+    const [q, after] = result.answers;
+    assert.equal(q.id, 'q');
+    if (q.ok) assert.equal(q.videos.length, 1, 'no filter: every video');
+    else assertError(q, 'bad_request', 'q', 'whitespace query');
+    assertHelloOk(after);
+    assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
+  }
+  assert.deepEqual(problems, []);
+});

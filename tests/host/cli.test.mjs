@@ -388,3 +388,10 @@ test('an empty data root and a bad config', T, async (t) => {
   t.after(bad.cleanup);
   assertFails(await runCli(['list'], { env: bad.env }), 1, /'limits\.max_url_bytes' must be a whole number/);
 });
+
+test('search with only whitespace does not abort', T, async () => {
+  const out = await cli(['search', '   ']);
+  assert.equal(out.signal, null, `killed by ${out.signal}; stderr: ${out.stderr.trim()}`);
+  assert.ok(out.code === 0 || out.code === 2, `exit ${out.code}; stderr: ${out.stderr.trim()}`);
+  if (out.code === 2) assertFails(out, 2);
+});
