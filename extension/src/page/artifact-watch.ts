@@ -30,39 +30,50 @@ export function watchArtifacts(
     }
   };
 
-  const check = (el: Element): void => {
+  // The <video> an element stands for: itself, or the parent of a <source>.
+  const videoOf = (el: Element): HTMLVideoElement | null => {
     const tag = el.tagName.toUpperCase();
     const video = tag === "VIDEO" ? el : tag === "SOURCE" ? el.parentElement : null;
-    if (video === null || video.tagName.toUpperCase() !== "VIDEO" || !inPanel(video)) return;
-    const media = video as HTMLVideoElement;
-    const candidates: unknown[] = [media.currentSrc, media.src];
+    return video !== null && video.tagName.toUpperCase() === "VIDEO" ? (video as HTMLVideoElement) : null;
+  };
+
+  const check = (media: HTMLVideoElement): void => {
+    if (!inPanel(media)) return;
+    const candidates: unknown[] = [media.currentSrc, media.src, media.getAttribute("src")];
     for (const source of Array.from(media.getElementsByTagName("source"))) candidates.push(source.src);
     const base = doc.baseURI;
     const url = candidates.map((c) => httpUrl(c, base)).find((u) => u !== null);
     if (url === undefined || url === null) return;
-    const poster = httpUrl(media.poster, base) ?? undefined;
+    const poster = httpUrl(media.poster || media.getAttribute("poster"), base) ?? undefined;
     observer(url, poster);
   };
 
-  const checkTree = (node: Node): void => {
+  // Every video under `node` (itself included), once.
+  const collect = (node: Node, into: Set<HTMLVideoElement>): void => {
     if (node.nodeType !== 1) return;
     const el = node as Element;
-    const tag = el.tagName.toUpperCase();
-    if (tag === "VIDEO" || tag === "SOURCE") check(el);
+    const own = videoOf(el);
+    if (own !== null) into.add(own);
     if (el.firstElementChild !== null) {
-      for (const child of Array.from(el.querySelectorAll("video, source"))) check(child);
+      for (const child of Array.from(el.querySelectorAll("video, source"))) {
+        const video = videoOf(child);
+        if (video !== null) into.add(video);
+      }
     }
   };
 
   const onMutations = (records: MutationRecord[]): void => {
     try {
+      const videos = new Set<HTMLVideoElement>();
       for (const record of records) {
         if (record.type === "attributes") {
-          check(record.target as Element);
+          const video = videoOf(record.target as Element);
+          if (video !== null) videos.add(video);
         } else {
-          for (const node of Array.from(record.addedNodes)) checkTree(node);
+          for (const node of Array.from(record.addedNodes)) collect(node, videos);
         }
       }
+      for (const video of videos) check(video);
     } catch (err) {
       onError?.("artifact watch", err);
     }
@@ -77,7 +88,7 @@ export function watchArtifacts(
   return {
     rescan() {
       try {
-        for (const el of Array.from(doc.querySelectorAll("video"))) check(el);
+        for (const el of Array.from(doc.querySelectorAll("video"))) check(el as HTMLVideoElement);
       } catch (err) {
         onError?.("artifact rescan", err);
       }

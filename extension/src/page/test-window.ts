@@ -1,0 +1,13 @@
+// Test helper: makes happy-dom's window.postMessage behave like a browser's
+// for our purposes (asynchronous, `event.source === window`).
+export function browserLikePostMessage(win: Window): () => void {
+  const original = win.postMessage;
+  win.postMessage = ((data: unknown) => {
+    setTimeout(() => win.dispatchEvent(new MessageEvent("message", { data, source: win, origin: win.location.origin })), 0);
+  }) as Window["postMessage"];
+  return () => {
+    win.postMessage = original;
+  };
+}
+
+export const flush = (ms = 5) => new Promise((r) => setTimeout(r, ms));

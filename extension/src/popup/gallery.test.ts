@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import type { Answer, ListRequest, VideoRecord } from "../shared/protocol";
+import { Gallery, exportJson } from "./gallery";
+
+const rec = (n: number): VideoRecord => ({ video_id: `v${n}`, url: `https://c/${n}.mp4`, source: "sse", sync: "pending" });
+
+/// A host with `total` videos, newest first, paged by a numeric cursor.
+function fakeHost(total: number) {
+  const requests: ListRequest[] = [];
+  const list = async (request: ListRequest): Promise<Answer> => {
+    requests.push(request);
+    const start = request.cursor ? Number(request.cursor) : 0;
+    const end = Math.min(total, start + (request.limit ?? 50));
+    const videos = Array.from({ length: end - start }, (_, i) => rec(total - start - i));
+    return { id: 1, ok: true, videos, next_cursor: end < total ? String(end) : null };
+  };
+  return { list, requests };
+}
+
+describe("Gallery", () => {
+  it("pages through list cursors until next_cursor is null", async () => {
+    const host = fakeHost(70);
+    const g = new Gallery(host.list);
+    await g.reset({ query: "", sync: "", chatId: undefined });
+    expect(g.videos.length).toBe(30);
+    expect(g.videos[0]!.video_id).toBe("v70");
+    expect(await g.more()).toBe(true);
+    expect(await g.more()).toBe(true);
+    expect(g.videos.length).toBe(70);
+    expect(g.done).toBe(true);
+    expect(await g.more()).toBe(false);
+    expect(host.requests.map((r) => r.cursor)).toEqual([undefined, "30", "60"]);
+  });
+
+  it("sends the filters with every page", async () => {
+    const host = fakeHost(5);
+    const g = new Gallery(host.list);
+    await g.reset({ query: " cat ", sync: "failed", chatId: "c1" });
+    expect(host.requests[0]).toEqual({ type: "list", limit: 30, query: "cat", sync: "failed", chat_id: "c1" });
+  });
+
+  it("drops answers to a search that was replaced by a newer one", async () => {
+    let release: (a: Answer) => void = () => {};
+    const slow = new Promise<Answer>((r) => (release = r));
+    const calls: ListRequest[] = [];
+    const g = new Gallery(async (request) => {
+      calls.push(request);
+      if (request.query === "old") return slow;
+      return { id: 2, ok: true, videos: [rec(2)], next_cursor: null };
+    });
+    const first = g.reset({ query: "old", sync: "", chatId: undefined });
+    await g.reset({ query: "new", sync: "", chatId: undefined });
+    release({ id: 1, ok: true, videos: [rec(1)], next_cursor: "x" });
+    await first;
+    expect(g.videos.map((v) => v.video_id)).toEqual(["v2"]);
+    expect(g.done).toBe(true);
+  });
+
+  it("keeps the error of a failed list", async () => {
+    const g = new Gallery(async () => ({ id: null, ok: false, error: { code: "disconnected", message: "no host", retryable: true } }));
+    await g.reset();
+    expect(g.error).toBe("no host");
+    expect(g.videos).toEqual([]);
+  });
+
+  it("applies sync_state updates, new videos, deletes and selection", async () => {
+    const g = new Gallery(fakeHost(3).list);
+    await g.reset();
+    expect(g.updateSync("v2", "failed", "HTTP 400")).toMatchObject({ sync: "failed", last_error: "HTTP 400" });
+    expect(g.updateSync("nope", "synced")).toBeUndefined();
+    expect(g.prepend([rec(4), rec(3)]).map((v) => v.video_id)).toEqual(["v4"]);
+    expect(g.videos[0]!.video_id).toBe("v4");
+    g.toggle("v1");
+    g.toggle("v4");
+    expect(g.selectedVideos().map((v) => v.video_id)).toEqual(["v4", "v1"]);
+    g.remove(["v4"]);
+    expect([...g.selected]).toEqual(["v1"]);
+  });
+});
+
+describe("exportJson", () => {
+  it("writes the records with a count", () => {
+    const parsed = JSON.parse(exportJson([rec(1)], new Date("2026-01-01T00:00:00Z")));
+    expect(parsed).toEqual({ exported_at: "2026-01-01T00:00:00.000Z", count: 1, videos: [rec(1)] });
+  });
+});

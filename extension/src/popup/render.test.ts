@@ -1,0 +1,101 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from "vitest";
+import type { VideoRecord } from "../shared/protocol";
+import { relativeTime, renderCard, shortId, truncate, type CardContext } from "./render";
+
+const ctx: CardContext = { t: (key) => key, now: new Date("2026-11-24T10:05:00Z"), lang: "en", selected: false };
+
+const record = (extra: Partial<VideoRecord> = {}): VideoRecord => ({
+  video_id: "6f1c2d3e-0000-5000-8000-000000000001",
+  url: "https://cdn.example/v/1.mp4",
+  thumbnail_url: "https://cdn.example/v/1.webp",
+  prompt: "a cat surfing a wave",
+  chat_id: "3f2c9a1e-aaaa-4bbb-8ccc-000000000001",
+  page_url: "https://chat.example/chat/3f2c9a1e-aaaa-4bbb-8ccc-000000000001",
+  source: "sse",
+  sync: "synced",
+  created_at: "2026-11-24T10:00:00Z",
+  ...extra,
+});
+
+describe("renderCard", () => {
+  it("renders a hostile prompt as text, never as markup", () => {
+    const hostile = "<img src=x onerror=alert(1)>";
+    const card = renderCard(document, record({ prompt: hostile, last_error: "<b>boom</b>", sync: "failed" }), ctx);
+    document.body.append(card);
+    expect(card.querySelector("img[src='x']")).toBeNull();
+    expect(card.querySelector("b")).toBeNull();
+    expect(card.querySelector(".prompt")!.textContent).toBe(hostile);
+    expect(card.querySelector(".prompt")!.getAttribute("title")).toBe(hostile);
+    expect(card.querySelector(".error")!.textContent).toBe("<b>boom</b>");
+    expect(card.innerHTML).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    // the only image is the real thumbnail
+    expect([...card.querySelectorAll("img")].map((i) => i.getAttribute("src"))).toEqual(["https://cdn.example/v/1.webp"]);
+  });
+
+  it("loads thumbnails from http(s) URLs only", () => {
+    for (const bad of ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", "file:///etc/passwd", "x"]) {
+      const card = renderCard(document, record({ thumbnail_url: bad }), ctx);
+      expect(card.querySelector("img")).toBeNull();
+      expect(card.querySelector(".placeholder")).not.toBeNull();
+    }
+  });
+
+  it("shows a play overlay, the chat, the time and the sync state", () => {
+    const card = renderCard(document, record({ meta: { duration_s: 65 } }), ctx);
+    expect(card.dataset["id"]).toBe("6f1c2d3e-0000-5000-8000-000000000001");
+    expect(card.tabIndex).toBe(0);
+    expect(card.querySelector("button.thumb[data-action='play'] .play-overlay")).not.toBeNull();
+    expect(card.querySelector(".duration")!.textContent).toBe("1:05");
+    expect(card.querySelector(".chat")!.getAttribute("title")).toBe("3f2c9a1e-aaaa-4bbb-8ccc-000000000001");
+    expect(card.querySelector("time")!.textContent).toBe("5 minutes ago");
+    expect(card.querySelector(".badge")!.className).toBe("badge sync-synced");
+    expect(card.querySelector("[data-action='open-chat']")).not.toBeNull();
+    expect(card.querySelector("[data-action='copy-url']")).not.toBeNull();
+  });
+
+  it("truncates a long prompt but keeps it whole on hover", () => {
+    const long = "word ".repeat(100).trim();
+    const card = renderCard(document, record({ prompt: long }), ctx);
+    const p = card.querySelector(".prompt")!;
+    expect(p.textContent!.length).toBeLessThanOrEqual(140);
+    expect(p.textContent!.endsWith("…")).toBe(true);
+    expect(p.getAttribute("title")).toBe(long);
+  });
+
+  it("offers no 'open chat' for a page URL that is not http(s)", () => {
+    const card = renderCard(document, record({ page_url: "javascript:alert(1)" }), ctx);
+    expect(card.querySelector("[data-action='open-chat']")).toBeNull();
+  });
+
+  it("puts a hostile sync value into text and a neutral class", () => {
+    const card = renderCard(document, record({ sync: '" onmouseover="alert(1)' as never }), ctx);
+    expect(card.querySelector(".badge")!.className).toBe("badge sync-unknown");
+    expect(card.querySelector("[onmouseover]")).toBeNull();
+  });
+
+  it("marks selection for assistive technology", () => {
+    const card = renderCard(document, record(), { ...ctx, selected: true });
+    expect(card.getAttribute("aria-selected")).toBe("true");
+    expect((card.querySelector("input.pick") as HTMLInputElement).checked).toBe(true);
+  });
+});
+
+describe("helpers", () => {
+  it("truncate never splits a surrogate pair", () => {
+    expect(truncate("🌊".repeat(10), 5)).toBe("🌊🌊🌊🌊…");
+    expect(truncate("short", 10)).toBe("short");
+  });
+
+  it("shortId", () => {
+    expect(shortId("3f2c9a1e-aaaa-4bbb-8ccc-000000000001")).toBe("3f2c9a…0001");
+    expect(shortId("abc")).toBe("abc");
+  });
+
+  it("relativeTime", () => {
+    const now = new Date("2026-11-24T10:00:00Z");
+    expect(relativeTime("2026-11-24T07:00:00Z", now, "en")).toBe("3 hours ago");
+    expect(relativeTime("2026-11-22T10:00:00Z", now, "en")).toBe("2 days ago");
+    expect(relativeTime("garbage", now, "en")).toBe("");
+  });
+});

@@ -1,0 +1,79 @@
+// @vitest-environment happy-dom
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { kPageTag, kRelayTag, Msg } from "../shared/messages";
+import { browserLikePostMessage, flush } from "../page/test-window";
+import { installRelay } from "./relay";
+
+let restore: () => void;
+const sent: unknown[] = [];
+const toPage: unknown[] = [];
+const config = { captureEnabled: true, debugLogging: true, artifactSelector: "[data-testid=artifact]" };
+
+// One relay per window, as in a tab (a second install is refused).
+beforeAll(() => {
+  restore = browserLikePostMessage(window);
+  window.addEventListener("message", (e) => {
+    if ((e.data as { tag?: string })?.tag === kRelayTag) toPage.push(e.data);
+  });
+  installRelay(globalThis, async (message) => {
+    sent.push(message);
+    const m = message as { type: string };
+    if (m.type === Msg.getPageConfig) return config;
+    return { ok: true, video_id: "vid-1", duplicate: false, sync: "pending" };
+  });
+});
+afterAll(() => restore());
+
+const video = { url: "https://cdn.example/v.mp4", source: "manual", observed_at: "2026-11-24T10:00:00Z" };
+
+describe("relay", () => {
+  beforeEach(async () => {
+    await flush();
+  });
+
+  it("pushes the page config when it starts", async () => {
+    await vi.waitFor(() => expect(toPage).toEqual([{ tag: kRelayTag, kind: "config", config }]));
+    expect(sent).toEqual([{ type: Msg.getPageConfig }]);
+  });
+
+  it("answers a config request from the page", async () => {
+    toPage.length = 0;
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "configRequest" }, source: window }));
+    await vi.waitFor(() => expect(toPage).toEqual([{ tag: kRelayTag, kind: "config", config }]));
+  });
+
+  it("forwards tagged captures from this window and posts the answer back", async () => {
+    await flush();
+    window.dispatchEvent(new MessageEvent("message", {
+      data: { tag: kPageTag, kind: "capture", video, requestId: "r1" },
+      source: window,
+    }));
+    await vi.waitFor(() => expect(toPage).toContainEqual(expect.objectContaining({ kind: "answer" })));
+    expect(sent).toContainEqual({ type: Msg.captureVideo, video });
+    expect(toPage).toContainEqual({
+      tag: kRelayTag,
+      kind: "answer",
+      requestId: "r1",
+      answer: { ok: true, video_id: "vid-1", duplicate: false, sync: "pending" },
+    });
+  });
+
+  it("ignores messages from other windows and untagged messages", async () => {
+    await flush();
+    sent.length = 0;
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "capture", video }, source: null }));
+    const otherWindow = { postMessage() {} } as unknown as Window; // e.g. an iframe's window
+    window.dispatchEvent(new MessageEvent("message", {
+      data: { tag: kPageTag, kind: "capture", video },
+      source: otherWindow,
+    }));
+    window.dispatchEvent(new MessageEvent("message", { data: { kind: "capture", video }, source: window }));
+    window.dispatchEvent(new MessageEvent("message", { data: "string", source: window }));
+    await flush();
+    expect(sent).toEqual([]);
+  });
+
+  it("is harmless when injected twice", () => {
+    expect(installRelay(globalThis, async () => undefined)).toBe(false);
+  });
+});
