@@ -16,6 +16,7 @@ build_packages=(
 test_packages=(
   chromium chromium-driver firefox-esr
   shellcheck clang libclang-rt-14-dev ffmpeg xz-utils zip unzip
+  jq dpkg-dev openssl
 )
 
 want=("${build_packages[@]}")

@@ -476,7 +476,8 @@ json_merge_config() {  # file, callers(json), no_dev_id(true|false|keep)
   local file=$1 callers=$2 nodev=$3
   if command -v jq >/dev/null; then
     jq --argjson add "$callers" --arg nodev "$nodev" \
-      '.allowed_callers = ((.allowed_callers // []) + $add | unique)
+      '.allowed_callers = reduce $add[] as $x (.allowed_callers // [];
+         if any(.[]; . == $x) then . else . + [$x] end)
        | if $nodev == "keep" then . else .no_dev_id = ($nodev == "true") end' "$file"
   elif command -v python3 >/dev/null; then
     python3 - "$file" "$callers" "$nodev" <<'PY'

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# The doctor cases pass shell snippets in single quotes on purpose (SC2016),
+# and `cond && cond || { report; return 1; }` is the checks' idiom (SC2015).
+# shellcheck disable=SC2016,SC2015
+# The installer tier (issue 5): install.sh with --root for every browser and
+# scope, vidkeep doctor on good and broken installs, the CPack .deb, real
+# Chromium and Firefox reaching the host the installer registered, and a
+# force-installed self-hosted CRX. Prints "N passed, M failed" last; exits 1
+# when anything failed.
+#
+#   tests/installer/run.sh                 everything
+#   VIDKEEP_BUILD_DIR=DIR                  binaries from DIR/bin (default build/)
+#   VIDKEEP_INSTALLER_SKIP=deb,browsers,crx   leave those parts out
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+repo=$PWD
+build=${VIDKEEP_BUILD_DIR:-$repo/build}
+bin=$build/bin
+skip=",${VIDKEEP_INSTALLER_SKIP:-},"
+readonly DEV_ORIGIN=chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/
+readonly DEV_GECKO=vidkeep@vidkeep.org
+readonly EXTRA_ID=abcdefghijklmnopabcdefghijklmnop
+readonly EXTRA_GECKO=fleet@example.org
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vidkeep-installer-test.XXXXXX")
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
+pass=0
+fail=0
+pids=()
+cleanups=()
+
+cleanup() {
+  local pid c
+  for pid in "${pids[@]+"${pids[@]}"}"; do
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  for c in "${cleanups[@]+"${cleanups[@]}"}"; do eval "$c"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { pass=$((pass + 1)); printf 'ok    %s\n' "$1"; }
+not_ok() {
+  fail=$((fail + 1))
+  printf 'FAIL  %s\n' "$1"
+  [ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 40 | sed 's/^/      /'
+  return 0
+}
+# check NAME CMD...: passes when CMD exits 0; shows its output when not.
+check() {
+  local name=$1 out
+  shift
+  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
+}
+skipped() { case "$skip" in *",$1,"*) printf 'skip  %s (VIDKEEP_INSTALLER_SKIP)\n' "$1"; return 0 ;; esac; return 1; }
+
+listing() { (cd "$1" && find . -printf '%M %u %p %s\n' | LC_ALL=C sort -k3); }
+inst() { "$repo/installer/install.sh" --binaries "$bin" --skip-extension "$@"; }
+
+if [ ! -x "$bin/vidkeep-host" ] || [ ! -x "$bin/vidkeep" ]; then
+  not_ok "binaries in $bin (build first: cmake -S . -B build -G Ninja && cmake --build build)"
+  printf '%d passed, %d failed\n' "$pass" "$fail"
+  exit 1
+fi
+
+# ------------------------------------------------------------ shellcheck ---
+scripts=(installer/*.sh tests/installer/*.sh)
+for f in packaging/*.sh tests/installer/fixtures/*.sh; do [ -f "$f" ] && scripts+=("$f"); done
+if command -v shellcheck >/dev/null; then
+  check "shellcheck ${scripts[*]}" shellcheck -x "${scripts[@]}"
+else
+  not_ok "shellcheck is not installed (installer/deps.sh test installs it)"
+fi
+
+# -------------------------------------------------------------- locations ---
+check "install.sh and vidkeep doctor know the same manifest locations" \
+  diff <("$repo/installer/install.sh" --print-locations --root /R) <("$bin/vidkeep" doctor --locations --root /R)
+
+# expect_manifest FILE FAMILY HOSTPATH IDS...: content and mode of one manifest.
+expect_manifest() {
+  local file=$1 family=$2 path=$3 key want got
+  shift 3
+  [ -f "$file" ] || { echo "missing $file"; return 1; }
+  [ "$(stat -c %a "$file")" = 644 ] || { echo "$file mode $(stat -c %a "$file")"; return 1; }
+  key=allowed_extensions
+  [ "$family" = chromium ] && key=allowed_origins
+  want=$(jq -cn --arg p "$path" --arg k "$key" '$ARGS.positional as $ids |
+    {name: "org.vidkeep.host", path: $p, type: "stdio"} + {($k): $ids}' --args "$@")
+  got=$(jq -c '{name, path, type} + (if has("allowed_origins") then {allowed_origins} else {allowed_extensions} end)' "$file") \
+    || { echo "$file is not JSON"; return 1; }
+  [ "$want" = "$got" ] || { printf 'want %s\ngot  %s\n' "$want" "$got"; return 1; }
+}
+
+# install_roundtrip BROWSER SCOPE: install into a fresh fake root, check every
+# file, uninstall, compare the trees.
+install_roundtrip() {
+  local browser=$1 scope=$2 r="$work/rt-$1-$2" before after prefix family loc host files=0
+  mkdir -p "$r/home"
+  [ "$browser" = tor ] && mkdir -p "$r/home/tor-browser/Browser/TorBrowser"
+  before=$(listing "$r")
+  inst --root "$r" "--$scope" --browsers "$browser" --extension-id "$EXTRA_ID" --extension-id "$EXTRA_GECKO" >/dev/null || { echo "install failed"; return 1; }
+  if [ "$scope" = user ]; then prefix="$r/home/.local"; else prefix="$r/usr/local"; fi
+  for b in vidkeep-host vidkeep; do
+    cmp -s "$bin/$b" "$prefix/bin/$b" || { echo "$prefix/bin/$b differs from $bin/$b"; return 1; }
+    [ "$(stat -c %a "$prefix/bin/$b")" = 755 ] || { echo "$prefix/bin/$b not 755"; return 1; }
+  done
+  while IFS=$'\t' read -r key sc dir; do
+    if [ "$key" != "$browser" ] || [ "$sc" != "$scope" ]; then continue; fi
+    files=$((files + 1))
+    case "$browser" in
+      chrome|chromium|edge|brave|vivaldi|opera|yandex|flatpak-chromium|flatpak-chrome) family=chromium ;;
+      *) family=firefox ;;
+    esac
+    host="$prefix/bin/vidkeep-host"
+    case "$browser" in
+      flatpak-*)
+        loc=${dir%%/config/*}; loc=${loc%%/.mozilla/*}
+        host="$loc/data/vidkeep/vidkeep-host"
+        [ "$(stat -c %a "$host")" = 755 ] || { echo "wrapper $host not 755"; return 1; }
+        grep -q "flatpak-spawn --host $prefix/bin/vidkeep-host" "$host" || { echo "wrapper does not start the host"; cat "$host"; return 1; }
+        grep -qx 'org.freedesktop.Flatpak=talk' "$r/home/.local/share/flatpak/overrides/${loc##*/}" || { echo "no flatpak override"; return 1; } ;;
+    esac
+    if [ "$family" = chromium ]; then
+      expect_manifest "$dir/org.vidkeep.host.json" chromium "$host" "$DEV_ORIGIN" "chrome-extension://$EXTRA_ID/" || return 1
+    else
+      expect_manifest "$dir/org.vidkeep.host.json" firefox "$host" "$DEV_GECKO" "$EXTRA_GECKO" || return 1
+    fi
+  done < <("$repo/installer/install.sh" --print-locations --root "$r")
+  [ $files -gt 0 ] || { echo "no $scope location for $browser"; return 1; }
+  local config="$r/etc/vidkeep/config.json" receipt="$r/var/lib/vidkeep/install-receipt"
+  [ "$scope" = user ] && { config="$r/home/.config/vidkeep/config.json"; receipt="$r/home/.local/share/vidkeep/install-receipt"; }
+  [ "$(jq -c . "$config")" = "{\"allowed_callers\":[\"chrome-extension://$EXTRA_ID/\",\"$EXTRA_GECKO\"],\"no_dev_id\":false}" ] \
+    || { echo "config: $(cat "$config")"; return 1; }
+  [ "$(stat -c %a "$receipt")" = 600 ] || { echo "receipt mode"; return 1; }
+  inst --root "$r" "--$scope" --uninstall >/dev/null || { echo "uninstall failed"; return 1; }
+  after=$(listing "$r")
+  [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); return 1; }
+}
+
+for browser in chrome chromium edge brave vivaldi opera yandex firefox librewolf waterfox tor flatpak-chromium flatpak-chrome flatpak-firefox; do
+  scopes="user system"
+  case "$browser" in tor|flatpak-*) scopes=user ;; esac
+  for scope in $scopes; do
+    check "install/uninstall --$scope --browsers $browser: files, content, modes; tree restored" install_roundtrip "$browser" "$scope"
+  done
+done
+
+# ------------------------------------------------------- install behaviour ---
+idempotent() {
+  local r="$work/idem" a b
+  mkdir -p "$r/home"
+  inst --root "$r" --user --browsers all >/dev/null || return 1
+  a=$(listing "$r"); inst --root "$r" --user --browsers all >/dev/null || return 1; b=$(listing "$r")
+  [ "$a" = "$b" ] || { echo "second run changed:"; diff <(echo "$a") <(echo "$b"); return 1; }
+  # Repairs: a broken mode, a deleted binary, an edited manifest.
+  local m="$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json"
+  chmod 600 "$m"; echo '{}' >"$r/home/.mozilla/native-messaging-hosts/org.vidkeep.host.json"; rm "$r/home/.local/bin/vidkeep-host"
+  inst --root "$r" --user --browsers all >/dev/null || return 1
+  b=$(listing "$r"); [ "$a" = "$b" ] || { echo "not repaired:"; diff <(echo "$a") <(echo "$b"); return 1; }
+  # A new prefix: the manifests follow, the old binaries go.
+  inst --root "$r" --user --browsers all --prefix /opt/vk >/dev/null || return 1
+  [ ! -e "$r/home/.local/bin/vidkeep-host" ] || { echo "old binary left"; return 1; }
+  jq -e --arg p "$r/opt/vk/bin/vidkeep-host" '.path == $p' "$m" >/dev/null || { echo "manifest path not updated"; return 1; }
+  inst --root "$r" --user --uninstall >/dev/null || return 1
+  [ "$(listing "$r")" = "$(cd "$r" && find . -maxdepth 1 -printf '%M %u %p %s\n' | LC_ALL=C sort -k3)" ] || { listing "$r"; return 1; }
+}
+check "install twice: same tree; repairs modes, binaries, manifests; --prefix change removes the old files" idempotent
+
+foreign_files() {
+  local r="$work/foreign" before after
+  mkdir -p "$r/home/.config/chromium/NativeMessagingHosts" "$r/home/.config/vidkeep"
+  echo '{"name":"org.vidkeep.host","path":"/old/host"}' >"$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json"
+  echo '{"log": {"level": "debug"}, "allowed_callers": ["other@x.org"]}' >"$r/home/.config/vidkeep/config.json"
+  before=$(listing "$r"); local cfg_before; cfg_before=$(cat "$r/home/.config/vidkeep/config.json")
+  inst --root "$r" --user --browsers chromium --extension-id "$EXTRA_ID" >/dev/null || return 1
+  jq -e --arg id "chrome-extension://$EXTRA_ID/" '.log.level == "debug" and .allowed_callers == ["other@x.org", $id]' \
+    "$r/home/.config/vidkeep/config.json" >/dev/null || { echo "config not merged: $(cat "$r/home/.config/vidkeep/config.json")"; return 1; }
+  inst --root "$r" --user --browsers chromium --extension-id "$EXTRA_ID" >/dev/null || return 1
+  inst --root "$r" --user --uninstall >/dev/null || return 1
+  after=$(listing "$r")
+  [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); return 1; }
+  [ "$(cat "$r/home/.config/vidkeep/config.json")" = "$cfg_before" ] || { echo "config not restored"; return 1; }
+  grep -q /old/host "$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json" || { echo "manifest not restored"; return 1; }
+}
+check "files that were there before are merged/replaced, and restored by --uninstall" foreign_files
+
+dry_run() {
+  local r="$work/dry" before out
+  mkdir -p "$r/home"
+  before=$(listing "$r")
+  out=$(inst --root "$r" --system --browsers all --dry-run) || return 1
+  [ "$before" = "$(listing "$r")" ] || { echo "dry run changed the tree"; return 1; }
+  for f in "$r/usr/local/bin/vidkeep-host" "$r/etc/chromium/native-messaging-hosts/org.vidkeep.host.json" \
+           "$r/usr/lib/mozilla/native-messaging-hosts/org.vidkeep.host.json" "$r/etc/vidkeep/config.json"; do
+    grep -qF "would write $f" <<<"$out" || { echo "not announced: $f"; echo "$out"; return 1; }
+  done
+  out=$(VIDKEEP_INSTALL_OS=Darwin inst --root "$r" --user --browsers all --dry-run) || return 1
+  if ! grep -qF "would write $r/home/Library/Application Support/Google/Chrome/NativeMessagingHosts/org.vidkeep.host.json" <<<"$out" ||
+     ! grep -qF "would write $r/home/Library/Application Support/Mozilla/NativeMessagingHosts/org.vidkeep.host.json" <<<"$out"; then
+    echo "$out"; return 1
+  fi
+}
+check "--dry-run prints every file and changes nothing (Linux and the Darwin branch)" dry_run
+
+no_dev_id() {
+  local r="$work/nodev"
+  mkdir -p "$r/home"
+  inst --root "$r" --user --browsers chromium,firefox --no-dev-id --extension-id "$EXTRA_ID" --extension-id "$EXTRA_GECKO" >/dev/null || return 1
+  expect_manifest "$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json" chromium "$r/home/.local/bin/vidkeep-host" "chrome-extension://$EXTRA_ID/" || return 1
+  expect_manifest "$r/home/.mozilla/native-messaging-hosts/org.vidkeep.host.json" firefox "$r/home/.local/bin/vidkeep-host" "$EXTRA_GECKO" || return 1
+  jq -e '.no_dev_id == true' "$r/home/.config/vidkeep/config.json" >/dev/null || return 1
+  "$bin/vidkeep" doctor --root "$r" || return 1
+}
+check "--no-dev-id with --extension-id: only those ids, in manifests and config; doctor agrees" no_dev_id
+
+purge() {
+  local r="$work/purge"
+  mkdir -p "$r/home"
+  inst --root "$r" --user --browsers chromium >/dev/null || return 1
+  mkdir -p "$r/home/.local/share/vidkeep" "$r/home/.local/state/vidkeep"
+  echo db >"$r/home/.local/share/vidkeep/vidkeep.db"; echo log >"$r/home/.local/state/vidkeep/host.log"
+  if inst --root "$r" --user --uninstall --purge </dev/null >/dev/null 2>&1; then echo "purged without --yes"; return 1; fi
+  if [ ! -f "$r/home/.local/share/vidkeep/vidkeep.db" ] || [ ! -f "$r/home/.local/bin/vidkeep" ]; then echo "refused purge changed things"; return 1; fi
+  inst --root "$r" --user --uninstall --purge --yes >/dev/null || return 1
+  [ ! -e "$r/home/.local/share/vidkeep" ] && [ ! -e "$r/home/.local/state/vidkeep" ] && [ ! -e "$r/home/.local/bin/vidkeep" ] \
+    || { listing "$r"; return 1; }
+}
+check "--uninstall --purge asks (refuses without --yes when not a terminal), then deletes videos and logs" purge
+
+check "--purge without --uninstall is a usage error" bash -c '! "$0" --purge >/dev/null 2>&1' "$repo/installer/install.sh"
+
+# ----------------------------------------------------------------- doctor ---
+# doctor_case NAME BREAK EXPECT: a good install broken by BREAK must make
+# doctor exit 1 and print EXPECT and a fix.
+doctor_root="$work/doctor"
+fresh_doctor_root() {
+  rm -rf "$doctor_root"; mkdir -p "$doctor_root/home"
+  inst --root "$doctor_root" --user --browsers chromium,firefox --extension-id "$EXTRA_ID" >/dev/null
+}
+doctor_good() {
+  fresh_doctor_root || return 1
+  local out; out=$("$bin/vidkeep" doctor --root "$doctor_root") || { echo "$out"; return 1; }
+  grep -q 'hello as chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/: vidkeep-host' <<<"$out" &&
+    grep -q 'hello as vidkeep@vidkeep.org: vidkeep-host' <<<"$out" && grep -q 'All checks passed' <<<"$out" || { echo "$out"; return 1; }
+  out=$(VIDKEEP_DOCTOR_ROOT=$doctor_root "$bin/vidkeep" doctor) || { echo "$out"; return 1; }
+}
+check "doctor on a good install: manifests, binary, ids, hello round trips; exit 0" doctor_good
+
+doctor_case() {
+  local break_it=$1 expect=$2 out rc
+  fresh_doctor_root || return 1
+  eval "$break_it"
+  out=$("$bin/vidkeep" doctor --root "$doctor_root" 2>&1); rc=$?
+  [ $rc -eq 1 ] || { echo "exit $rc"; echo "$out"; return 1; }
+  grep -qF -- "$expect" <<<"$out" || { echo "no '$expect' in:"; echo "$out"; return 1; }
+  grep -A1 -F -- "$expect" <<<"$out" | grep -q 'fix: ' || { echo "no fix after '$expect':"; echo "$out"; return 1; }
+}
+cm='$doctor_root/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json'
+check "doctor: missing binary -> reported with fix, exit 1" \
+  doctor_case 'rm "$doctor_root/home/.local/bin/vidkeep-host"' "/home/.local/bin/vidkeep-host does not exist"
+check "doctor: binary not executable -> reported with fix, exit 1" \
+  doctor_case 'chmod 644 "$doctor_root/home/.local/bin/vidkeep-host"' "is not an executable file"
+check "doctor: wrong name -> reported with fix, exit 1" \
+  doctor_case "jq '.name = \"org.other.host\"' \"$cm\" >\"$cm.t\" && mv \"$cm.t\" \"$cm\"" '"name" is "org.other.host"'
+check "doctor: manifest missing a configured id -> reported with fix, exit 1" \
+  doctor_case "jq '.allowed_origins -= [\"chrome-extension://$EXTRA_ID/\"]' \"$cm\" >\"$cm.t\" && mv \"$cm.t\" \"$cm\"" \
+  "lacks chrome-extension://$EXTRA_ID/"
+check "doctor: manifest lists an id the host refuses -> reported with fix, exit 1" \
+  doctor_case "jq '.allowed_origins += [\"chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/\"]' \"$cm\" >\"$cm.t\" && mv \"$cm.t\" \"$cm\"" \
+  "but the host refuses it"
+check "doctor: invalid manifest JSON -> reported with fix, exit 1" \
+  doctor_case "echo '{oops' >\"$cm\"" "is not a valid JSON object"
+check "doctor: policy NativeMessagingUserLevelHosts=false blocks the per-user manifest -> fix, exit 1" \
+  doctor_case 'mkdir -p "$doctor_root/etc/chromium/policies/managed" && echo "{\"NativeMessagingUserLevelHosts\": false}" >"$doctor_root/etc/chromium/policies/managed/corp.json"' \
+  "per-user manifest ignored: policy NativeMessagingUserLevelHosts is false"
+check "doctor: policy NativeMessagingBlocklist [*] -> fix, exit 1" \
+  doctor_case 'mkdir -p "$doctor_root/etc/chromium/policies/managed" && echo "{\"NativeMessagingBlocklist\": [\"*\"]}" >"$doctor_root/etc/chromium/policies/managed/corp.json"' \
+  "NativeMessagingBlocklist blocks org.vidkeep.host"
+check "doctor: Firefox policies.json blocking the extension -> fix, exit 1" \
+  doctor_case 'mkdir -p "$doctor_root/etc/firefox/policies" && echo "{\"policies\": {\"ExtensionSettings\": {\"*\": {\"installation_mode\": \"blocked\"}}}}" >"$doctor_root/etc/firefox/policies/policies.json"' \
+  "ExtensionSettings blocks the extension vidkeep@vidkeep.org"
+check "doctor: host config refusing the manifests' ids (no_dev_id) -> fix, exit 1" \
+  doctor_case 'echo "{\"no_dev_id\": true, \"allowed_callers\": [\"x@y.org\"]}" >"$doctor_root/home/.config/vidkeep/config.json"' \
+  "but the host refuses it"
+check "doctor: a host that exits without answering -> hello fails with fix, exit 1" \
+  doctor_case 'printf "#!/bin/sh\nexit 0\n" >"$doctor_root/home/.local/bin/vidkeep-host"' \
+  "host closed its output without answering"
+hung_host() {
+  fresh_doctor_root || return 1
+  printf '#!/bin/sh\nexec sleep 30\n' >"$doctor_root/home/.local/bin/vidkeep-host"
+  local out rc start=$SECONDS
+  out=$("$bin/vidkeep" doctor --root "$doctor_root" --timeout-ms 700 2>&1); rc=$?
+  [ $rc -eq 1 ] && grep -q 'no answer within 700 ms' <<<"$out" || { echo "exit $rc: $out"; return 1; }
+  [ $((SECONDS - start)) -lt 10 ] || { echo "took $((SECONDS - start)) s"; return 1; }
+  ! pgrep -f "^sleep 30$" -P $$ >/dev/null || { echo "host left running"; return 1; }
+}
+check "doctor: a host that never answers -> timeout reported, host killed, exit 1" hung_host
+nothing_found() {
+  local r="$work/empty" out rc
+  mkdir -p "$r/home"
+  out=$("$bin/vidkeep" doctor --root "$r" 2>&1); rc=$?
+  [ $rc -eq 1 ] && grep -q 'no supported browser found' <<<"$out" || { echo "exit $rc: $out"; return 1; }
+}
+check "doctor with no browser and no manifest: exit 1 with a fix" nothing_found
+allowed_ok_policy() {
+  fresh_doctor_root || return 1
+  mkdir -p "$doctor_root/etc/chromium/policies/managed"
+  echo '{"NativeMessagingBlocklist": ["*"], "NativeMessagingAllowlist": ["org.vidkeep.host"]}' >"$doctor_root/etc/chromium/policies/managed/corp.json"
+  "$bin/vidkeep" doctor --root "$doctor_root"
+}
+check "doctor: blocklist * with org.vidkeep.host allowlisted passes" allowed_ok_policy
+
+printf '%d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]
