@@ -94,6 +94,8 @@ const corpus = [
   { name: 'type number', payload: { id: 'x1', type: 3 }, code: 'bad_request', id: 'x1', field: "'type'" },
   { name: 'type null', payload: { id: 'x1', type: null }, code: 'bad_request', id: 'x1', field: "'type'" },
   { name: 'unknown type', payload: { id: 'x1', type: 'drop_tables' }, code: 'unsupported', id: 'x1', field: 'drop_tables' },
+  { name: 'unknown type of 40 two-byte characters (cut in the message)', payload: { id: 'x1', type: 'é'.repeat(40) }, code: 'unsupported', id: 'x1' },
+  { name: 'unknown type with emoji', payload: { id: 'x1', type: '🎬'.repeat(20) }, code: 'unsupported', id: 'x1' },
   { name: 'type with different case', payload: { id: 'x1', type: 'HELLO' }, code: 'unsupported', id: 'x1' },
 
   // -- hello
@@ -455,4 +457,28 @@ test('list with a query of only whitespace is answered and the host lives on', T
     assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
   }
   assert.deepEqual(problems, []);
+});
+
+test('the default frame limit is 4 MiB: a frame of exactly 4 MiB is served, one byte more refused', T, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const host = startHost({ env: home.env });
+  t.after(() => host.stop());
+  const LIMIT = 4 * 1024 * 1024;
+  const sized = (n, id) => {
+    const base = JSON.stringify({ id, type: 'hello', pad: '' });
+    return Buffer.from(base.replace('"pad":""', `"pad":"${'p'.repeat(n - base.length)}"`));
+  };
+  const exact = sized(LIMIT, 'exact');
+  const over = sized(LIMIT + 1, 'over');
+  assert.deepEqual([exact.length, over.length], [LIMIT, LIMIT + 1]);
+  host.write(Buffer.concat([frame(exact), frame(over)]));
+  host.send(HELLO_AFTER);
+  const [a, b, c] = await host.count(3);
+  assert.deepEqual([a.id, a.ok], ['exact', true]);
+  assertError(b, 'too_large', null, '4 MiB + 1');
+  assert.match(b.error.message, /4194305 bytes; the limit is 4194304/);
+  assertHelloOk(c);
+  await host.close();
+  assert.deepEqual(host.protocolErrors, []);
 });

@@ -197,3 +197,44 @@ test('a write lock held past a short busy_timeout: unavailable, retryable, and t
   assert.deepEqual([retried.ok, retried.duplicate], [true, false]);
   await host.close();
 });
+
+// Group commit (PROTOCOL.md section 3): requests of one burst share a
+// transaction, each in its own savepoint, so one failing write undoes only
+// itself. A trigger (added with sqlite3) makes exactly one insert fail.
+test('group commit: one failing write in a burst undoes only itself; later requests see earlier writes', { timeout: 20000 }, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const first = startHost({ env: home.env });
+  t.after(() => first.stop());
+  assert.equal((await first.request({ type: 'hello' })).ok, true);
+  await first.close();
+  const db = path.join(home.home, 'vidkeep.db');
+  const trig = await sqlite(db, "CREATE TRIGGER boom BEFORE INSERT ON videos WHEN new.prompt = 'boom' BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;", { readonly: false });
+  assert.equal(trig.code, 0, trig.stderr);
+
+  const host = startHost({ env: home.env });
+  t.after(() => host.stop());
+  const burst = [
+    { id: 1, type: 'video', video: video(1) },
+    { id: 2, type: 'video', video: video(2, { prompt: 'boom' }) },
+    { id: 3, type: 'video', video: video(3) },
+    { id: 4, type: 'video', video: video(1, { url: 'https://cdn.example/v/1.mp4?X-Amz-Signature=later' }) },
+    { id: 5, type: 'get', video_id: videoIdFor(video(3).chat_id, 'https://cdn.example/v/3.mp4') },
+    { id: 6, type: 'status' },
+  ];
+  host.write(Buffer.concat(burst.map(frame)));
+  const result = await Promise.race([host.count(burst.length, 5000).then((answers) => ({ answers })), host.exited.then((exit) => ({ exit }))]);
+  assert.equal(result.exit, undefined, `the host died: ${JSON.stringify(result.exit)}; stderr: ${host.stderr.trim()}`);
+  const a = result.answers;
+  assert.deepEqual(a.map((x) => x.id), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([a[0].ok, a[0].duplicate], [true, false]);
+  assert.equal(a[1].ok, false);
+  assert.notEqual(a[1].error.code, 'unavailable', 'not a retryable condition');
+  assert.deepEqual([a[2].ok, a[2].duplicate], [true, false]);
+  assert.deepEqual([a[3].ok, a[3].duplicate, a[3].video_id], [true, true, a[0].video_id], 'sees the write of request 1');
+  assert.equal(a[4].ok, true, 'a read sees the uncommitted writes before it');
+  assert.equal(a[5].videos, 2);
+  await host.close();
+  const list = JSON.parse((await runCli(['list', '--json'], { env: home.env })).stdout);
+  assert.deepEqual(list.map((v) => v.url).sort(), ['https://cdn.example/v/1.mp4?X-Amz-Signature=later', 'https://cdn.example/v/3.mp4']);
+});

@@ -159,3 +159,51 @@ test('kill -9 one of two hosts writing at once: the survivor goes on, nothing ac
   const check = await integrity(home);
   assert.equal(check.stdout.trim().split('\n')[0], 'ok', check.stdout + check.stderr);
 });
+
+// Disk full, emulated with a file-size limit on the host process (writes past
+// it fail with EFBIG instead of a signal): writes are refused `unavailable`
+// (retryable), nothing refused is half-stored, reads go on, and once there is
+// room again the same requests succeed.
+test('disk full: writes answered unavailable and retryable, reads still served, nothing acknowledged lost', { timeout: 30000 }, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const seed = startHost({ env: home.env });
+  t.after(() => seed.stop());
+  assert.equal((await seed.request({ type: 'video', video: video(0) })).ok, true);
+  await seed.close();
+
+  const limited = startHost({ env: home.env, prefix: ['sh', '-c', 'trap "" XFSZ; ulimit -f 600; exec "$0" "$@"'] });
+  t.after(() => limited.stop());
+  const N = 120;
+  const requests = Array.from({ length: N }, (_, i) => ({ id: i, type: 'video', video: video(i + 1, { prompt: `${'big prompt '.repeat(1800)}${i}` }) }));
+  limited.write(Buffer.concat(requests.map(frame)));
+  const result = await Promise.race([limited.count(N, 15000).then((answers) => ({ answers })), limited.exited.then((exit) => ({ exit }))]);
+  assert.equal(result.exit, undefined, `the host died: ${JSON.stringify(result.exit)}; stderr: ${limited.stderr.trim()}`);
+  const acked = [];
+  let refused = 0;
+  result.answers.forEach((a, i) => {
+    assert.equal(a.id, i);
+    if (a.ok) { acked.push(a.video_id); return; }
+    assert.deepEqual([a.error.code, a.error.retryable], ['unavailable', true], JSON.stringify(a));
+    refused++;
+  });
+  assert.ok(refused > 0, 'the limit was reached');
+  assert.ok(acked.length > 0, 'some fitted');
+  const status = await limited.request({ type: 'status' });
+  assert.deepEqual([status.ok, status.videos], [true, 1 + acked.length]);
+  assert.deepEqual(await within(3000, limited.close(), 'exit'), { code: 0, signal: null });
+
+  // Room again: the refused requests succeed when sent again.
+  const again = startHost({ env: home.env });
+  t.after(() => again.stop());
+  again.write(Buffer.concat(requests.map(frame)));
+  const retried = await again.count(N, 15000);
+  retried.forEach((a, i) => {
+    assert.equal(a.ok, true);
+    assert.equal(a.duplicate, acked.includes(a.video_id), `request ${i}`);
+  });
+  await again.close();
+  const check = await integrity(home);
+  assert.equal(check.stdout.trim().split('\n')[0], 'ok', check.stdout + check.stderr);
+  assert.equal(Number(check.stdout.trim().split('\n')[1]), 1 + N);
+});

@@ -9,6 +9,8 @@ export const BIN = process.env.VIDKEEP_BIN ?? path.resolve(import.meta.dirname, 
 export const DEV_CHROMIUM = 'chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/';
 export const DEV_FIREFOX = 'vidkeep@vidkeep.org';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 // Every host still running, so a failing test never leaves one behind.
 const live = new Set();
 process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch {} } });
@@ -38,8 +40,11 @@ export function frame(payload) {
  * resolves with the next one, `answer(id)` with the answer to that id.
  * Any stdout byte that is not a well-formed frame fails `protocolErrors`.
  */
-export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host' } = {}) {
-  const child = spawn(path.join(BIN, bin), args, {
+export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host', prefix = [] } = {}) {
+  // `prefix`: a command that execs the host, e.g. ['sh', '-c', 'ulimit -f 100; exec "$0" "$@"'].
+  const command = prefix.length ? prefix[0] : path.join(BIN, bin);
+  const argv = prefix.length ? [...prefix.slice(1), path.join(BIN, bin), ...args] : args;
+  const child = spawn(command, argv, {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -57,7 +62,11 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
       const n = buffered.readUInt32LE(0);
       if (n >= 1024 * 1024) protocolErrors.push(`frame of ${n} bytes`);
       if (buffered.length < 4 + n) break;
-      const text = buffered.subarray(4, 4 + n).toString('utf8');
+      let text;
+      try { text = strictUtf8.decode(buffered.subarray(4, 4 + n)); } catch {
+        protocolErrors.push('a frame that is not valid UTF-8');
+        text = buffered.subarray(4, 4 + n).toString('utf8');
+      }
       buffered = buffered.subarray(4 + n);
       let msg;
       try { msg = JSON.parse(text); } catch { protocolErrors.push(`not JSON: ${text.slice(0, 80)}`); continue; }
