@@ -100,6 +100,7 @@ export class HostConnection {
   private attempt = 0;
   private retryTimer: unknown;
   private connectedAt = 0;
+  private seq = 0;
   private stopped = true;
   private readonly stateListeners: Array<(info: ConnectionInfo) => void> = [];
   private readonly eventListeners: Array<(event: HostEvent) => void> = [];
@@ -379,6 +380,7 @@ export class HostConnection {
   }
 
   private setState(info: ConnectionInfo): void {
+    info.seq = ++this.seq;
     this.info = info;
     for (const fn of this.stateListeners) {
       try {

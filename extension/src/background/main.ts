@@ -88,7 +88,7 @@ host.onState((info: ConnectionInfo) => {
 });
 
 host.onConnected(() => {
-  void configureAll();
+  void ready.then(configureAll);
 });
 
 host.onEvent((event) => {
@@ -113,10 +113,29 @@ function broadcast(event: PopupEvent): void {
 
 // ---- settings, permissions, content scripts, cookies ----
 
+/// The last policy values seen, kept in storage.local: storage.managed can
+/// take seconds to answer when a worker starts (about 3 s in Chromium with
+/// no policy at all), and nothing should wait for it.
+const kManagedCacheKey = "managedCache";
+let managed: Record<string, unknown> = {};
+
 async function loadSettings(): Promise<void> {
-  const [stored, managed] = await Promise.all([browser.localGet(kSettingsStorageKey), browser.managedGetAll()]);
+  const [stored, cached] = await Promise.all([
+    browser.localGet(kSettingsStorageKey),
+    browser.localGet<Record<string, unknown>>(kManagedCacheKey),
+  ]);
+  if (cached !== undefined) managed = cached;
   current = effectiveSettings(stored, managed);
   for (const logger of loggers) logger.setEnabled(current.settings.debugLogging);
+}
+
+/// Reads storage.managed itself and applies it when it differs from the cache.
+async function refreshManaged(): Promise<void> {
+  const fresh = await browser.managedGetAll();
+  if (JSON.stringify(fresh) === JSON.stringify(managed)) return;
+  managed = fresh;
+  await browser.localSet({ [kManagedCacheKey]: fresh });
+  await settingsChanged();
 }
 
 async function grantedOrigins(origins: readonly string[]): Promise<string[]> {
@@ -270,7 +289,7 @@ async function onHostRequest(raw: unknown): Promise<Answer> {
 async function overview(): Promise<Overview> {
   const snapshot = debug.snapshot;
   const out: Overview = {
-    connection: host.connection,
+    connection: host.connection, // read again below, after the awaits
     recentErrors: snapshot.recentErrors,
     queued: queue.size,
     originsConfigured: current.settings.origins.length,
@@ -291,6 +310,7 @@ async function overview(): Promise<Overview> {
   } catch {
     // no tab access: no current chat
   }
+  out.connection = host.connection;
   return out;
 }
 
@@ -379,7 +399,8 @@ browser.api().runtime.onConnect.addListener((port) => {
 });
 
 browser.onStorageChanged((changes, area) => {
-  if ((area === "local" && kSettingsStorageKey in changes) || area === "managed") void ready.then(settingsChanged);
+  if (area === "local" && kSettingsStorageKey in changes) void ready.then(settingsChanged);
+  if (area === "managed") void ready.then(refreshManaged);
 });
 browser.onPermissionsChanged(() => {
   void ready.then(async () => {
@@ -400,6 +421,9 @@ browser.onAlarm((name) => {
   });
 });
 
+// The host needs no settings: say hello at once.
+host.start();
+
 const ready: Promise<void> = (async () => {
   try {
     await Promise.all([loadSettings(), queue.load(), debug.load()]);
@@ -407,7 +431,7 @@ const ready: Promise<void> = (async () => {
     log.warn("could not load state", String(err));
   }
   browser.createAlarm(kAlarm, 1);
-  host.start();
   await syncScripts();
   scheduleBadge();
+  void refreshManaged().catch((err: unknown) => log.warn("could not read policy", String(err)));
 })();

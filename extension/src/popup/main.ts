@@ -63,7 +63,18 @@ const gallery = new Gallery((request) => hostRequest(request));
 
 // ---- connection banner and pill ----
 
-function showConnection(info: ConnectionInfo): void {
+let latest: ConnectionInfo | undefined;
+/// The newer of `info` and what was shown last: a port event and an answer
+/// may arrive out of order.
+function newest(info: ConnectionInfo): ConnectionInfo {
+  if (latest !== undefined && (info.seq ?? 0) < (latest.seq ?? 0)) return latest;
+  latest = info;
+  return info;
+}
+
+function showConnection(given: ConnectionInfo): void {
+  const info = newest(given);
+  if (overview !== undefined) overview.connection = info;
   const labels: Record<string, string> = {
     connected: t("connConnected"),
     connecting: t("connConnecting"),
@@ -171,8 +182,9 @@ function drawStatus(): void {
   const s = ui.status;
   s.className = "list-status";
   if (gallery.error !== undefined) {
-    s.textContent = overview?.connection.state === "connected" ? `${t("listFailed")} ${gallery.error}` : t("historyNeedsHost");
-    s.classList.add("error");
+    const connected = overview?.connection.state === "connected";
+    s.textContent = connected ? `${t("listFailed")} ${gallery.error}` : t("historyNeedsHost");
+    s.classList.add(connected ? "error" : "empty");
   } else if (gallery.loading) {
     s.textContent = t("loading");
   } else if (gallery.videos.length === 0) {
@@ -497,7 +509,6 @@ function listen(): void {
       if (gallery.updateSync(event.video_id, event.sync, event.last_error) !== undefined) redrawCard(event.video_id);
     } else if (event.type === "connection") {
       const wasConnected = overview?.connection.state === "connected";
-      if (overview !== undefined) overview.connection = event.connection;
       showConnection(event.connection);
       drawDebug();
       if (!wasConnected && event.connection.state === "connected") void loadFirst();

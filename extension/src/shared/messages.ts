@@ -89,6 +89,9 @@ export interface ConnectionInfo {
   detail?: string;
   /// When the next reconnect attempt is due (ms since epoch), if one is.
   retryAt?: number;
+  /// Increases with every change, so a page that hears of the state twice
+  /// (a port event and an answer) keeps the newer one.
+  seq?: number;
 }
 
 export interface RecentError {
