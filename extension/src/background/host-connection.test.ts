@@ -56,6 +56,7 @@ describe("HostConnection: hello", () => {
       protocol: 1,
       hostVersion: "0.9.0",
       dbPath: "/home/u/.local/share/vidkeep/vidkeep.db",
+      seq: 2, // connecting was 1
     });
     expect(connected.length).toBe(1);
   });
