@@ -313,5 +313,81 @@ allowed_ok_policy() {
 }
 check "doctor: blocklist * with org.vidkeep.host allowlisted passes" allowed_ok_policy
 
+# ------------------------------------------------------------------- .deb ---
+deb_file=''
+deb_build() {
+  [ -f "$build/CPackConfig.cmake" ] || { echo "no $build/CPackConfig.cmake: configure the build with this CMakeLists.txt"; return 1; }
+  (cd "$build" && cpack --config CPackConfig.cmake -G "DEB;TGZ" -B "$work/pkg") >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; return 1; }
+  deb_file=$(ls "$work"/pkg/vidkeep_*.deb) && compgen -G "$work/pkg/vidkeep-*.tar.gz" >/dev/null || { ls "$work/pkg"; return 1; }
+}
+deb_contents() {
+  local listing want
+  listing=$(dpkg-deb -c "$deb_file" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' | LC_ALL=C sort)
+  want=$(printf '%s\n' /usr/bin/vidkeep /usr/bin/vidkeep-host /etc/vidkeep/config.json \
+    /etc/opt/chrome/native-messaging-hosts/org.vidkeep.host.json /etc/chromium/native-messaging-hosts/org.vidkeep.host.json \
+    /etc/opt/edge/native-messaging-hosts/org.vidkeep.host.json /etc/opt/vivaldi/native-messaging-hosts/org.vidkeep.host.json \
+    /etc/opt/yandex/browser/native-messaging-hosts/org.vidkeep.host.json /usr/lib/mozilla/native-messaging-hosts/org.vidkeep.host.json \
+    /usr/lib/librewolf/native-messaging-hosts/org.vidkeep.host.json /usr/lib/waterfox/native-messaging-hosts/org.vidkeep.host.json | LC_ALL=C sort)
+  [ "$listing" = "$want" ] || { diff <(echo "$want") <(echo "$listing"); return 1; }
+  dpkg-deb -c "$deb_file" >"$work/deb-list" || return 1
+  grep -q '^-rwxr-xr-x root/root .* ./usr/bin/vidkeep-host$' "$work/deb-list" || { echo "vidkeep-host mode/owner"; return 1; }
+  local x="$work/deb-x"
+  dpkg-deb -x "$deb_file" "$x"
+  expect_manifest "$x/etc/chromium/native-messaging-hosts/org.vidkeep.host.json" chromium /usr/bin/vidkeep-host "$DEV_ORIGIN" || return 1
+  expect_manifest "$x/usr/lib/mozilla/native-messaging-hosts/org.vidkeep.host.json" firefox /usr/bin/vidkeep-host "$DEV_GECKO" || return 1
+  dpkg-deb -I "$deb_file" conffiles | grep -qx /etc/vidkeep/config.json || { echo "config.json is not a conffile"; return 1; }
+  dpkg-deb -f "$deb_file" Depends | grep -q libsqlite3 || { echo "no shared-library Depends"; return 1; }
+  tar tzf "$work"/pkg/vidkeep-*.tar.gz | grep -qx 'usr/bin/vidkeep-host' || { echo "tar.gz does not mirror the package layout"; return 1; }
+}
+# The paths a package install may touch, as a listing to compare.
+system_listing() {
+  find /etc/vidkeep /etc/opt /etc/chromium /usr/lib/mozilla /usr/lib/librewolf /usr/lib/waterfox /usr/bin/vidkeep /usr/bin/vidkeep-host \
+    /var/lib/dpkg/info -maxdepth 4 \( -path '/var/lib/dpkg/info/*' ! -name 'vidkeep*' \) -prune -o -printf '%M %p\n' 2>/dev/null | LC_ALL=C sort
+}
+dpkg_retry() {  # another engineer's apt-get may hold the lock for a while
+  local out
+  for _ in $(seq 1 30); do
+    out=$(dpkg "$@" 2>&1) && return 0
+    grep -q 'lock' <<<"$out" || { echo "$out"; return 1; }
+    sleep 2
+  done
+  echo "$out"; return 1
+}
+deb_install_purge() {
+  local before out d existing=()
+  before=$(system_listing)
+  # dpkg --purge also removes empty folders no package owns (/etc/opt on a
+  # machine without Chrome): put back the ones that were here before.
+  for d in /etc/opt /etc/opt/chrome /usr/lib/mozilla /etc/chromium; do [ -d "$d" ] && existing+=("$d"); done
+  cleanups+=("dpkg --purge vidkeep >/dev/null 2>&1")
+  dpkg_retry -i "$deb_file" || return 1
+  [ -x /usr/bin/vidkeep-host ] && [ -f /etc/chromium/native-messaging-hosts/org.vidkeep.host.json ] || { echo "not installed"; return 1; }
+  mkdir -p "$work/deb-home"
+  out=$(HOME="$work/deb-home" XDG_CONFIG_HOME='' VIDKEEP_HOME='' /usr/bin/vidkeep doctor 2>&1) || { echo "doctor after dpkg -i:"; echo "$out"; return 1; }
+  dpkg_retry -r vidkeep || return 1
+  [ ! -e /usr/bin/vidkeep-host ] && [ -f /etc/vidkeep/config.json ] || { echo "dpkg -r should keep only the conffiles"; return 1; }
+  dpkg_retry --purge vidkeep || return 1
+  for d in "${existing[@]+"${existing[@]}"}"; do [ -d "$d" ] || mkdir -m 755 "$d"; done
+  [ "$before" = "$(system_listing)" ] || { diff <(echo "$before") <(system_listing); return 1; }
+}
+if ! skipped deb; then
+  if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
+    check ".deb and .tar.gz built by CPack" deb_build
+    deb_file=$(compgen -G "$work/pkg/vidkeep_*.deb" | head -n 1)
+    if [ -n "$deb_file" ]; then
+      check ".deb contents: binaries, system manifests for every family, conffiles, Depends" deb_contents
+      if [ "$(id -u)" -ne 0 ]; then
+        printf 'skip  .deb install/purge (needs root)\n'
+      elif dpkg -s vidkeep >/dev/null 2>&1; then
+        printf 'skip  .deb install/purge (a vidkeep package is already installed here)\n'
+      else
+        check ".deb: dpkg -i, doctor passes, dpkg -r keeps conffiles, dpkg --purge leaves nothing" deb_install_purge
+      fi
+    fi
+  else
+    not_ok "cpack and dpkg-deb are needed for the package tests"
+  fi
+fi
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
