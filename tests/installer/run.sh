@@ -389,5 +389,119 @@ if ! skipped deb; then
   fi
 fi
 
+# --------------------------------------------------------------- browsers ---
+# A tiny extension of our own (tests/installer/fixtures/ext, with the
+# development key and gecko id) says hello to the host the installer
+# registered and POSTs the answer to a local server.
+server_port=''
+start_server() {
+  mkdir -p "$work/srv"
+  node "$repo/tests/installer/fixtures/server.mjs" "$work/port" "$work/reports" "$work/srv" 2>"$work/server.log" &
+  pids+=($!)
+  local _i
+  for _i in $(seq 1 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+  server_port=$(cat "$work/port" 2>/dev/null)
+  [ -n "$server_port" ]
+}
+# fixture_ext DIR: the test extension, reporting to our server.
+fixture_ext() {
+  rm -rf "$1"; cp -r "$repo/tests/installer/fixtures/ext" "$1"
+  echo "globalThis.REPORT_URL = 'http://127.0.0.1:$server_port/report';" >"$1/report-url.js"
+}
+# wait_report PID PATTERN SECONDS: waits for a report line matching PATTERN
+# while the browser PID lives; then ends the browser.
+wait_report() {
+  local pid=$1 pattern=$2 limit=$3 start=$SECONDS found=1
+  while [ $((SECONDS - start)) -lt "$limit" ]; do
+    if grep -q -- "$pattern" "$work/reports" 2>/dev/null; then found=0; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  stop_pid "$pid"
+  return $found
+}
+stop_pid() {
+  local pid=$1 _i
+  kill -TERM "$pid" 2>/dev/null
+  for _i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+browser_env() {  # the environment of a browser run inside the fake home
+  env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME -u VIDKEEP_HOME \
+    HOME="$1/home" TMPDIR="$TMPDIR" VIDKEEP_SYSTEM_CONFIG="$1/etc/vidkeep/config.json" "${@:2}"
+}
+chromium_flags=(--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run
+  --disable-background-networking --disable-component-update --disable-sync
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1')
+chromium_bin=/usr/lib/chromium/chromium
+[ -x "$chromium_bin" ] || chromium_bin=$(command -v chromium || true)
+
+real_chromium() {
+  local r="$work/br-chromium" ext="$work/ext-chromium"
+  mkdir -p "$r/home"
+  inst --root "$r" --user --browsers chromium >/dev/null || return 1
+  fixture_ext "$ext"
+  : >"$work/reports"
+  browser_env "$r" "$chromium_bin" "${chromium_flags[@]}" --user-data-dir="$r/home/.config/chromium" \
+    --load-extension="$ext" --disable-extensions-except="$ext" about:blank >"$work/chromium.log" 2>&1 &
+  local pid=$!; pids+=("$pid")
+  wait_report "$pid" '"ok":true' 30 || { echo "no hello answer; reports:"; cat "$work/reports"; tail -5 "$work/chromium.log"; return 1; }
+  grep '"ok":true' "$work/reports" | head -n 1 | jq -e '.id == "dcdfhfchgbigephadgggjnlglgfffpgb" and .message.ok == true and .message.protocol == 1' >/dev/null \
+    || { cat "$work/reports"; return 1; }
+  grep -q "started for chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/" "$r/home/.local/state/vidkeep/host.log" || { echo "host log:"; cat "$r/home/.local/state/vidkeep/host.log"; return 1; }
+}
+real_firefox() {
+  local r="$work/br-firefox" ext="$work/ext-firefox" profile="$work/ff-profile"
+  mkdir -p "$r/home" "$profile/extensions"
+  inst --root "$r" --user --browsers firefox >/dev/null || return 1
+  fixture_ext "$ext"
+  (cd "$ext" && zip -qr "$profile/extensions/vidkeep@vidkeep.org.xpi" .) || return 1
+  cat >"$profile/user.js" <<'PREFS'
+user_pref("xpinstall.signatures.required", false);
+user_pref("extensions.autoDisableScopes", 0);
+user_pref("extensions.enabledScopes", 15);
+user_pref("network.proxy.type", 1);
+user_pref("network.proxy.http", "127.0.0.1");
+user_pref("network.proxy.http_port", 9);
+user_pref("network.proxy.ssl", "127.0.0.1");
+user_pref("network.proxy.ssl_port", 9);
+user_pref("network.proxy.no_proxies_on", "127.0.0.1");
+user_pref("toolkit.telemetry.enabled", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("app.normandy.enabled", false);
+user_pref("dom.push.enabled", false);
+user_pref("browser.region.network.url", "");
+user_pref("browser.safebrowsing.malware.enabled", false);
+user_pref("browser.safebrowsing.phishing.enabled", false);
+user_pref("app.update.enabled", false);
+user_pref("browser.shell.checkDefaultBrowser", false);
+PREFS
+  : >"$work/reports"
+  browser_env "$r" MOZ_REMOTE_SETTINGS_DEVTOOLS=1 firefox-esr --headless --no-remote --new-instance \
+    --profile "$profile" about:blank >"$work/firefox.log" 2>&1 &
+  local pid=$!; pids+=("$pid")
+  wait_report "$pid" '"ok":true' 40 || { echo "no hello answer; reports:"; cat "$work/reports"; tail -5 "$work/firefox.log"; return 1; }
+  grep '"ok":true' "$work/reports" | head -n 1 | jq -e '.id == "vidkeep@vidkeep.org" and .message.ok == true and .message.protocol == 1' >/dev/null \
+    || { cat "$work/reports"; return 1; }
+}
+if ! skipped browsers; then
+  if ! command -v node >/dev/null || ! start_server; then
+    not_ok "local test server (node) did not start: $(cat "$work/server.log" 2>/dev/null)"
+  else
+    if [ -x "$chromium_bin" ]; then
+      check "real Chromium (--user-data-dir=\$HOME/.config/chromium) finds the registered host and gets a hello answer" real_chromium
+    else
+      not_ok "Chromium is not installed (installer/deps.sh test)"
+    fi
+    if command -v firefox-esr >/dev/null; then
+      check "real Firefox (fake HOME) finds the registered host and gets a hello answer" real_firefox
+    else
+      not_ok "firefox-esr is not installed (installer/deps.sh test)"
+    fi
+  fi
+fi
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
