@@ -10,10 +10,17 @@
 #include <unistd.h>
 #include <vector>
 
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <CLI/CLI.hpp>
 #include <spdlog/fmt/fmt.h>
 
 #include "config.h"
+#include "dedupe.h"
+#include "notifier.h"
+#include "sync.h"
 #include "doctor.h"
 #include "export.h"
 #include "log.h"
@@ -86,6 +93,51 @@ void PrintTable(const std::vector<std::string>& headers,
 std::string ShortTime(const std::string& t) {
   return t.size() >= 16 ? t.substr(0, 10) + " " + t.substr(11, 5) : t;
 }
+
+// Progress of `vidkeep sync` on stderr: a bar redrawn in place on a
+// terminal, a plain line every few seconds otherwise.
+class Progress {
+ public:
+  Progress(boost::asio::io_context& io, bool tty, std::int64_t total, const SyncCounters& counters)
+      : timer_(io), tty_(tty), total_(total), counters_(counters) {}
+
+  void Start() { Tick(); }
+  void Stop() {
+    stopped_ = true;
+    timer_.cancel();
+    Print();
+    if (tty_) std::cerr << "\n";
+  }
+
+ private:
+  void Tick() {
+    timer_.expires_after(std::chrono::milliseconds(tty_ ? 200 : 2000));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      Print();
+      Tick();
+    });
+  }
+  void Print() {
+    const std::int64_t done = counters_.synced + counters_.failed + counters_.auth_required;
+    const std::string counts = fmt::format("{}/{} synced {} failed {} retries {}", done, total_,
+                                           counters_.synced, counters_.failed, counters_.retried);
+    if (!tty_) {
+      std::cerr << "sync: " << counts << "\n";
+      return;
+    }
+    constexpr int kWidth = 30;
+    const int filled = total_ > 0 ? static_cast<int>(std::min<std::int64_t>(done, total_) * kWidth / total_) : kWidth;
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, ' ') << "] "
+              << counts << "   " << std::flush;
+  }
+
+  boost::asio::steady_timer timer_;
+  bool tty_;
+  std::int64_t total_;
+  const SyncCounters& counters_;
+  bool stopped_ = false;
+};
 
 class Cli {
  public:
@@ -253,6 +305,61 @@ class Cli {
     return 0;
   }
 
+  int Sync(const std::string& only_origin, bool once) {
+    auto token = ReadAdminToken(config_.sync);
+    if (!token.ok()) return Fail(token.status());
+    std::vector<std::string> origins;
+    for (const auto& o : only_origin.empty() ? config_.sync.origins : std::vector{only_origin}) {
+      const std::string origin = OriginOf(o);
+      if (!IsAllowedSyncOrigin(origin))
+        return Fail(Status::BadRequest("'" + o + "' is not an https origin (or http on loopback)"));
+      origins.push_back(origin);
+    }
+    if (origins.empty())
+      return Fail(Status::BadRequest("no chat app to sync to: pass --origin URL or set sync.origins"));
+
+    // "Now": pending videos of these origins are due at once, whatever
+    // their backoff said.
+    std::int64_t total = 0;
+    if (Status s = store_->Begin(); !s.ok()) return Fail(s);
+    auto due = store_->MakeDue(origins);
+    if (!due.ok() || !store_->Commit().ok()) {
+      store_->Rollback();
+      return Fail(due.ok() ? Status::Unavailable("cannot start the sync") : due.status());
+    }
+    total = *due;
+
+    boost::asio::io_context io;
+    SyncConfig sync_config = config_.sync;
+    Syncer syncer(io, *store_, sync_config, ProcessOwner("cli"), Syncer::Mode::kDrain);
+    for (const auto& origin : origins) syncer.SetCredentials(origin, ServerAuth{{}, *token});
+    syncer.set_once(once);
+    const auto started = std::chrono::steady_clock::now();
+    const bool tty = ::isatty(STDERR_FILENO);
+    Progress progress(io, tty, total, syncer.counters());
+    syncer.set_on_done([&] {
+      progress.Stop();
+      io.stop();
+    });
+    syncer.Start();
+    progress.Start();
+    io.run();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    const auto& c = syncer.counters();
+    std::int64_t left = 0;
+    if (auto pending = store_->PendingByOrigin(); pending.ok())
+      for (const auto& [origin, count] : *pending)
+        if (std::find(origins.begin(), origins.end(), origin) != origins.end()) left += count;
+    std::cout << fmt::format(
+        "Synced {} video{}; {} failed, {} need sign-in, {} still pending; {} requests ({} retried) "
+        "in {:.1f} s.\n",
+        c.synced, c.synced == 1 ? "" : "s", c.failed, c.auth_required, left, c.requests, c.retried,
+        seconds);
+    return (c.failed > 0 || c.auth_required > 0 || left > 0) ? kExitFailure : 0;
+  }
+
  private:
   Paths paths_;
   Config config_;
@@ -300,9 +407,12 @@ int RunCli(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "csv", "html"}));
   exporter->add_option("-o,--output", output, "File to write (default: standard output)");
 
-  auto* sync = app.add_subcommand("sync", "Send pending videos to the chat app now");
+  std::string sync_origin;
+  bool once = false;
+  auto* sync = app.add_subcommand("sync", "Send pending videos to the chat app now (admin token)");
+  sync->add_option("--origin", sync_origin, "Only this chat app (default: sync.origins in config)");
+  sync->add_flag("--once", once, "Try each pending video once, without waiting for retries");
   auto* doctor = app.add_subcommand("doctor", "Check the installation for each browser");
-  for (auto* not_yet : {sync}) not_yet->allow_extras();
   doctor->allow_extras();  // its options are parsed by RunDoctor (doctor.h)
 
   try {
@@ -314,13 +424,6 @@ int RunCli(int argc, char** argv) {
   }
 
   if (*doctor) return RunDoctor(doctor->remaining(), std::cout);
-
-  for (auto* not_yet : {sync})
-    if (*not_yet) {
-      std::cerr << "vidkeep: '" << not_yet->get_name()
-                << "' is not part of this build yet\n";
-      return kExitUsage;
-    }
 
   Cli cli;
   if (auto failed_open = cli.Open()) return *failed_open;
@@ -334,6 +437,7 @@ int RunCli(int argc, char** argv) {
   if (*resync) return cli.Resync(ids, failed);
   if (*stats) return cli.Stats(as_json);
   if (*exporter) return cli.Export(format, output);
+  if (*sync) return cli.Sync(sync_origin, once);
   return kExitUsage;
 }
 

@@ -11,7 +11,9 @@
 #include "config.h"
 #include "log.h"
 #include "service.h"
+#include "notifier.h"
 #include "store.h"
+#include "sync.h"
 
 namespace vidkeep {
 
@@ -62,12 +64,43 @@ int RunHost(const std::vector<std::string>& args) {
   Service service(store.get(), config, allowed, unavailable);
   boost::asio::io_context io;
   std::unique_ptr<Channel> channel;
+  std::unique_ptr<Syncer> syncer;
+  std::unique_ptr<ChangeNotifier> notifier;
+
   channel = std::make_unique<Channel>(
       io, 0, 1, config.limits.max_frame_bytes, config.limits.max_batch,
       [&](std::vector<FrameEvent> frames) {
         for (auto& answer : service.HandleBatch(frames)) channel->Send(std::move(answer));
+        // Events only after the answers that acknowledged their videos.
+        if (notifier) notifier->Notify();
       },
-      [&] { io.stop(); });
+      [&] {
+        if (syncer) syncer->Stop();
+        io.stop();
+      });
+
+  if (store) {
+    syncer = std::make_unique<Syncer>(io, *store, config.sync, ProcessOwner("host"),
+                                      Syncer::Mode::kServe);
+    notifier = std::make_unique<ChangeNotifier>(
+        io, *store, [&](std::string event) { channel->Send(std::move(event)); },
+        [&] { syncer->Kick(); });
+    // The admin's origins are sent to with the admin's token; without one,
+    // only the credentials the extension configures count.
+    if (!config.sync.origins.empty()) {
+      auto token = ReadAdminToken(config.sync);
+      if (token.ok())
+        for (const auto& origin : config.sync.origins) syncer->AllowOrigin(origin, {{}, *token});
+      else
+        spdlog::info("admin origins wait for the extension's credentials: {}", token.status().message());
+    }
+    syncer->set_on_change([&] { notifier->Notify(); });
+    service.set_on_sync_work([&] { syncer->Kick(); });
+    service.set_on_configure(
+        [&](const std::string& origin, const ServerAuth& auth) { syncer->SetCredentials(origin, auth); });
+    syncer->Start();
+    notifier->Start();
+  }
   channel->Start();
   io.run();
   spdlog::info("exiting");

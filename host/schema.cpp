@@ -71,6 +71,14 @@ CREATE TABLE sync_history (
 );
 CREATE INDEX sync_history_by_video ON sync_history (video_id, id);
 )sql",
+    // 4: a change counter on outbox rows, so every host process can tell the
+    // browser about sync-state changes made by the others.
+    R"sql(
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('outbox_change', 0);
+ALTER TABLE outbox ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_by_change ON outbox (change_seq);
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

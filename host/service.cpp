@@ -83,6 +83,11 @@ std::vector<std::string> Service::HandleBatch(const std::vector<FrameEvent>& fra
       queued_sync = false;
     }
   }
+  // Only now, with the transaction over, may the sync side use the store.
+  if (on_configure_)
+    for (const Item& item : items)
+      if (item.parsed.ok() && item.request.type == RequestType::kConfigure)
+        on_configure_(item.request.origin, item.request.auth);
   if (queued_sync && on_sync_work_) on_sync_work_();
 
   std::vector<std::string> answers;
@@ -137,8 +142,6 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
       // Never log the credential itself, only which kinds arrived.
       spdlog::info("configure origin={} cookie={} bearer={}", r.origin,
                    r.auth.cookie.empty() ? "no" : "yes", r.auth.bearer.empty() ? "no" : "yes");
-      credentials_[r.origin] = r.auth;
-      queued_sync = true;
       return json::object();
     }
   }

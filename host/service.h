@@ -15,9 +15,6 @@
 
 namespace vidkeep {
 
-/// Credentials per chat-app origin from `configure`. In memory only.
-using CredentialMap = std::map<std::string, ServerAuth>;
-
 /// Serves requests against one Store. Lives on the host's event loop thread.
 class Service {
  public:
@@ -32,9 +29,12 @@ class Service {
   /// before them. Returns one answer payload per frame, in order.
   std::vector<std::string> HandleBatch(const std::vector<FrameEvent>& frames);
 
-  const CredentialMap& credentials() const { return credentials_; }
-  /// Called after a batch that queued videos for sync, or gave credentials.
+  /// Called after a batch committed videos or resyncs that are due for sync.
   void set_on_sync_work(std::function<void()> callback) { on_sync_work_ = std::move(callback); }
+  /// Called after the batch for each `configure`: credentials for an origin,
+  /// to be kept in memory only.
+  using ConfigureHandler = std::function<void(const std::string& origin, const ServerAuth& auth)>;
+  void set_on_configure(ConfigureHandler callback) { on_configure_ = std::move(callback); }
 
  private:
   // Each returns the answer's fields, or why the request failed.
@@ -47,8 +47,8 @@ class Service {
   bool caller_allowed_;
   std::string unavailable_reason_;
   SigningParams signing_;
-  CredentialMap credentials_;
   std::function<void()> on_sync_work_;
+  ConfigureHandler on_configure_;
 };
 
 /// The version this build reports in `hello` and `status`.

@@ -292,9 +292,10 @@ Result<int> Store::Resync(const std::vector<std::string>& video_ids) {
     for (const auto& id : video_ids) {
       Use s(Cached(
           "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, last_error = NULL, "
-          "updated_at = ? WHERE video_id = ? AND state <> 'local'"));
+          "updated_at = ?, change_seq = ? WHERE video_id = ? AND state <> 'local'"));
       s->bind(1, now);
-      s->bind(2, id);
+      s->bind(2, NextChangeSeq());
+      s->bind(3, id);
       queued += s->exec();
     }
     return queued;
@@ -305,9 +306,151 @@ Result<int> Store::ResyncFailed() {
   return Guard("queueing", [&]() -> Result<int> {
     Use s(Cached(
         "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, last_error = NULL, "
-        "updated_at = ? WHERE state = 'failed'"));
+        "updated_at = ?, change_seq = ? WHERE state = 'failed'"));
     s->bind(1, NowUtc());
+    s->bind(2, NextChangeSeq());
     return s->exec();
+  });
+}
+
+std::int64_t Store::NextChangeSeq() {
+  Use s(Cached(
+      "UPDATE counters SET value = value + 1 WHERE name = 'outbox_change' RETURNING value"));
+  s->executeStep();
+  return s->getColumn(0).getInt64();
+}
+
+Result<std::vector<VideoRecord>> Store::LeaseDue(const std::string& owner,
+                                                 const std::vector<std::string>& origins,
+                                                 std::int64_t now_ms, std::int64_t due_ms,
+                                                 std::int64_t until_ms, int limit) {
+  return Guard("leasing", [&]() -> Result<std::vector<VideoRecord>> {
+    std::vector<std::string> ids;
+    {
+      Use lease(Cached(
+          "UPDATE outbox SET lease_owner = :owner, lease_until_ms = :until WHERE video_id IN ("
+          " SELECT o.video_id FROM outbox o JOIN videos v ON v.video_id = o.video_id"
+          " WHERE o.state = 'pending' AND o.next_try_ms <= :due AND o.lease_until_ms <= :now"
+          " AND v.origin IN (SELECT value FROM json_each(:origins))"
+          " ORDER BY o.next_try_ms, v.seq LIMIT :limit)"
+          " AND state = 'pending' AND lease_until_ms <= :now"
+          " RETURNING video_id"));
+      lease->bind(":owner", owner);
+      lease->bind(":until", until_ms);
+      lease->bind(":due", due_ms);
+      lease->bind(":now", now_ms);
+      lease->bind(":origins", nlohmann::json(origins).dump());
+      lease->bind(":limit", limit);
+      while (lease->executeStep()) ids.push_back(lease->getColumn(0).getString());
+    }
+    std::vector<VideoRecord> records;
+    for (const auto& id : ids) {
+      Use s(Cached(std::string("SELECT ") + kRecordColumns + " WHERE v.video_id = ?"));
+      s->bind(1, id);
+      if (s->executeStep()) records.push_back(ReadRecord(*s));
+    }
+    return records;
+  });
+}
+
+Result<std::optional<std::int64_t>> Store::NextDue(const std::vector<std::string>& origins) {
+  return Guard("scheduling", [&]() -> Result<std::optional<std::int64_t>> {
+    Use s(Cached(
+        "SELECT min(max(o.next_try_ms, o.lease_until_ms)) FROM outbox o"
+        " JOIN videos v ON v.video_id = o.video_id WHERE o.state = 'pending'"
+        " AND v.origin IN (SELECT value FROM json_each(?))"));
+    s->bind(1, nlohmann::json(origins).dump());
+    if (!s->executeStep() || s->getColumn(0).isNull()) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(s->getColumn(0).getInt64());
+  });
+}
+
+Result<bool> Store::FinishSend(const std::string& video_id, const std::string& owner,
+                               const SendOutcome& outcome) {
+  return Guard("recording a send", [&]() -> Result<bool> {
+    const bool success = outcome.state == SyncState::kSynced;
+    Use s(Cached(
+        "UPDATE outbox SET state = :state, attempts = attempts + 1, next_try_ms = :next,"
+        " last_error = :error, lease_owner = NULL, lease_until_ms = 0, updated_at = :now,"
+        " change_seq = :seq WHERE video_id = :id AND (:success OR lease_owner = :owner)"));
+    s->bind(":state", std::string(ToString(outcome.state)));
+    s->bind(":next", outcome.next_try_ms);
+    BindOptional(*s, s->getIndex(":error"), outcome.last_error);
+    s->bind(":now", NowUtc());
+    s->bind(":seq", NextChangeSeq());
+    s->bind(":id", video_id);
+    s->bind(":success", success ? 1 : 0);
+    s->bind(":owner", owner);
+    const bool changed = s->exec() > 0;
+    if (changed) {
+      if (Status h = AddAttempt(video_id, outcome.attempt); !h.ok()) return h;
+    }
+    return changed;
+  });
+}
+
+Result<int> Store::ResumeOrigin(const std::string& origin) {
+  return Guard("resuming", [&]() -> Result<int> {
+    Use s(Cached(
+        "UPDATE outbox SET state = 'pending', next_try_ms = 0, updated_at = ?, change_seq = ?"
+        " WHERE state = 'auth_required' AND video_id IN"
+        " (SELECT video_id FROM videos WHERE origin = ?)"));
+    s->bind(1, NowUtc());
+    s->bind(2, NextChangeSeq());
+    s->bind(3, origin);
+    return s->exec();
+  });
+}
+
+Result<int> Store::MakeDue(const std::vector<std::string>& origins) {
+  return Guard("scheduling", [&]() -> Result<int> {
+    Use s(Cached(
+        "UPDATE outbox SET next_try_ms = 0 WHERE state = 'pending' AND video_id IN"
+        " (SELECT video_id FROM videos WHERE origin IN (SELECT value FROM json_each(?)))"));
+    s->bind(1, nlohmann::json(origins).dump());
+    return s->exec();
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> Store::PendingByOrigin() {
+  return Guard("counting", [&]() -> Result<std::vector<std::pair<std::string, std::int64_t>>> {
+    Use s(Cached(
+        "SELECT v.origin, count(*) FROM outbox o JOIN videos v ON v.video_id = o.video_id"
+        " WHERE o.state = 'pending' AND v.origin IS NOT NULL GROUP BY v.origin"));
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    while (s->executeStep()) out.emplace_back(s->getColumn(0).getString(), s->getColumn(1).getInt64());
+    return out;
+  });
+}
+
+Result<std::vector<StateChange>> Store::ChangesSince(std::int64_t after_seq, int limit) {
+  return Guard("reading changes", [&]() -> Result<std::vector<StateChange>> {
+    Use s(Cached(
+        "SELECT video_id, state, last_error, change_seq FROM outbox WHERE change_seq > ?"
+        " ORDER BY change_seq LIMIT ?"));
+    s->bind(1, after_seq);
+    s->bind(2, limit);
+    std::vector<StateChange> out;
+    while (s->executeStep())
+      out.push_back({s->getColumn(0).getString(),
+                     ParseSyncState(s->getColumn(1).getString()).value_or(SyncState::kPending),
+                     TextOrEmpty(s->getColumn(2)), s->getColumn(3).getInt64()});
+    return out;
+  });
+}
+
+Result<std::int64_t> Store::LatestChange() {
+  return Guard("reading changes", [&]() -> Result<std::int64_t> {
+    Use s(Cached("SELECT value FROM counters WHERE name = 'outbox_change'"));
+    return s->executeStep() ? s->getColumn(0).getInt64() : std::int64_t{0};
+  });
+}
+
+Result<std::int64_t> Store::DataVersion() {
+  return Guard("polling", [&]() -> Result<std::int64_t> {
+    Use s(Cached("PRAGMA data_version"));
+    s->executeStep();
+    return s->getColumn(0).getInt64();
   });
 }
 

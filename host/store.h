@@ -31,6 +31,22 @@ struct PutOutcome {
   SyncState sync = SyncState::kLocal;
 };
 
+/// What one send attempt led to, for FinishSend.
+struct SendOutcome {
+  SyncState state = SyncState::kPending;
+  std::int64_t next_try_ms = 0;  // when `state` is pending: not before this
+  std::string last_error;        // empty: clear it
+  SyncAttempt attempt;
+};
+
+/// An outbox row whose state changed, for the browser's sync_state events.
+struct StateChange {
+  std::string video_id;
+  SyncState state = SyncState::kPending;
+  std::string last_error;
+  std::int64_t seq = 0;
+};
+
 /// A `list` query. Results are newest first.
 struct ListQuery {
   int limit = 50;
@@ -88,6 +104,36 @@ class Store {
   /// Calls `visit` for every video, oldest first (for export).
   Status ForEach(const std::function<void(const VideoRecord&)>& visit);
 
+  // The outbox (PROTOCOL.md section 4). Writes run between Begin and Commit.
+
+  /// Leases up to `limit` pending videos of `origins` that are due at `due_ms`
+  /// and not leased by anyone at `now_ms`, for `owner` until `until_ms`: one
+  /// conditional UPDATE, so two processes never lease the same video.
+  Result<std::vector<VideoRecord>> LeaseDue(const std::string& owner,
+                                            const std::vector<std::string>& origins,
+                                            std::int64_t now_ms, std::int64_t due_ms,
+                                            std::int64_t until_ms, int limit);
+  /// When the next pending video of `origins` becomes due or its lease ends
+  /// (unix ms), or nullopt when there is none.
+  Result<std::optional<std::int64_t>> NextDue(const std::vector<std::string>& origins);
+  /// Records a send's outcome and ends the lease. A success always applies
+  /// (the server has the message); anything else only while `owner` still
+  /// holds the lease. Returns whether the row changed.
+  Result<bool> FinishSend(const std::string& video_id, const std::string& owner,
+                          const SendOutcome& outcome);
+  /// Moves `origin`'s auth_required videos back to pending (new credentials).
+  Result<int> ResumeOrigin(const std::string& origin);
+  /// Makes every pending video of `origins` due now; returns how many.
+  Result<int> MakeDue(const std::vector<std::string>& origins);
+  /// Pending videos per origin (for `vidkeep sync` to know what to drain).
+  Result<std::vector<std::pair<std::string, std::int64_t>>> PendingByOrigin();
+  /// Outbox state changes after `after_seq`, oldest first.
+  Result<std::vector<StateChange>> ChangesSince(std::int64_t after_seq, int limit);
+  /// The newest change number (0 when none).
+  Result<std::int64_t> LatestChange();
+  /// SQLite's data_version: changes when another connection commits.
+  Result<std::int64_t> DataVersion();
+
   /// Records one sync attempt and keeps the last `keep` per video.
   Status AddAttempt(const std::string& video_id, const SyncAttempt& attempt, int keep = 20);
 
@@ -97,6 +143,7 @@ class Store {
  private:
   Store(std::unique_ptr<SQLite::Database> db, std::string path);
   SQLite::Statement& Cached(const std::string& sql);
+  std::int64_t NextChangeSeq();
   template <typename F>
   auto Guard(const char* what, F&& body) -> decltype(body());
 

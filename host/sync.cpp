@@ -1,0 +1,272 @@
+#include "sync.h"
+
+#include <cctype>
+#include <ctime>
+#include <fstream>
+#include <sys/stat.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "dedupe.h"
+#include "save_message.h"
+
+namespace vidkeep {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kMaxReasonBytes = 500;
+
+std::string Reason(const HttpResponse& r) {
+  std::string body = r.body.substr(0, kMaxReasonBytes);
+  for (char& c : body)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return body;
+}
+
+std::int64_t Backoff(int attempts, const SyncConfig& config, std::mt19937_64& rng) {
+  // Full jitter: uniform in [0, min(cap, base * 2^attempts)].
+  const double ceiling = std::min<double>(config.backoff_cap_ms,
+                                          config.backoff_base_ms * std::pow(2.0, std::min(attempts, 30)));
+  std::uniform_real_distribution<double> pick(0.0, ceiling);
+  return static_cast<std::int64_t>(pick(rng));
+}
+
+}  // namespace
+
+// The admin's bearer token: $VIDKEEP_TOKEN, else the file sync.token_file
+// names, which must be private to its owner. Never copied or logged.
+Result<std::string> ReadAdminToken(const SyncConfig& config) {
+  if (const char* env = std::getenv("VIDKEEP_TOKEN"); env && *env) return std::string(env);
+  if (config.token_file.empty())
+    return Status::BadRequest("no admin token: set VIDKEEP_TOKEN or sync.token_file in the config");
+  struct stat st {};
+  if (::stat(config.token_file.c_str(), &st) != 0)
+    return Status::Unavailable("cannot read the token file " + config.token_file);
+  if ((st.st_mode & 077) != 0)
+    return Status::Unavailable(fmt::format("the token file {} is readable by others; run: chmod 600 {}",
+                                           config.token_file, config.token_file));
+  std::ifstream in(config.token_file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) return Status::Unavailable("the token file " + config.token_file + " is empty");
+  return token;
+}
+
+std::int64_t UnixMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::optional<std::int64_t> RetryAfterMs(const std::string& value, std::int64_t now_ms) {
+  if (value.empty()) return std::nullopt;
+  if (value.find_first_not_of("0123456789 ") == std::string::npos) {
+    try {
+      return std::min<std::int64_t>(std::stoll(value), 365LL * 24 * 3600) * 1000;
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  std::tm tm{};
+  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  const std::int64_t at_ms = static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  return std::max<std::int64_t>(0, at_ms - now_ms);
+}
+
+SendOutcome ClassifyResponse(const HttpResponse& r, int attempts_before, const SyncConfig& config,
+                             std::int64_t now_ms, std::mt19937_64& rng) {
+  SendOutcome out;
+  out.attempt.at = NowUtc();
+  out.attempt.http_status = r.status;
+  const int s = r.status;
+  auto retry = [&](std::string reason) {
+    out.state = SyncState::kPending;
+    std::int64_t delay = Backoff(attempts_before, config, rng);
+    // The server's own word wins over our cap (bounded to a day).
+    if (auto after = RetryAfterMs(r.retry_after, now_ms))
+      delay = std::max(delay, std::min<std::int64_t>(*after, 24LL * 3600 * 1000));
+    out.next_try_ms = now_ms + std::max<std::int64_t>(delay, 1);
+    out.last_error = std::move(reason);
+  };
+  if (s == 0) {
+    retry(r.error);
+  } else if ((s >= 200 && s < 300) || s == 409) {
+    out.state = SyncState::kSynced;
+  } else if (s == 401 || s == 403) {
+    out.state = SyncState::kAuthRequired;
+    out.last_error = "HTTP " + std::to_string(s) + ": sign in to the chat app again";
+  } else if (s == 408 || s == 429 || s >= 500) {
+    retry("HTTP " + std::to_string(s) + (r.body.empty() ? "" : ": " + Reason(r)));
+  } else if (s >= 300 && s < 400) {
+    out.state = SyncState::kFailed;
+    out.last_error = "HTTP " + std::to_string(s) + ": redirect to '" + r.location.substr(0, 200) +
+                     "' not followed";
+  } else {
+    out.state = SyncState::kFailed;
+    out.last_error = "HTTP " + std::to_string(s) + (r.body.empty() ? "" : ": " + Reason(r));
+  }
+  out.attempt.result = std::string(ToString(out.state));
+  out.attempt.reason = out.last_error;
+  return out;
+}
+
+Syncer::Syncer(asio::io_context& io, Store& store, const SyncConfig& config, std::string owner,
+               Mode mode)
+    : io_(io),
+      store_(store),
+      config_(config),
+      owner_(std::move(owner)),
+      mode_(mode),
+      http_(io.get_executor(), HttpOptions{64 * 1024, config.extra_ca_file, 4}),
+      wake_(io),
+      rng_(std::random_device{}()) {}
+
+void Syncer::AllowOrigin(const std::string& origin, const ServerAuth& auth) {
+  const std::string normalized = OriginOf(origin);
+  if (IsAllowedSyncOrigin(normalized)) credentials_.emplace(normalized, auth);
+}
+
+void Syncer::SetCredentials(const std::string& origin, const ServerAuth& auth) {
+  credentials_[origin] = auth;
+  paused_.erase(origin);
+  // Videos that waited for sign-in get another chance with these.
+  if (store_.Begin().ok()) {
+    auto resumed = store_.ResumeOrigin(origin);
+    if (resumed.ok() && store_.Commit().ok()) {
+      if (*resumed > 0 && on_change_) on_change_();
+    } else {
+      store_.Rollback();
+    }
+  }
+  Kick();
+}
+
+void Syncer::Kick() { wake_.cancel(); }
+
+void Syncer::Start() {
+  if (running_) return;
+  running_ = true;
+  asio::co_spawn(io_, Run(), asio::detached);
+}
+
+void Syncer::Stop() {
+  stopped_ = true;
+  Kick();
+}
+
+std::vector<std::string> Syncer::ActiveOrigins() const {
+  std::vector<std::string> origins;
+  for (const auto& [origin, auth] : credentials_)
+    if (!paused_.count(origin)) origins.push_back(origin);
+  return origins;
+}
+
+asio::awaitable<void> Syncer::Run() {
+  const std::int64_t started = UnixMs();
+  while (!stopped_) {
+    const auto origins = ActiveOrigins();
+    std::size_t leased = 0;
+    if (!origins.empty() && in_flight_ < config_.max_in_flight) {
+      const std::int64_t now = UnixMs();
+      // `vidkeep sync --once` leases only what was due when it started, so
+      // each video gets one attempt.
+      const std::int64_t due = (mode_ == Mode::kDrain && once_) ? started : now;
+      if (store_.Begin().ok()) {
+        auto got = store_.LeaseDue(owner_, origins, now, due, now + config_.lease_ms,
+                                   config_.max_in_flight - in_flight_);
+        if (got.ok() && store_.Commit().ok()) {
+          leased = got->size();
+          for (auto& record : *got) {
+            ++in_flight_;
+            asio::co_spawn(io_, SendOne(std::move(record)), asio::detached);
+          }
+        } else {
+          store_.Rollback();
+        }
+      }
+    }
+
+    // How long until something is due; nullopt when nothing is pending.
+    std::optional<std::int64_t> wait;
+    if (!origins.empty()) {
+      auto next = store_.NextDue(origins);
+      if (next.ok() && next->has_value()) wait = std::max<std::int64_t>(0, **next - UnixMs());
+      if (!next.ok()) wait = 1000;  // the database is busy: look again soon
+    }
+    if (mode_ == Mode::kDrain && in_flight_ == 0 && leased == 0 &&
+        (once_ || !wait || *wait > drain_wait_.count()))
+      break;
+
+    // Completions and Kick() cancel this sleep; the cap keeps leases of
+    // killed processes and other processes' new videos from waiting long.
+    std::int64_t sleep_ms = in_flight_ >= config_.max_in_flight ? 60000 : wait.value_or(60000);
+    if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);  // never spin
+    wake_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(sleep_ms, 60000)));
+    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  running_ = false;
+  if (mode_ == Mode::kDrain && on_done_) on_done_();
+}
+
+asio::awaitable<void> Syncer::SendOne(VideoRecord record) {
+  const std::string origin = record.origin;
+  HttpRequest request;
+  request.origin = origin;
+  request.target = kSaveMessagePath;
+  request.headers.emplace_back("Content-Type", "application/json");
+  if (auto it = credentials_.find(origin); it != credentials_.end()) {
+    if (!it->second.cookie.empty()) request.headers.emplace_back("Cookie", it->second.cookie);
+    if (!it->second.bearer.empty())
+      request.headers.emplace_back("Authorization", "Bearer " + it->second.bearer);
+  }
+  request.body = SaveMessageBody(record);
+  // The exchange must end while this process still holds the lease, or
+  // another process could send the same message at the same moment.
+  const auto budget = std::min(config_.request_timeout_ms, config_.lease_ms - config_.lease_ms / 4);
+  request.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budget);
+  ++counters_.requests;
+  HttpResponse response = co_await http_.Send(std::move(request));
+  if (!stopped_) {
+    SendOutcome outcome = ClassifyResponse(response, record.sync_attempts, config_, UnixMs(), rng_);
+    Record(record, outcome);
+  }
+  --in_flight_;
+  Kick();
+}
+
+void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome) {
+  switch (outcome.state) {
+    case SyncState::kSynced: ++counters_.synced; break;
+    case SyncState::kPending: ++counters_.retried; break;
+    case SyncState::kFailed: ++counters_.failed; break;
+    case SyncState::kAuthRequired:
+      ++counters_.auth_required;
+      // No retry storm: nothing more goes to this origin until new
+      // credentials arrive.
+      if (paused_.insert(record.origin).second)
+        spdlog::warn("{} answered {}: sync to it paused until the extension signs in again",
+                     record.origin, outcome.attempt.http_status);
+      break;
+    case SyncState::kLocal: break;
+  }
+  spdlog::debug("sync {} -> {} ({})", record.video_id, ToString(outcome.state), outcome.last_error);
+  Status s = store_.Begin();
+  if (s.ok()) {
+    auto changed = store_.FinishSend(record.video_id, owner_, outcome);
+    s = changed.ok() ? store_.Commit() : changed.status();
+    if (!changed.ok()) store_.Rollback();
+  }
+  // If this cannot be recorded, the lease runs out and the video is sent
+  // again later; the server treats the resend as an update.
+  if (!s.ok()) spdlog::error("cannot record sync of {}: {}", record.video_id, s.message());
+  if (on_change_) on_change_();
+}
+
+}  // namespace vidkeep

@@ -1,0 +1,112 @@
+// The outbox sender (PROTOCOL.md section 4): leases due videos, posts each
+// to its chat app's /api/save-message, and records the outcome with backoff.
+// Runs as coroutines on the host's event loop, beside the browser channel,
+// and in `vidkeep sync`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "config.h"
+#include "http_client.h"
+#include "protocol.h"
+#include "store.h"
+
+namespace vidkeep {
+
+/// Running totals of one Syncer, for progress and the summary.
+struct SyncCounters {
+  std::int64_t requests = 0;  // HTTP exchanges started
+  std::int64_t synced = 0;
+  std::int64_t retried = 0;  // attempts that will be tried again
+  std::int64_t failed = 0;
+  std::int64_t auth_required = 0;
+};
+
+/// What an HTTP answer means for a video (PROTOCOL.md section 4).
+SendOutcome ClassifyResponse(const HttpResponse& response, int attempts_before,
+                             const SyncConfig& config, std::int64_t now_ms, std::mt19937_64& rng);
+
+/// Parses Retry-After (delay-seconds or an HTTP-date) into a delay from
+/// `now_ms`; nullopt when absent or unreadable.
+std::optional<std::int64_t> RetryAfterMs(const std::string& value, std::int64_t now_ms);
+
+/// The admin's bearer token: $VIDKEEP_TOKEN, else the file sync.token_file
+/// names, which must be private to its owner (mode 0600). Never copied or
+/// logged.
+Result<std::string> ReadAdminToken(const SyncConfig& config);
+
+/// The current time in unix milliseconds (shared by all processes).
+std::int64_t UnixMs();
+
+class Syncer {
+ public:
+  enum class Mode {
+    kServe,  // the host: runs until stopped, sleeping until the next due video
+    kDrain,  // `vidkeep sync`: stops when nothing is left to do soon
+  };
+
+  /// `store` must outlive the Syncer; `owner` names this process in leases.
+  Syncer(boost::asio::io_context& io, Store& store, const SyncConfig& config, std::string owner,
+         Mode mode);
+
+  /// Allows sending to `origin` with these credentials (kept in memory
+  /// only). New credentials also resume videos waiting for sign-in.
+  void SetCredentials(const std::string& origin, const ServerAuth& auth);
+  /// Allows sending to an admin-configured origin with the admin's
+  /// credentials, unless the extension configured it already. Invalid origins
+  /// are ignored.
+  void AllowOrigin(const std::string& origin, const ServerAuth& auth);
+  /// Wakes the loop: new videos may be due.
+  void Kick();
+  void Start();
+  /// Stops leasing; exchanges in flight are abandoned with the event loop.
+  void Stop();
+
+  /// Drain mode: give up on retries due later than this from now.
+  void set_drain_wait(std::chrono::milliseconds wait) { drain_wait_ = wait; }
+  /// Drain mode: try each video once.
+  void set_once(bool once) { once_ = once; }
+  /// Called after every commit that changed sync states.
+  void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
+  /// Drain mode: called once when the drain is over.
+  void set_on_done(std::function<void()> f) { on_done_ = std::move(f); }
+  const SyncCounters& counters() const { return counters_; }
+  bool paused(const std::string& origin) const { return paused_.count(origin) > 0; }
+
+ private:
+  boost::asio::awaitable<void> Run();
+  boost::asio::awaitable<void> SendOne(VideoRecord record);
+  std::vector<std::string> ActiveOrigins() const;
+  void Record(const VideoRecord& record, const SendOutcome& outcome);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  const SyncConfig& config_;
+  std::string owner_;
+  Mode mode_;
+  HttpClient http_;
+  boost::asio::steady_timer wake_;
+  std::map<std::string, ServerAuth> credentials_;
+  std::set<std::string> paused_;  // origins that answered 401/403
+  std::mt19937_64 rng_;
+  SyncCounters counters_;
+  int in_flight_ = 0;
+  bool running_ = false;
+  bool stopped_ = false;
+  bool once_ = false;
+  std::chrono::milliseconds drain_wait_{60000};
+  std::function<void()> on_change_;
+  std::function<void()> on_done_;
+};
+
+}  // namespace vidkeep
