@@ -37,7 +37,18 @@ cleanup() {
     wait "$pid" 2>/dev/null
   done
   for c in "${cleanups[@]+"${cleanups[@]}"}"; do eval "$c"; done
+  # Anything still running from our temp folder was started by this script.
+  for pid in $(leftovers); do kill -KILL "$pid" 2>/dev/null; done
   rm -rf "$work"
+}
+# PIDs of processes whose command line names our temp folder.
+leftovers() {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = "$$" ] && continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$work/" && echo "${p#/proc/}"
+  done
+  return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -394,10 +405,12 @@ fi
 # development key and gecko id) says hello to the host the installer
 # registered and POSTs the answer to a local server.
 server_port=''
+server_pid=''
 start_server() {
   mkdir -p "$work/srv"
   node "$repo/tests/installer/fixtures/server.mjs" "$work/port" "$work/reports" "$work/srv" 2>"$work/server.log" &
-  pids+=($!)
+  server_pid=$!
+  pids+=("$server_pid")
   local _i
   for _i in $(seq 1 50); do [ -s "$work/port" ] && break; sleep 0.1; done
   server_port=$(cat "$work/port" 2>/dev/null)
@@ -428,8 +441,10 @@ stop_pid() {
   wait "$pid" 2>/dev/null
   return 0
 }
+# Run it in the background (`browser_env ROOT cmd... &`): exec makes $! the
+# browser's own PID, so it can be ended by PID.
 browser_env() {  # the environment of a browser run inside the fake home
-  env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME -u VIDKEEP_HOME \
+  exec env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME -u VIDKEEP_HOME \
     HOME="$1/home" TMPDIR="$TMPDIR" VIDKEEP_SYSTEM_CONFIG="$1/etc/vidkeep/config.json" "${@:2}"
 }
 chromium_flags=(--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run
@@ -502,6 +517,15 @@ if ! skipped browsers; then
     fi
   fi
 fi
+
+[ -n "$server_pid" ] && stop_pid "$server_pid"
+no_leftovers() {
+  local left _i
+  for _i in $(seq 1 30); do left=$(leftovers); [ -z "$left" ] && return 0; sleep 0.2; done
+  for pid in $left; do tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-160; echo; done
+  return 1
+}
+check "no browser, host or server process left running" no_leftovers
 
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
