@@ -150,7 +150,15 @@ async function grantedOrigins(origins: readonly string[]): Promise<string[]> {
   return granted;
 }
 
-async function syncScripts(): Promise<void> {
+/// Registration changes run one at a time: a settings change and the
+/// permission event it causes would otherwise both register the same ids.
+let scriptsQueue: Promise<void> = Promise.resolve();
+function syncScripts(): Promise<void> {
+  scriptsQueue = scriptsQueue.then(syncScriptsNow, syncScriptsNow);
+  return scriptsQueue;
+}
+
+async function syncScriptsNow(): Promise<void> {
   const granted = await grantedOrigins(current.settings.origins);
   try {
     const changed = await syncContentScripts(

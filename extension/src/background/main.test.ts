@@ -1,0 +1,211 @@
+// The service worker's wiring, with a fake `chrome` namespace and a fake
+// native port: sender checks, the Video it builds, configure with cookies,
+// content script registration, popup requests and live events.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { FakePort } from "./fake-port";
+
+type Listener = (...args: any[]) => any;
+function event() {
+  const listeners: Listener[] = [];
+  return {
+    listeners,
+    addListener: (fn: Listener) => void listeners.push(fn),
+    removeListener: (fn: Listener) => void listeners.splice(listeners.indexOf(fn), 1),
+    fire: (...args: unknown[]) => listeners.map((fn) => fn(...args)),
+  };
+}
+
+const kId = "dcdfhfchgbigephadgggjnlglgfffpgb";
+const kBase = `chrome-extension://${kId}/`;
+const local = new Map<string, unknown>([["settings", { origins: ["https://chat.example"] }]]);
+const ports: FakePort[] = [];
+const registered = new Map<string, { id: string; matches: string[]; world: string; js: string[] }>();
+const badge: string[] = [];
+let cookieJar = [
+  { name: "authjs.session-token", value: "SESSION", domain: "chat.example", hostOnly: true },
+  { name: "theme", value: "dark", domain: "chat.example", hostOnly: true },
+];
+
+const fake = {
+  runtime: {
+    id: kId,
+    lastError: undefined as undefined | { message: string },
+    getURL: (p: string) => kBase + p,
+    getManifest: () => ({ version: "9.9.9" }),
+    onMessage: event(),
+    onConnect: event(),
+    connectNative: (name: string) => {
+      expect(name).toBe("org.vidkeep.host");
+      const port = new FakePort();
+      ports.push(port);
+      return port;
+    },
+    openOptionsPage: async () => {},
+  },
+  storage: {
+    local: {
+      get: async (key: string) => (local.has(key) ? { [key]: structuredClone(local.get(key)) } : {}),
+      set: async (items: Record<string, unknown>) => {
+        for (const [k, v] of Object.entries(items)) local.set(k, structuredClone(v));
+      },
+    },
+    managed: { get: async () => ({}) },
+    onChanged: event(),
+  },
+  cookies: { getAll: async () => cookieJar, onChanged: event() },
+  permissions: {
+    contains: async () => true,
+    request: async () => true,
+    remove: async () => true,
+    onAdded: event(),
+    onRemoved: event(),
+  },
+  scripting: {
+    getRegisteredContentScripts: async ({ ids }: { ids: string[] }) => ids.filter((i) => registered.has(i)).map((i) => registered.get(i)),
+    registerContentScripts: async (scripts: any[]) => void scripts.forEach((s) => registered.set(s.id, s)),
+    unregisterContentScripts: async ({ ids }: { ids: string[] }) => void ids.forEach((i) => registered.delete(i)),
+  },
+  action: {
+    setBadgeText: async ({ text }: { text: string }) => void badge.push(text),
+    setBadgeBackgroundColor: async () => {},
+    setTitle: async () => {},
+  },
+  tabs: { query: async () => [{ url: "https://chat.example/chat/c-9" }], create: async () => ({}) },
+  alarms: { create: async () => {}, onAlarm: event() },
+  i18n: { getMessage: () => "", getUILanguage: () => "en" },
+};
+
+/// Sends a runtime message the way the browser does and returns the answer.
+function send(message: unknown, sender: Record<string, unknown>): Promise<unknown> {
+  return new Promise((resolve) => {
+    const results = fake.runtime.onMessage.listeners.map((fn) => fn(message, sender, resolve));
+    if (!results.includes(true)) resolve(undefined);
+  });
+}
+
+const tab = (url: string) => ({ id: kId, frameId: 0, origin: new URL(url).origin, url, tab: { id: 3, url } });
+const popup = { id: kId, url: `${kBase}popup.html` };
+const port = () => ports[ports.length - 1]!;
+const sentOf = (type: string) => port().sent.filter((m) => m["type"] === type);
+
+beforeAll(async () => {
+  (globalThis as Record<string, unknown>)["chrome"] = fake;
+  await import("./main");
+  await vi.waitFor(() => expect(ports.length).toBe(1));
+  port().answer("hello", { protocol: 1, host_version: "1.0.0", db_path: "/tmp/v.db" });
+});
+afterAll(() => {
+  delete (globalThis as Record<string, unknown>)["chrome"];
+});
+
+describe("service worker", () => {
+  it("says hello with the extension version", () => {
+    expect(port().sent[0]).toEqual({ type: "hello", id: 1, extension_version: "9.9.9" });
+  });
+
+  it("configures the chat origin with its session cookie only", async () => {
+    await vi.waitFor(() => expect(sentOf("configure").length).toBe(1));
+    expect(sentOf("configure")[0]).toMatchObject({
+      server: { origin: "https://chat.example", auth: { cookie: "authjs.session-token=SESSION" } },
+    });
+  });
+
+  it("registers the MAIN and ISOLATED capture scripts for the origin", async () => {
+    await vi.waitFor(() => expect(registered.size).toBe(2));
+    expect([...registered.values()].map((s) => [s.id, s.world, s.js, s.matches])).toEqual([
+      ["vidkeep-page", "MAIN", ["page.js"], ["https://chat.example/*"]],
+      ["vidkeep-relay", "ISOLATED", ["relay.js"], ["https://chat.example/*"]],
+    ]);
+  });
+
+  it("sends a capture with the tab's page URL and chat id, not the page's", async () => {
+    const answer = send(
+      {
+        type: "captureVideo",
+        video: {
+          url: "https://cdn.example/v/1.mp4",
+          source: "sse",
+          prompt: "a cat",
+          observed_at: "2026-11-24T10:00:00.000Z",
+          page_url: "https://evil.example/",
+          chat_id: "forged",
+        },
+      },
+      tab("https://chat.example/chat/c-1?tab=2"),
+    );
+    await vi.waitFor(() => expect(sentOf("video").length).toBe(1));
+    expect(sentOf("video")[0]!["video"]).toEqual({
+      url: "https://cdn.example/v/1.mp4",
+      source: "sse",
+      prompt: "a cat",
+      observed_at: "2026-11-24T10:00:00.000Z",
+      page_url: "https://chat.example/chat/c-1?tab=2",
+      chat_id: "c-1",
+    });
+    port().answer("video", { video_id: "vid-1", duplicate: false, sync: "pending" });
+    await expect(answer).resolves.toEqual({ ok: true, video_id: "vid-1", duplicate: false, sync: "pending" });
+    await vi.waitFor(() => expect((local.get("queue") as unknown[]).length).toBe(0));
+  });
+
+  it("refuses captures from other origins, other frames and other extensions", async () => {
+    const video = { url: "https://cdn.example/v/2.mp4", source: "sse" };
+    for (const sender of [
+      tab("https://evil.example/chat/c-1"),
+      { ...tab("https://chat.example/chat/c-1"), frameId: 2 },
+      { ...tab("https://chat.example/chat/c-1"), id: "someone-else" },
+    ]) {
+      await expect(send({ type: "captureVideo", video }, sender)).resolves.toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    }
+    expect(sentOf("video").length).toBe(1); // only the one from the test before
+  });
+
+  it("gives content scripts nothing but capture and page config", async () => {
+    await expect(send({ type: "hostRequest", request: { type: "list" } }, tab("https://chat.example/chat/c-1"))).resolves.toBeUndefined();
+    await expect(send({ type: "getPageConfig" }, tab("https://chat.example/chat/c-1"))).resolves.toEqual({
+      captureEnabled: true, debugLogging: false, artifactSelector: '[data-testid="artifact"]',
+    });
+    await expect(send({ type: "getPageConfig" }, tab("https://evil.example/"))).resolves.toBeNull();
+  });
+
+  it("forwards popup list requests and refuses the rest", async () => {
+    const list = send({ type: "hostRequest", request: { type: "list", limit: 5, query: "cat", id: 99 } }, popup);
+    await vi.waitFor(() => expect(sentOf("list").length).toBe(1));
+    expect(sentOf("list")[0]).toEqual({ type: "list", limit: 5, query: "cat", id: expect.any(Number) });
+    port().answer("list", { videos: [], next_cursor: null });
+    await expect(list).resolves.toMatchObject({ ok: true, videos: [] });
+    await expect(send({ type: "hostRequest", request: { type: "configure", server: { origin: "https://x" } } }, popup))
+      .resolves.toMatchObject({ ok: false, error: { code: "bad_request" } });
+  });
+
+  it("tells the popup about the connection, its chat, and live sync states", async () => {
+    const overview = (await send({ type: "getOverview" }, popup)) as Record<string, any>;
+    expect(overview["connection"]).toMatchObject({ state: "connected", hostVersion: "1.0.0", dbPath: "/tmp/v.db" });
+    expect(overview["activeChat"]).toEqual({ origin: "https://chat.example", url: "https://chat.example/chat/c-9", chatId: "c-9" });
+
+    const popupPort = { name: "vidkeep-popup", sender: popup, posted: [] as unknown[], onDisconnect: event(),
+      postMessage(m: unknown) { this.posted.push(m); }, disconnect() {} };
+    fake.runtime.onConnect.fire(popupPort);
+    port().receive({ type: "sync_state", video_id: "vid-1", sync: "synced" });
+    expect(popupPort.posted).toContainEqual({ type: "syncState", video_id: "vid-1", sync: "synced" });
+  });
+
+  it("configures again when the session cookie changes", async () => {
+    cookieJar = [{ name: "authjs.session-token", value: "NEW", domain: "chat.example", hostOnly: true }];
+    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: cookieJar[0] });
+    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: { name: "theme", value: "x", domain: "chat.example" } });
+    await vi.waitFor(() => expect(sentOf("configure").length).toBe(2), { timeout: 3000 });
+    expect(sentOf("configure")[1]).toMatchObject({ server: { auth: { cookie: "authjs.session-token=NEW" } } });
+  });
+
+  it("keeps a capture while the host is gone and sends it after reconnecting", async () => {
+    port().drop("Native host has exited.");
+    const answer = await send({ type: "captureVideo", video: { url: "https://cdn.example/v/3.mp4", source: "artifact" } },
+      tab("https://chat.example/chat/c-3"));
+    expect(answer).toMatchObject({ ok: false, queued: true });
+    expect((local.get("queue") as Array<{ video: { url: string } }>).map((e) => e.video.url)).toEqual(["https://cdn.example/v/3.mp4"]);
+    await vi.waitFor(() => expect(ports.length).toBe(2), { timeout: 3000 }); // backoff ~1 s
+    port().answer("hello", { protocol: 1 });
+    await vi.waitFor(() => expect(sentOf("video").length).toBe(1));
+    expect(sentOf("video")[0]!["video"]).toMatchObject({ url: "https://cdn.example/v/3.mp4", chat_id: "c-3" });
+  });
+});
