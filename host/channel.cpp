@@ -1,5 +1,7 @@
 #include "channel.h"
 
+#include <poll.h>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
@@ -13,6 +15,7 @@ Channel::Channel(asio::io_context& io, int in_fd, int out_fd, std::size_t max_fr
     : in_(io, in_fd),
       out_(io, out_fd),
       exit_timer_(io),
+      hangup_timer_(io),
       decoder_(max_frame_bytes),
       max_batch_(max_batch),
       on_frames_(std::move(on_frames)),
@@ -21,7 +24,11 @@ Channel::Channel(asio::io_context& io, int in_fd, int out_fd, std::size_t max_fr
 void Channel::Start() { DoRead(); }
 
 void Channel::DoRead() {
-  if (reading_ || input_done_ || queued_bytes_ > kMaxQueuedBytes) return;
+  if (reading_ || input_done_) return;
+  if (queued_bytes_ > kMaxQueuedBytes) {
+    WatchForHangup();
+    return;
+  }
   reading_ = true;
   in_.async_read_some(asio::buffer(read_buffer_),
                       [this](const boost::system::error_code& ec, std::size_t n) { OnRead(ec, n); });
@@ -95,6 +102,26 @@ void Channel::OnWrite(const boost::system::error_code& ec, std::size_t) {
   DoWrite();
   DoRead();  // resumes reading if back-pressure had paused it
   MaybeClose();
+}
+
+void Channel::WatchForHangup() {
+  // Reading is paused because the browser is not taking our answers. The
+  // browser may still close our input meanwhile, and the contract says we
+  // exit promptly then; a pipe whose writer is gone reports POLLHUP, which
+  // poll() shows without consuming any unread frames.
+  if (watching_hangup_) return;
+  watching_hangup_ = true;
+  hangup_timer_.expires_after(std::chrono::milliseconds(100));
+  hangup_timer_.async_wait([this](const boost::system::error_code& ec) {
+    watching_hangup_ = false;
+    if (ec || input_done_) return;
+    pollfd p{in_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+      InputEnded("input closed while the browser was not reading answers");
+      return;
+    }
+    DoRead();
+  });
 }
 
 void Channel::InputEnded(const std::string& why) {

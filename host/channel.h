@@ -46,11 +46,13 @@ class Channel {
   void DoWrite();
   void OnWrite(const boost::system::error_code& ec, std::size_t n);
   void InputEnded(const std::string& why);
+  void WatchForHangup();
   void MaybeClose();
 
   boost::asio::posix::stream_descriptor in_;
   boost::asio::posix::stream_descriptor out_;
   boost::asio::steady_timer exit_timer_;
+  boost::asio::steady_timer hangup_timer_;  // while reading is paused
   FrameDecoder decoder_;
   std::size_t max_batch_;
   FrameHandler on_frames_;
@@ -59,6 +61,7 @@ class Channel {
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool reading_ = false;
+  bool watching_hangup_ = false;
   bool writing_ = false;
   bool input_done_ = false;
   bool output_broken_ = false;

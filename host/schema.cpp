@@ -4,6 +4,7 @@
 #include <string>
 
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 namespace vidkeep {
 
@@ -105,7 +106,9 @@ void MigrateSchema(SQLite::Database& db, int target) {
     if (current < target) db.exec("PRAGMA user_version = " + std::to_string(target));
     db.exec("COMMIT");
   } catch (...) {
-    db.exec("ROLLBACK");
+    // Ignore the rollback's own error (SQLite may have rolled back already):
+    // the first failure is the one worth reporting.
+    sqlite3_exec(db.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
 }

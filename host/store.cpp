@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include <sqlite3.h>
 #include <spdlog/fmt/fmt.h>
 
@@ -22,7 +25,7 @@ constexpr const char* kRecordColumns =
 class Use {
  public:
   explicit Use(SQLite::Statement& s) : s_(s) {}
-  ~Use() { s_.reset(); }
+  ~Use() { s_.tryReset(); }  // a failed step's error was already thrown
   SQLite::Statement* operator->() { return &s_; }
   SQLite::Statement& operator*() { return s_; }
 
@@ -128,12 +131,29 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
         options.busy_timeout_ms);
     if (path != ":memory:") ::chmod(path.c_str(), 0600);
-    // WAL: readers never block the writer, and a commit is durable against
-    // the process being killed; synchronous=FULL adds power-loss durability.
-    db->execAndGet("PRAGMA journal_mode = WAL");
-    db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
-                                      : "PRAGMA synchronous = NORMAL");
-    MigrateSchema(*db);
+    // Switching a new file to WAL and creating the schema can meet another
+    // process doing the same; some of those lock conflicts return BUSY at
+    // once instead of calling the busy handler, so retry until the timeout.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+    for (int attempt = 0;; ++attempt) {
+      try {
+        // WAL: readers never block the writer, and a commit is durable
+        // against the process being killed; synchronous=FULL adds power-loss
+        // durability.
+        db->execAndGet("PRAGMA journal_mode = WAL");
+        db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                          : "PRAGMA synchronous = NORMAL");
+        MigrateSchema(*db);
+        break;
+      } catch (const SQLite::Exception& e) {
+        const int code = e.getErrorCode() & 0xff;
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+            std::chrono::steady_clock::now() >= deadline)
+          throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5 + attempt * 5, 50)));
+      }
+    }
     return std::unique_ptr<Store>(new Store(std::move(db), path));
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(e.getExtendedErrorCode(), "opening " + path, e.what());
@@ -145,7 +165,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
 SQLite::Statement& Store::Cached(const std::string& sql) {
   auto& slot = statements_[sql];
   if (!slot) slot = std::make_unique<SQLite::Statement>(*db_, sql);
-  slot->reset();
+  slot->tryReset();
   slot->clearBindings();
   return *slot;
 }
@@ -456,15 +476,16 @@ Result<std::int64_t> Store::DataVersion() {
 
 Result<ListPage> Store::List(const ListQuery& query) {
   return Guard("listing", [&]() -> Result<ListPage> {
+    const std::string fts = FtsQuery(query.text);  // empty for blank input: no filter
     std::string sql = std::string("SELECT ") + kRecordColumns + " WHERE 1";
-    if (!query.text.empty())
+    if (!fts.empty())
       sql += " AND v.seq IN (SELECT rowid FROM videos_fts WHERE videos_fts MATCH :text)";
     if (query.before_seq) sql += " AND v.seq < :before";
     if (query.chat_id) sql += " AND v.chat_id = :chat";
     if (query.sync) sql += " AND o.state = :state";
     sql += " ORDER BY v.seq DESC LIMIT :limit";
     Use s(Cached(sql));
-    if (!query.text.empty()) s->bind(":text", FtsQuery(query.text));
+    if (!fts.empty()) s->bind(":text", fts);
     if (query.before_seq) s->bind(":before", *query.before_seq);
     if (query.chat_id) s->bind(":chat", *query.chat_id);
     if (query.sync) s->bind(":state", std::string(ToString(*query.sync)));
