@@ -1,0 +1,188 @@
+#include "sync.h"
+
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "dedupe.h"
+#include "save_message.h"
+
+using namespace vidkeep;
+using nlohmann::json;
+
+namespace {
+
+HttpResponse Answer(int status, std::string retry_after = {}, std::string body = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.retry_after = std::move(retry_after);
+  r.body = std::move(body);
+  if (status == 0) r.error = "connection reset";
+  return r;
+}
+
+VideoRecord Record(const std::string& url, const std::string& prompt) {
+  VideoRecord r;
+  r.video.url = url;
+  r.video.prompt = prompt;
+  r.video.chat_id = "c1";
+  r.video.page_url = "https://chat.example/chat/c1";
+  r.origin = "https://chat.example";
+  r.canonical_url = CanonicalUrl(url, SigningParams()).value();
+  r.video_id = VideoIdFor("c1", r.canonical_url);
+  r.sync = SyncState::kPending;
+  r.created_at = "2026-11-24T10:00:00.000Z";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("HTTP answers map to sync states (PROTOCOL.md section 4)") {
+  SyncConfig config;
+  config.backoff_base_ms = 100;
+  config.backoff_cap_ms = 1000;
+  std::mt19937_64 rng(1);
+  const std::int64_t now = 1'000'000;
+  struct Row {
+    int status;
+    SyncState state;
+  };
+  const Row rows[] = {{200, SyncState::kSynced},  {201, SyncState::kSynced},
+                      {204, SyncState::kSynced},  {409, SyncState::kSynced},
+                      {401, SyncState::kAuthRequired}, {403, SyncState::kAuthRequired},
+                      {408, SyncState::kPending}, {429, SyncState::kPending},
+                      {500, SyncState::kPending}, {503, SyncState::kPending},
+                      {0, SyncState::kPending},   {400, SyncState::kFailed},
+                      {404, SyncState::kFailed},  {302, SyncState::kFailed},
+                      {413, SyncState::kFailed}};
+  for (const auto& row : rows) {
+    INFO(row.status);
+    auto out = ClassifyResponse(Answer(row.status, {}, "server says no"), 3, config, now, rng);
+    CHECK(out.state == row.state);
+    CHECK(out.attempt.http_status == row.status);
+    if (row.state == SyncState::kPending) {
+      CHECK(out.next_try_ms > now);
+      CHECK(out.next_try_ms <= now + config.backoff_cap_ms);
+    }
+    if (row.state == SyncState::kFailed && row.status != 302)
+      CHECK(out.last_error == "HTTP " + std::to_string(row.status) + ": server says no");
+  }
+}
+
+TEST_CASE("the server's reason is kept to 500 bytes") {
+  SyncConfig config;
+  std::mt19937_64 rng(1);
+  auto out = ClassifyResponse(Answer(400, {}, std::string(5000, 'r')), 0, config, 0, rng);
+  CHECK(out.last_error.size() == std::string("HTTP 400: ").size() + 500);
+}
+
+TEST_CASE("backoff grows exponentially with full jitter, capped") {
+  SyncConfig config;
+  config.backoff_base_ms = 100;
+  config.backoff_cap_ms = 5000;
+  std::mt19937_64 rng(42);
+  for (int attempts : {0, 1, 2, 3, 10, 40}) {
+    const std::int64_t ceiling = std::min<std::int64_t>(5000, 100LL << std::min(attempts, 20));
+    std::int64_t max_seen = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto out = ClassifyResponse(Answer(503), attempts, config, 0, rng);
+      CHECK(out.next_try_ms >= 1);
+      CHECK(out.next_try_ms <= ceiling);
+      max_seen = std::max(max_seen, out.next_try_ms);
+    }
+    CHECK(max_seen > ceiling / 2);  // jitter spreads over the whole range
+  }
+}
+
+TEST_CASE("Retry-After in seconds and as an HTTP date") {
+  CHECK(RetryAfterMs("120", 0) == 120000);
+  CHECK(RetryAfterMs("0", 0) == 0);
+  CHECK(RetryAfterMs("", 0) == std::nullopt);
+  CHECK(RetryAfterMs("soon", 0) == std::nullopt);
+  // Sun, 06 Nov 1994 08:49:37 GMT = 784111777 s
+  CHECK(RetryAfterMs("Sun, 06 Nov 1994 08:49:37 GMT", 784111777000 - 5000) == 5000);
+  CHECK(RetryAfterMs("Sun, 06 Nov 1994 08:49:37 GMT", 784111777000 + 5000) == 0);
+
+  SyncConfig config;
+  config.backoff_base_ms = 1;
+  config.backoff_cap_ms = 10;
+  std::mt19937_64 rng(1);
+  auto out = ClassifyResponse(Answer(429, "3"), 0, config, 1000, rng);
+  CHECK(out.next_try_ms == 4000);  // the server's word beats our cap
+}
+
+TEST_CASE("the save-message body") {
+  VideoRecord r = Record("https://cdn.example/v/1.MOV?sig=a", std::string(60, 'a'));
+  r.video.thumbnail_url = "https://cdn.example/v/1.webp";
+  json body = json::parse(SaveMessageBody(r));
+  CHECK(body["chatId"] == "c1");
+  const json& m = body["message"];
+  CHECK(m["id"] == r.video_id);
+  CHECK(m["role"] == "assistant");
+  CHECK(m["content"] == "Generated video: \"" + std::string(60, 'a') + "\"");
+  CHECK(m["parts"] == json::array({{{"type", "text"}, {"text", m["content"]}}}));
+  CHECK(m["attachments"][0]["name"] == std::string(50, 'a') + "...");
+  CHECK(m["attachments"][0]["url"] == "https://cdn.example/v/1.MOV?sig=a");
+  CHECK(m["attachments"][0]["contentType"] == "video/quicktime");
+  CHECK(m["attachments"][0]["thumbnailUrl"] == "https://cdn.example/v/1.webp");
+  CHECK(m["experimental_attachments"] == m["attachments"]);
+  CHECK(m["createdAt"] == "2026-11-24T10:00:00.000Z");
+
+  r.video.meta = {{"content_type", "video/webm"}};
+  CHECK(VideoContentType(r) == "video/webm");
+  r.video.meta = {{"content_type", "text/html"}};
+  CHECK(VideoContentType(r) == "video/quicktime");
+}
+
+TEST_CASE("attachment names count characters, not bytes") {
+  CHECK(AttachmentName("") == "Generated video");
+  CHECK(AttachmentName("short") == "short");
+  CHECK(AttachmentName(std::string(50, 'x')) == std::string(50, 'x'));
+  std::string cyrillic;
+  for (int i = 0; i < 60; ++i) cyrillic += "\xd0\xba";  // "к", 2 bytes each
+  std::string first50;
+  for (int i = 0; i < 50; ++i) first50 += "\xd0\xba";
+  CHECK(AttachmentName(cyrillic) == first50 + "...");
+}
+
+TEST_CASE("leases: one owner at a time, taken over after expiry") {
+  char tmpl[] = "/tmp/vidkeep-lease-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(tmpl);
+  const std::string path = (dir / "v.db").string();
+  auto a = Store::Open(path).value();
+  auto b = Store::Open(path).value();
+  const std::vector<std::string> origins = {"https://chat.example"};
+  REQUIRE(a->Begin().ok());
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(a->PutVideo(Record("https://cdn.example/" + std::to_string(i) + ".mp4", "p")).ok());
+  REQUIRE(a->Commit().ok());
+
+  auto lease = [&](Store& s, const std::string& owner, std::int64_t now, int limit) {
+    REQUIRE(s.Begin().ok());
+    auto got = s.LeaseDue(owner, origins, now, now, now + 1000, limit);
+    REQUIRE(s.Commit().ok());
+    return got.value();
+  };
+  auto first = lease(*a, "a", 100, 6);
+  auto second = lease(*b, "b", 100, 10);
+  CHECK(first.size() == 6);
+  CHECK(second.size() == 4);
+  for (const auto& x : first)
+    for (const auto& y : second) CHECK(x.video_id != y.video_id);
+  CHECK(lease(*b, "b", 500, 10).empty());        // all leased
+  CHECK(lease(*b, "b", 1200, 10).size() == 10);  // expired: taken over
+
+  // A failure recorded by the old owner no longer applies; a success does.
+  SendOutcome retry;
+  retry.state = SyncState::kPending;
+  retry.next_try_ms = 5000;
+  REQUIRE(a->Begin().ok());
+  CHECK_FALSE(*a->FinishSend(first[0].video_id, "a", retry));
+  SendOutcome done;
+  done.state = SyncState::kSynced;
+  CHECK(*a->FinishSend(first[1].video_id, "a", done));
+  REQUIRE(a->Commit().ok());
+  CHECK(b->Get(first[1].video_id)->sync == SyncState::kSynced);
+  CHECK(*b->NextDue(origins) == 1200 + 1000);  // the earliest lease end
+  std::filesystem::remove_all(dir);
+}
