@@ -230,3 +230,20 @@ test('vidkeep sync: admin token from a 0600 file or VIDKEEP_TOKEN, never from a 
   const again = await run(vidkeep, ['sync', '--origin', 'http://chat.example'], { env: { ...env, VIDKEEP_TOKEN: 'x' } }).catch((e) => e);
   assert.equal(again.code, 2, 'plain http to a remote origin is refused');
 });
+
+test('sync_state events reach a host for changes made by another process', async (t) => {
+  const home = makeHome({ sync: FAST });
+  const app = await startChatApp();
+  t.after(async () => { await app.close(); home.cleanup(); });
+  const watcher = startHost({ env: home.env });      // the popup's connection, never configured
+  const sender = startHost({ env: home.env });       // another window, signed in
+  const a = await watcher.request({ type: 'video', video: pageVideo(app, 1) });
+  await configure(sender, app);
+  sender.request({ type: 'status' }); // wakes nothing by itself; the sender's poll notices the new video
+  const ev = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'synced', 10000);
+  assert.equal(ev.type, 'sync_state');
+  await run(path.join(BIN, 'vidkeep'), ['resync', a.video_id.slice(0, 8)], { env: { ...process.env, ...home.env } });
+  const requeued = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'pending', 10000);
+  assert.equal(requeued.sync, 'pending');
+  await Promise.all([watcher.close(), sender.close()]);
+});
