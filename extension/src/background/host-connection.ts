@@ -230,7 +230,7 @@ export class HostConnection {
     try {
       port = this.deps.connect();
     } catch (err) {
-      this.closed(undefined, String(err));
+      this.closed(String(err));
       return;
     }
     this.port = port;
@@ -240,7 +240,7 @@ export class HostConnection {
     port.onDisconnect.addListener((p) => {
       if (this.port !== port) return; // a port we already let go of
       this.port = undefined;
-      this.closed(port, this.deps.disconnectReason(p));
+      this.closed(this.deps.disconnectReason(p));
     });
     this.hello(port);
   }
@@ -304,12 +304,12 @@ export class HostConnection {
     } catch {
       // already gone
     }
-    this.closed(port, detail, state, hello);
+    this.closed(detail, state, hello);
   }
 
-  private closed(port: NativePort | undefined, reason: string | undefined, forced?: ConnectionState,
-    hello?: HelloAnswer): void {
-    void port;
+  /// The port is gone (or never came): fail what waits, pick the state,
+  /// schedule the next attempt.
+  private closed(reason: string | undefined, forced?: ConnectionState, hello?: HelloAnswer): void {
     const state = forced ?? classifyDisconnect(reason);
     this.failAll("disconnected", reason ?? "vidkeep-host went away");
     if (this.connectedAt !== 0 && this.timers.now() - this.connectedAt >= kStableAfterMs) this.attempt = 0;

@@ -252,11 +252,12 @@ function fillViewport(): void {
 
 // ---- actions ----
 
+let toastTimer: number | undefined;
 function toast(text: string): void {
   ui.toast.textContent = text;
   ui.toast.hidden = false;
-  clearTimeout((toast as unknown as { timer?: number }).timer);
-  (toast as unknown as { timer?: number }).timer = window.setTimeout(() => (ui.toast.hidden = true), 2500);
+  clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => (ui.toast.hidden = true), 2500);
 }
 
 let playerReturnFocus: HTMLElement | null = null;

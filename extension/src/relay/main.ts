@@ -3,7 +3,9 @@ import { sendMessage } from "../shared/browser-api";
 import { installRelay } from "./relay";
 
 try {
-  installRelay(globalThis, (message) => sendMessage(message));
+  // `window`, not `globalThis`: in a Firefox content script the global is a
+  // sandbox, and only `window` is what `event.source` is compared against.
+  installRelay(window as unknown as typeof globalThis, (message) => sendMessage(message));
 } catch (err) {
   console.warn("[vidkeep] relay: not installed:", String(err));
 }

@@ -73,6 +73,25 @@ describe("relay", () => {
     expect(sent).toEqual([]);
   });
 
+  // Regression: Firefox runs content scripts in a sandbox whose global is not
+  // the window that `event.source` names; capture messages were all dropped.
+  it("accepts this window's messages when its global is a sandbox (Firefox)", async () => {
+    const forwarded: unknown[] = [];
+    const sandbox = {
+      window,
+      location: window.location,
+      addEventListener: window.addEventListener.bind(window),
+      postMessage: window.postMessage.bind(window),
+    };
+    expect(sandbox).not.toBe(window);
+    installRelay(sandbox as unknown as typeof globalThis, async (message) => {
+      forwarded.push(message);
+      return undefined;
+    });
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "capture", video }, source: window }));
+    await vi.waitFor(() => expect(forwarded).toContainEqual({ type: Msg.captureVideo, video }));
+  });
+
   it("is harmless when injected twice", () => {
     expect(installRelay(globalThis, async () => undefined)).toBe(false);
   });

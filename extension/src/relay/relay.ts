@@ -15,6 +15,10 @@ export function installRelay(win: typeof globalThis, send: SendToBackground): bo
   const w = win as unknown as Record<symbol, unknown>;
   if (w[kInstalled] === true) return false;
   Object.defineProperty(w, kInstalled, { value: true });
+  // In a Firefox content script the global object is a sandbox whose
+  // `window` is the page's window; `event.source` is that window, never the
+  // sandbox. (In Chromium both are the same object.)
+  const self = (win as unknown as { window?: Window }).window ?? (win as unknown as Window);
 
   const origin = (): string => {
     const o = win.location?.origin;
@@ -34,7 +38,7 @@ export function installRelay(win: typeof globalThis, send: SendToBackground): bo
   };
 
   win.addEventListener("message", (event: MessageEvent) => {
-    if (event.source !== (win as unknown as Window)) return;
+    if (event.source !== self) return;
     const data = event.data as PageToRelay | undefined;
     if (typeof data !== "object" || data === null || data.tag !== kPageTag) return;
     if (data.kind === "configRequest") {
