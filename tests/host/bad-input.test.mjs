@@ -240,7 +240,7 @@ for (const c of corpus) {
     }
     assertHelloOk(second);
     assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
-    assert.equal(host.all.length, 2, 'exactly one answer per frame');
+    assert.equal(host.answers.length, 2, 'exactly one answer per frame');
     assert.deepEqual(host.protocolErrors, []);
   });
 }
@@ -267,7 +267,7 @@ test('truncated header at EOF: earlier requests answered, exit 0, reason logged'
   t.after(() => host.stop());
   host.write(Buffer.concat([frame({ id: 'a', type: 'hello' }), Buffer.from([0x10, 0x00])]));
   assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
-  assert.deepEqual(host.all.map((m) => [m.id, m.ok]), [['a', true]]);
+  assert.deepEqual(host.answers.map((m) => [m.id, m.ok]), [['a', true]]);
   assert.deepEqual(host.protocolErrors, []);
   const log = readFileSync(path.join(home.home, 'log', 'host.log'), 'utf8');
   assert.match(log, /input closed inside a frame \(2 bytes of it were lost\)/);
@@ -281,7 +281,7 @@ test('truncated body at EOF: exit 0, the partial frame is not answered', T, asyn
   const whole = frame({ id: 'b', type: 'video', video: video(1) });
   host.write(Buffer.concat([frame({ id: 'a', type: 'hello' }), whole.subarray(0, whole.length - 5)]));
   assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
-  assert.deepEqual(host.all.map((m) => m.id), ['a']);
+  assert.deepEqual(host.answers.map((m) => m.id), ['a']);
   // Nothing of the cut frame was stored.
   const again = startHost({ env: home.env });
   t.after(() => again.stop());
@@ -303,7 +303,7 @@ test('length 2^32-1: too_large with id null, then EOF ends cleanly', T, async (t
   const started = Date.now();
   assert.deepEqual(await within(3000, host.close(), 'exit'), { code: 0, signal: null });
   assert.ok(Date.now() - started < 2000);
-  assert.equal(host.all.length, 2);
+  assert.equal(host.answers.length, 2);
   assert.deepEqual(host.protocolErrors, []);
 });
 

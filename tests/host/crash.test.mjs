@@ -58,7 +58,7 @@ for (let trial = 0; trial < TRIALS; trial++) {
     // WINDOW requests in flight, so the kill lands near its chosen point.
     const writing = (async () => {
       for (let off = 0; off < BURST && host.running; off += PER_WRITE) {
-        while (host.running && off - (host.all.length - 1) > WINDOW) await new Promise((r) => setTimeout(r, 1));
+        while (host.running && off - (host.answers.length - 1) > WINDOW) await new Promise((r) => setTimeout(r, 1));
         host.write(Buffer.concat(requests.slice(off, off + PER_WRITE).map(frame)));
       }
     })();
@@ -66,7 +66,7 @@ for (let trial = 0; trial < TRIALS; trial++) {
     const { signal } = await host.kill('SIGKILL');
     await writing;
     assert.equal(signal, 'SIGKILL');
-    const received = host.all.slice(1);
+    const received = host.answers.slice(1);
     t.diagnostic(`killed after ${received.length} of ${BURST} answers (asked ${killAfter})`);
     assert.ok(received.length < BURST, 'the kill landed inside the burst');
     assert.deepEqual(host.protocolErrors, []);
@@ -148,7 +148,7 @@ test('kill -9 one of two hosts writing at once: the survivor goes on, nothing ac
   await a.kill('SIGKILL');
   const answersB = (await b.count(1 + N, 20000)).slice(1);
   for (const x of answersB) assert.equal(x.ok, true, JSON.stringify(x));
-  const ackedA = a.all.slice(1).filter((x) => x.ok).map((x) => x.video_id);
+  const ackedA = a.answers.slice(1).filter((x) => x.ok).map((x) => x.video_id);
   assert.ok(ackedA.length >= 300 && ackedA.length < N);
   await b.close();
   const listed = await listAll(home);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
 import { makeHome, startHost, frame, video, within, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
 
 const T = { timeout: 20000 };
@@ -51,8 +52,8 @@ test('EOF with 2000 pipelined requests unanswered: all answered, committed, exit
   const elapsed = Date.now() - started;
   assert.deepEqual(exit, { code: 0, signal: null });
   assert.ok(elapsed < 2000, `exited ${elapsed} ms after EOF (contract: under 2000)`);
-  assert.deepEqual(host.all.map((a) => a.id), requests.map((r) => r.id), 'every request answered, in order');
-  for (const a of host.all) assert.equal(a.ok, true, JSON.stringify(a));
+  assert.deepEqual(host.answers.map((a) => a.id), requests.map((r) => r.id), 'every request answered, in order');
+  for (const a of host.answers) assert.equal(a.ok, true, JSON.stringify(a));
   assert.deepEqual(host.protocolErrors, []);
   const again = startHost({ env: home.env });
   t.after(() => again.stop());
@@ -67,7 +68,7 @@ test('EOF at once after a single request: answered, exit 0 well within 2 s', T, 
   const started = Date.now();
   assert.deepEqual(await within(5000, host.exited, 'exit'), { code: 0, signal: null });
   assert.ok(Date.now() - started < 2000);
-  assert.deepEqual(host.all.map((a) => [a.id, a.ok]), [['only', true]]);
+  assert.deepEqual(host.answers.map((a) => [a.id, a.ok]), [['only', true]]);
 });
 
 test('EOF with no request at all: exit 0 within 2 s, nothing on stdout', T, async (t) => {
@@ -347,14 +348,45 @@ test('logging to stderr at trace level keeps stdout frames only', T, async (t) =
 test('credentials from configure never reach the database, the WAL or the logs', T, async (t) => {
   const SECRET = 'Zq7-sEcReT-cookie-4c1d';
   const BEARER = 'Bx9-sEcReT-bearer-77aa';
-  const home = makeHome({ log: { level: 'trace' } });
+  // A chat app on loopback that refuses every save, so the host sends (with
+  // the credentials), retries and records failures, all at trace level.
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      seen.push({ url: req.url, cookie: req.headers.cookie, authorization: req.headers.authorization });
+      if (seen.length % 2) { res.writeHead(503, { 'Retry-After': '0' }); res.end('try later'); }
+      else { res.writeHead(400, { 'Content-Type': 'application/json' }); res.end('{"error":"chatId is required"}'); }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }));
+  const port = server.address().port;
+  const cookieOrigin = `http://127.0.0.1:${port}`;
+  const bearerOrigin = `http://localhost:${port}`;
+
+  const home = makeHome({ log: { level: 'trace' }, sync: { backoff_base_ms: 5, backoff_cap_ms: 20 } });
   t.after(home.cleanup);
   const host = startHost({ env: home.env });
   t.after(() => host.stop());
   const answers = [];
-  answers.push(await host.request({ type: 'configure', server: { origin: 'https://chat.example', auth: { cookie: `authjs.session-token=${SECRET}` } } }));
-  answers.push(await host.request({ type: 'configure', server: { origin: 'http://localhost:3000', auth: { bearer: BEARER } } }));
-  for (let i = 0; i < 20; i++) answers.push(await host.request({ type: 'video', video: video(i) }));
+  answers.push(await host.request({ type: 'configure', server: { origin: cookieOrigin, auth: { cookie: `authjs.session-token=${SECRET}` } } }));
+  answers.push(await host.request({ type: 'configure', server: { origin: bearerOrigin, auth: { bearer: BEARER } } }));
+  for (let i = 0; i < 10; i++) {
+    const origin = i % 2 ? bearerOrigin : cookieOrigin;
+    answers.push(await host.request({ type: 'video', video: video(i, { page_url: `${origin}/chat/3f2c0000-0000-4000-8000-000000000001` }) }));
+  }
+  // Wait until the host used both credentials (sync may not be built yet:
+  // then nothing is sent and only storage and logs are checked).
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline && !(seen.some((r) => r.cookie?.includes(SECRET)) && seen.some((r) => r.authorization === `Bearer ${BEARER}`)))
+    await new Promise((r) => setTimeout(r, 20));
+  t.diagnostic(`the chat app saw ${seen.length} requests`);
+  for (const r of seen) {
+    assert.equal(r.url, '/api/save-message');
+    assert.ok(r.cookie === `authjs.session-token=${SECRET}` || r.authorization === `Bearer ${BEARER}`, JSON.stringify(r));
+  }
   // Refused credentials must not be echoed either.
   const refused = [
     await host.request({ type: 'configure', server: { origin: 'https://chat.example', auth: { cookie: `a=${SECRET}\r\nX: 1` } } }),
@@ -383,6 +415,6 @@ test('credentials from configure never reach the database, the WAL or the logs',
   await host.close();
   // ... and after it is gone.
   assert.deepEqual(grepHome(), []);
-  assert.match(logOf(home), /configure origin=https:\/\/chat\.example cookie=yes bearer=no/);
+  assert.ok(logOf(home).includes(`configure origin=${cookieOrigin} cookie=yes bearer=no`), 'the log says which kind arrived');
   assert.deepEqual(host.protocolErrors, []);
 });

@@ -50,6 +50,8 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
   });
   const messages = [];
   const all = []; // every message in arrival order, never consumed
+  const answers = []; // the messages with an `id` (answers), in arrival order, never consumed
+  const events = []; // the messages without one (unsolicited events)
   const waiters = [];
   const protocolErrors = [];
   let stderr = '';
@@ -72,6 +74,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
       try { msg = JSON.parse(text); } catch { protocolErrors.push(`not JSON: ${text.slice(0, 80)}`); continue; }
       messages.push(msg);
       all.push(msg);
+      if (msg && typeof msg === 'object' && 'id' in msg) answers.push(msg); else events.push(msg);
       for (const w of [...waiters]) w();
     }
   });
@@ -102,6 +105,8 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     exited,
     messages,
     all,
+    answers,
+    events,
     get running() { return running; },
     protocolErrors,
     get stderr() { return stderr; },
@@ -118,11 +123,11 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     /** Closes stdin and resolves with the exit status. */
     async close() { child.stdin.end(); return exited; },
     kill(signal = 'SIGKILL') { child.kill(signal); return exited; },
-    /** Resolves once at least `n` messages have arrived in total (see `all`). */
+    /** Resolves with the first `n` answers (messages with an `id`, see `answers`) once they arrived. */
     count(n, timeoutMs = 10000) {
       return new Promise((resolve, reject) => {
-        const check = () => { if (all.length >= n) { cleanup(); resolve(all.slice(0, n)); } };
-        const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${n} messages (have ${all.length}); stderr: ${stderr}`)); }, timeoutMs);
+        const check = () => { if (answers.length >= n) { cleanup(); resolve(answers.slice(0, n)); } };
+        const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${n} answers (have ${answers.length}); stderr: ${stderr}`)); }, timeoutMs);
         const cleanup = () => { clearTimeout(timer); const k = waiters.indexOf(check); if (k >= 0) waiters.splice(k, 1); };
         waiters.push(check);
         check();
