@@ -147,6 +147,9 @@ const corpus = [
   { name: 'URL that is only a scheme', payload: vid({ url: 'https:' }), code: 'invalid_url', id: 'x1', field: 'video.url' },
   { name: 'relative URL', payload: vid({ url: '/v/1.mp4' }), code: 'invalid_url', id: 'x1', field: 'video.url' },
   { name: 'scheme-relative URL', payload: vid({ url: '//cdn.example/v/1.mp4' }), code: 'invalid_url', id: 'x1', field: 'video.url' },
+  // Not percent-encoded: refused (the extension must send URLs as the URL API serializes them).
+  { name: 'URL with raw non-ASCII path', payload: vid({ url: 'https://cdn.example/v/кот.mp4' }), code: 'invalid_url', id: 'x1', field: 'video.url' },
+  { name: 'URL with a raw IDN host', payload: vid({ url: 'https://пример.рф/v/1.mp4' }), code: 'invalid_url', id: 'x1', field: 'video.url' },
   { name: 'URL of 9 KiB', payload: vid({ url: `https://cdn.example/${'a'.repeat(9 * 1024)}.mp4` }), code: 'too_large', id: 'x1', field: 'video.url' },
   { name: 'thumbnail_url javascript:', payload: vid({ thumbnail_url: 'javascript:alert(1)' }), code: 'invalid_url', id: 'x1', field: 'video.thumbnail_url' },
   { name: 'thumbnail_url data:', payload: vid({ thumbnail_url: 'data:image/png;base64,AAAA' }), code: 'invalid_url', id: 'x1', field: 'video.thumbnail_url' },
@@ -215,6 +218,7 @@ const corpus = [
   { name: 'configure http on loopback', payload: req('configure', { server: { origin: 'http://127.0.0.1:3000' } }), ok: true },
   { name: 'escaped surrogate pair (valid)', payload: raw('{"id":"x1","type":"hello","extension_version":"\\ud83d\\ude00"}'), ok: true },
   { name: 'URL of exactly 8 KiB', payload: vid({ url: `https://cdn.example/${'a'.repeat(8 * 1024 - 'https://cdn.example/'.length - 4)}.mp4` }), ok: true },
+  { name: 'percent-encoded non-ASCII URL', payload: vid({ url: 'https://cdn.example/v/%D0%BA%D0%BE%D1%82.mp4' }), ok: true },
   { name: 'null optional fields', payload: vid({ thumbnail_url: null, prompt: null, meta: null, source: null }), ok: true },
 ];
 
@@ -479,6 +483,28 @@ test('the default frame limit is 4 MiB: a frame of exactly 4 MiB is served, one 
   assertError(b, 'too_large', null, '4 MiB + 1');
   assert.match(b.error.message, /4194305 bytes; the limit is 4194304/);
   assertHelloOk(c);
+  await host.close();
+  assert.deepEqual(host.protocolErrors, []);
+});
+
+test('frames dribbled one byte per write are reassembled', T, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const host = startHost({ env: home.env });
+  t.after(() => host.stop());
+  const bytes = Buffer.concat([
+    frame({ id: 'd1', type: 'hello', extension_version: 'ünïcødé' }),
+    frame({ id: 'd2', type: 'video', video: video(1, { prompt: 'кот 🎬' }) }),
+    frame(Buffer.from('[]')),
+    frame({ id: 'd3', type: 'list' }),
+  ]);
+  for (const b of bytes) {
+    host.write(Buffer.from([b]));
+    await new Promise((r) => setImmediate(r));
+  }
+  const [a, b, c, d] = await host.count(4);
+  assert.deepEqual([a.id, a.ok, b.id, b.ok, c.id, c.error?.code, d.id], ['d1', true, 'd2', true, null, 'bad_request', 'd3']);
+  assert.equal(d.videos[0].prompt, 'кот 🎬');
   await host.close();
   assert.deepEqual(host.protocolErrors, []);
 });
