@@ -25,7 +25,7 @@ void Channel::Start() { DoRead(); }
 
 void Channel::DoRead() {
   if (reading_ || input_done_) return;
-  if (queued_bytes_ > kMaxQueuedBytes) {
+  if (queued_bytes_ > kMaxQueuedBytes && !input_hung_up_) {
     WatchForHangup();
     return;
   }
@@ -117,8 +117,10 @@ void Channel::WatchForHangup() {
     if (ec || input_done_) return;
     pollfd p{in_.native_handle(), POLLIN, 0};
     if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
-      InputEnded("input closed while the browser was not reading answers");
-      return;
+      // What is left in the pipe is bounded by its buffer: read it all, so
+      // everything the browser sent before closing is committed and
+      // answered as far as possible, then see the end of input.
+      input_hung_up_ = true;
     }
     DoRead();
   });

@@ -62,6 +62,7 @@ class Channel {
   std::size_t queued_bytes_ = 0;
   bool reading_ = false;
   bool watching_hangup_ = false;
+  bool input_hung_up_ = false;  // the writer closed: drain input despite back-pressure
   bool writing_ = false;
   bool input_done_ = false;
   bool output_broken_ = false;

@@ -11,6 +11,10 @@ namespace vidkeep {
 namespace {
 
 // Each entry takes the schema from version i to i + 1.
+// Each entry takes the schema from version i to i + 1. Every hot write
+// appends to its indexes (keys grow with `seq`) except the one unique index on
+// video_id, which dedupe needs: random keys in more indexes made each group
+// commit dirty a page per row per index.
 const char* const kMigrations[] = {
     // 1: videos and their outbox rows, written in one transaction.
     R"sql(
@@ -32,29 +36,35 @@ CREATE TABLE videos (
 );
 CREATE INDEX videos_by_chat ON videos (chat_id, seq);
 CREATE TABLE outbox (
-  video_id    TEXT PRIMARY KEY,
-  state       TEXT NOT NULL,              -- pending synced failed auth_required local
-  attempts    INTEGER NOT NULL DEFAULT 0,
-  next_try_ms INTEGER NOT NULL DEFAULT 0, -- unix ms; due when <= now
-  last_error  TEXT,
-  lease_owner TEXT,
+  seq            INTEGER PRIMARY KEY,      -- the video's seq
+  state          TEXT NOT NULL,            -- pending synced failed auth_required local
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  next_try_ms    INTEGER NOT NULL DEFAULT 0, -- unix ms; due when <= now
+  last_error     TEXT,
+  lease_owner    TEXT,
   lease_until_ms INTEGER NOT NULL DEFAULT 0,
-  updated_at  TEXT
-) WITHOUT ROWID;
+  updated_at     TEXT,
+  change_seq     INTEGER NOT NULL DEFAULT 0 -- counters.outbox_change when the state last changed
+);
 CREATE INDEX outbox_due ON outbox (state, next_try_ms);
+-- Only rows whose state changed after insert: inserts never touch it.
+CREATE INDEX outbox_by_change ON outbox (change_seq) WHERE change_seq > 0;
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('outbox_change', 0);
 )sql",
-    // 2: full-text search of prompts.
+    // 2: full-text search of prompts. New rows are indexed by Store::Commit,
+    // once per transaction: FTS5 flushes its pending terms at every savepoint,
+    // so an insert trigger would cost more than the group commit saves.
     R"sql(
 CREATE VIRTUAL TABLE videos_fts USING fts5(
   prompt, content='videos', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');
 INSERT INTO videos_fts (rowid, prompt) SELECT seq, prompt FROM videos WHERE prompt IS NOT NULL;
-CREATE TRIGGER videos_fts_insert AFTER INSERT ON videos WHEN new.prompt IS NOT NULL BEGIN
-  INSERT INTO videos_fts (rowid, prompt) VALUES (new.seq, new.prompt);
-END;
 CREATE TRIGGER videos_fts_delete AFTER DELETE ON videos WHEN old.prompt IS NOT NULL BEGIN
   INSERT INTO videos_fts (videos_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
 END;
-CREATE TRIGGER videos_fts_update AFTER UPDATE OF prompt ON videos BEGIN
+-- Only a real change: a duplicate rewriting the same prompt leaves the index alone.
+CREATE TRIGGER videos_fts_update AFTER UPDATE OF prompt ON videos
+WHEN old.prompt IS NOT new.prompt BEGIN
   INSERT INTO videos_fts (videos_fts, rowid, prompt)
     SELECT 'delete', old.seq, old.prompt WHERE old.prompt IS NOT NULL;
   INSERT INTO videos_fts (rowid, prompt) SELECT new.seq, new.prompt WHERE new.prompt IS NOT NULL;
@@ -71,14 +81,6 @@ CREATE TABLE sync_history (
   reason      TEXT
 );
 CREATE INDEX sync_history_by_video ON sync_history (video_id, id);
-)sql",
-    // 4: a change counter on outbox rows, so every host process can tell the
-    // browser about sync-state changes made by the others.
-    R"sql(
-CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO counters (name, value) VALUES ('outbox_change', 0);
-ALTER TABLE outbox ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX outbox_by_change ON outbox (change_seq);
 )sql",
 };
 

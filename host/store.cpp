@@ -18,7 +18,7 @@ constexpr const char* kRecordColumns =
     "v.seq, v.video_id, v.chat_id, v.canonical_url, v.url, v.thumbnail_url, v.prompt, "
     "v.source, v.page_url, v.origin, v.observed_at, v.meta, v.created_at, "
     "o.state, o.attempts, o.last_error "
-    "FROM videos v JOIN outbox o ON o.video_id = v.video_id";
+    "FROM videos v JOIN outbox o ON o.seq = v.seq";
 
 // Resets a cached statement when the caller is done with it, so no statement
 // keeps a read snapshot open between requests.
@@ -144,6 +144,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         db->execAndGet("PRAGMA journal_mode = WAL");
         db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                           : "PRAGMA synchronous = NORMAL");
+        // Savepoint journals stay in memory: each request's savepoint would
+        // otherwise spill page copies to a temporary file.
+        db->exec("PRAGMA temp_store = MEMORY");
         MigrateSchema(*db);
         break;
       } catch (const SQLite::Exception& e) {
@@ -184,6 +187,7 @@ Status Store::Begin() {
 Status Store::Commit() {
   if (!in_transaction_) return Status::Internal("no transaction to commit");
   Status s = Guard("committing", [&]() -> Status {
+    IndexNewPrompts();
     db_->exec("COMMIT");
     in_transaction_ = false;
     return {};
@@ -196,6 +200,7 @@ void Store::Rollback() {
   if (!in_transaction_) return;
   in_transaction_ = false;
   savepoint_depth_ = 0;
+  unindexed_.clear();
   // After a failed COMMIT SQLite may already have rolled back; either way the
   // transaction is over.
   sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -209,8 +214,10 @@ Status Store::InSavepoint(const std::function<Status()>& body) {
   });
   if (!s.ok()) return s;
   ++savepoint_depth_;
+  const std::size_t unindexed_before = unindexed_.size();
   Status result = body();
   --savepoint_depth_;
+  if (!result.ok()) unindexed_.resize(unindexed_before);
   Status end = Guard("savepoint", [&]() -> Status {
     if (!result.ok()) db_->exec("ROLLBACK TO " + name);
     db_->exec("RELEASE " + name);
@@ -225,7 +232,7 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
     const std::string now = NowUtc();
     Use find(Cached(
         "SELECT v.thumbnail_url, v.prompt, v.page_url, v.observed_at, v.meta, o.state "
-        "FROM videos v JOIN outbox o ON o.video_id = v.video_id WHERE v.video_id = ?"));
+        "FROM videos v JOIN outbox o ON o.seq = v.seq WHERE v.video_id = ?"));
     find->bind(1, record.video_id);
     if (find->executeStep()) {
       // A duplicate: keep the first record, fill what it lacked, and take the
@@ -277,9 +284,10 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
     insert->bind(12, now);
     insert->bind(13, now);
     insert->exec();
+    if (!v.prompt.empty()) unindexed_.emplace_back(db_->getLastInsertRowid(), v.prompt);
 
-    Use outbox(Cached("INSERT INTO outbox (video_id, state, updated_at) VALUES (?, ?, ?)"));
-    outbox->bind(1, record.video_id);
+    Use outbox(Cached("INSERT INTO outbox (seq, state, updated_at) VALUES (?, ?, ?)"));
+    outbox->bind(1, db_->getLastInsertRowid());
     outbox->bind(2, std::string(ToString(record.sync)));
     outbox->bind(3, now);
     outbox->exec();
@@ -289,9 +297,10 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
 
 Result<int> Store::Delete(const std::vector<std::string>& video_ids) {
   return Guard("deleting", [&]() -> Result<int> {
+    IndexNewPrompts();  // the delete trigger removes index entries, so they must exist
     int deleted = 0;
     for (const auto& id : video_ids) {
-      for (const char* sql : {"DELETE FROM outbox WHERE video_id = ?",
+      for (const char* sql : {"DELETE FROM outbox WHERE seq = (SELECT seq FROM videos WHERE video_id = ?)",
                               "DELETE FROM sync_history WHERE video_id = ?"}) {
         Use s(Cached(sql));
         s->bind(1, id);
@@ -312,7 +321,8 @@ Result<int> Store::Resync(const std::vector<std::string>& video_ids) {
     for (const auto& id : video_ids) {
       Use s(Cached(
           "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, last_error = NULL, "
-          "updated_at = ?, change_seq = ? WHERE video_id = ? AND state <> 'local'"));
+          "updated_at = ?, change_seq = ? WHERE seq = (SELECT seq FROM videos WHERE video_id = ?) "
+          "AND state <> 'local'"));
       s->bind(1, now);
       s->bind(2, NextChangeSeq());
       s->bind(3, id);
@@ -340,33 +350,45 @@ std::int64_t Store::NextChangeSeq() {
   return s->getColumn(0).getInt64();
 }
 
+void Store::IndexNewPrompts() {
+  if (unindexed_.empty()) return;
+  Use s(Cached("INSERT INTO videos_fts (rowid, prompt) VALUES (?, ?)"));
+  for (const auto& [seq, prompt] : unindexed_) {
+    s->bind(1, seq);
+    s->bind(2, prompt);
+    s->exec();
+    s->reset();
+  }
+  unindexed_.clear();
+}
+
 Result<std::vector<VideoRecord>> Store::LeaseDue(const std::string& owner,
                                                  const std::vector<std::string>& origins,
                                                  std::int64_t now_ms, std::int64_t due_ms,
                                                  std::int64_t until_ms, int limit) {
   return Guard("leasing", [&]() -> Result<std::vector<VideoRecord>> {
-    std::vector<std::string> ids;
+    std::vector<std::int64_t> seqs;
     {
       Use lease(Cached(
-          "UPDATE outbox SET lease_owner = :owner, lease_until_ms = :until WHERE video_id IN ("
-          " SELECT o.video_id FROM outbox o JOIN videos v ON v.video_id = o.video_id"
+          "UPDATE outbox SET lease_owner = :owner, lease_until_ms = :until WHERE seq IN ("
+          " SELECT o.seq FROM outbox o JOIN videos v ON v.seq = o.seq"
           " WHERE o.state = 'pending' AND o.next_try_ms <= :due AND o.lease_until_ms <= :now"
           " AND v.origin IN (SELECT value FROM json_each(:origins))"
           " ORDER BY o.next_try_ms, v.seq LIMIT :limit)"
           " AND state = 'pending' AND lease_until_ms <= :now"
-          " RETURNING video_id"));
+          " RETURNING seq"));
       lease->bind(":owner", owner);
       lease->bind(":until", until_ms);
       lease->bind(":due", due_ms);
       lease->bind(":now", now_ms);
       lease->bind(":origins", nlohmann::json(origins).dump());
       lease->bind(":limit", limit);
-      while (lease->executeStep()) ids.push_back(lease->getColumn(0).getString());
+      while (lease->executeStep()) seqs.push_back(lease->getColumn(0).getInt64());
     }
     std::vector<VideoRecord> records;
-    for (const auto& id : ids) {
-      Use s(Cached(std::string("SELECT ") + kRecordColumns + " WHERE v.video_id = ?"));
-      s->bind(1, id);
+    for (const auto seq : seqs) {
+      Use s(Cached(std::string("SELECT ") + kRecordColumns + " WHERE v.seq = ?"));
+      s->bind(1, seq);
       if (s->executeStep()) records.push_back(ReadRecord(*s));
     }
     return records;
@@ -377,7 +399,7 @@ Result<std::optional<std::int64_t>> Store::NextDue(const std::vector<std::string
   return Guard("scheduling", [&]() -> Result<std::optional<std::int64_t>> {
     Use s(Cached(
         "SELECT min(max(o.next_try_ms, o.lease_until_ms)) FROM outbox o"
-        " JOIN videos v ON v.video_id = o.video_id WHERE o.state = 'pending'"
+        " JOIN videos v ON v.seq = o.seq WHERE o.state = 'pending'"
         " AND v.origin IN (SELECT value FROM json_each(?))"));
     s->bind(1, nlohmann::json(origins).dump());
     if (!s->executeStep() || s->getColumn(0).isNull()) return std::optional<std::int64_t>();
@@ -392,7 +414,8 @@ Result<bool> Store::FinishSend(const std::string& video_id, const std::string& o
     Use s(Cached(
         "UPDATE outbox SET state = :state, attempts = attempts + 1, next_try_ms = :next,"
         " last_error = :error, lease_owner = NULL, lease_until_ms = 0, updated_at = :now,"
-        " change_seq = :seq WHERE video_id = :id AND (:success OR lease_owner = :owner)"));
+        " change_seq = :seq WHERE seq = (SELECT seq FROM videos WHERE video_id = :id)"
+        " AND (:success OR lease_owner = :owner)"));
     s->bind(":state", std::string(ToString(outcome.state)));
     s->bind(":next", outcome.next_try_ms);
     BindOptional(*s, s->getIndex(":error"), outcome.last_error);
@@ -413,8 +436,7 @@ Result<int> Store::ResumeOrigin(const std::string& origin) {
   return Guard("resuming", [&]() -> Result<int> {
     Use s(Cached(
         "UPDATE outbox SET state = 'pending', next_try_ms = 0, updated_at = ?, change_seq = ?"
-        " WHERE state = 'auth_required' AND video_id IN"
-        " (SELECT video_id FROM videos WHERE origin = ?)"));
+        " WHERE state = 'auth_required' AND seq IN (SELECT seq FROM videos WHERE origin = ?)"));
     s->bind(1, NowUtc());
     s->bind(2, NextChangeSeq());
     s->bind(3, origin);
@@ -425,8 +447,8 @@ Result<int> Store::ResumeOrigin(const std::string& origin) {
 Result<int> Store::MakeDue(const std::vector<std::string>& origins) {
   return Guard("scheduling", [&]() -> Result<int> {
     Use s(Cached(
-        "UPDATE outbox SET next_try_ms = 0 WHERE state = 'pending' AND video_id IN"
-        " (SELECT video_id FROM videos WHERE origin IN (SELECT value FROM json_each(?)))"));
+        "UPDATE outbox SET next_try_ms = 0 WHERE state = 'pending' AND seq IN"
+        " (SELECT seq FROM videos WHERE origin IN (SELECT value FROM json_each(?)))"));
     s->bind(1, nlohmann::json(origins).dump());
     return s->exec();
   });
@@ -435,7 +457,7 @@ Result<int> Store::MakeDue(const std::vector<std::string>& origins) {
 Result<std::vector<std::pair<std::string, std::int64_t>>> Store::PendingByOrigin() {
   return Guard("counting", [&]() -> Result<std::vector<std::pair<std::string, std::int64_t>>> {
     Use s(Cached(
-        "SELECT v.origin, count(*) FROM outbox o JOIN videos v ON v.video_id = o.video_id"
+        "SELECT v.origin, count(*) FROM outbox o JOIN videos v ON v.seq = o.seq"
         " WHERE o.state = 'pending' AND v.origin IS NOT NULL GROUP BY v.origin"));
     std::vector<std::pair<std::string, std::int64_t>> out;
     while (s->executeStep()) out.emplace_back(s->getColumn(0).getString(), s->getColumn(1).getInt64());
@@ -446,8 +468,9 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> Store::PendingByOrigin
 Result<std::vector<StateChange>> Store::ChangesSince(std::int64_t after_seq, int limit) {
   return Guard("reading changes", [&]() -> Result<std::vector<StateChange>> {
     Use s(Cached(
-        "SELECT video_id, state, last_error, change_seq FROM outbox WHERE change_seq > ?"
-        " ORDER BY change_seq LIMIT ?"));
+        "SELECT v.video_id, o.state, o.last_error, o.change_seq FROM outbox o"
+        " JOIN videos v ON v.seq = o.seq WHERE o.change_seq > 0 AND o.change_seq > ?"
+        " ORDER BY o.change_seq LIMIT ?"));
     s->bind(1, after_seq);
     s->bind(2, limit);
     std::vector<StateChange> out;
@@ -477,6 +500,7 @@ Result<std::int64_t> Store::DataVersion() {
 Result<ListPage> Store::List(const ListQuery& query) {
   return Guard("listing", [&]() -> Result<ListPage> {
     const std::string fts = FtsQuery(query.text);  // empty for blank input: no filter
+    if (!fts.empty()) IndexNewPrompts();  // a search sees this transaction's videos too
     std::string sql = std::string("SELECT ") + kRecordColumns + " WHERE 1";
     if (!fts.empty())
       sql += " AND v.seq IN (SELECT rowid FROM videos_fts WHERE videos_fts MATCH :text)";

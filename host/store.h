@@ -144,6 +144,7 @@ class Store {
   Store(std::unique_ptr<SQLite::Database> db, std::string path);
   SQLite::Statement& Cached(const std::string& sql);
   std::int64_t NextChangeSeq();
+  void IndexNewPrompts();
   template <typename F>
   auto Guard(const char* what, F&& body) -> decltype(body());
 
@@ -151,6 +152,9 @@ class Store {
   std::string path_;
   bool in_transaction_ = false;
   int savepoint_depth_ = 0;
+  // Rows inserted in this transaction whose prompt is not yet in the FTS
+  // index (see schema version 5); indexed by Commit.
+  std::vector<std::pair<std::int64_t, std::string>> unindexed_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 

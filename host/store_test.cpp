@@ -78,6 +78,17 @@ TEST_CASE("insert, duplicate fill-in, get") {
   CHECK(got->video.meta["width"] == 1280);            // first value kept
   CHECK(got->video.meta["height"] == 720);            // missing key added
   CHECK(got->canonical_url == "https://cdn.example/v.mp4");
+  // Regression: a duplicate rewriting an unchanged prompt inside the
+  // transaction that inserted it corrupted the FTS index.
+  REQUIRE(store->Begin().ok());
+  VideoRecord third = Record("https://cdn.example/w.mp4");
+  REQUIRE(store->PutVideo(third).ok());
+  REQUIRE(store->PutVideo(third).value().duplicate);
+  REQUIRE(store->Commit().ok());
+  CHECK_NOTHROW(store->db().exec("INSERT INTO videos_fts (videos_fts) VALUES ('integrity-check')"));
+  ListQuery q;
+  q.text = "late";
+  CHECK(store->List(q)->videos.size() == 1);
   CHECK(store->Get("missing").status().code() == ErrorCode::kNotFound);
 }
 
@@ -218,7 +229,9 @@ TEST_CASE("every earlier schema migrates to the latest and keeps its data") {
       if (version >= 1) {
         db.exec("INSERT INTO videos (video_id, chat_id, canonical_url, url, prompt, source, created_at, updated_at) "
                 "VALUES ('id-1', 'c', 'https://a/', 'https://a/', 'old surfing cat', 'sse', 't', 't')");
-        db.exec("INSERT INTO outbox (video_id, state) VALUES ('id-1', 'pending')");
+        db.exec("INSERT INTO outbox (seq, state) SELECT seq, 'pending' FROM videos");
+        // From schema 2 on, the store (not a trigger) indexes new prompts.
+        if (version >= 2) db.exec("INSERT INTO videos_fts (rowid, prompt) SELECT seq, prompt FROM videos");
       }
     }
     auto store = Store::Open(path);

@@ -21,7 +21,7 @@ step "unit tests (Catch2 via ctest)"
 ctest --test-dir build -j"$(nproc)" --output-on-failure
 
 step "host integration tests (real binaries over pipes)"
-VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" tests/host/
+VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" --test-timeout=120000 tests/host/
 
 if [ -z "${VIDKEEP_SKIP_EXTENSION:-}" ] && [ -f extension/package.json ]; then
   step "extension (npm ci, build, typecheck, unit tests, web-ext lint)"

@@ -241,7 +241,7 @@ test('resync ID and resync --failed queue videos again', T, async (t) => {
   const db = path.join(own.home, 'vidkeep.db');
   // Mark three as failed, as the sync engine would.
   const failedIds = [VIDEOS[0], VIDEOS[1], VIDEOS[2]].map(idOf);
-  const upd = await sqlite(db, `UPDATE outbox SET state='failed', attempts=3, last_error='HTTP 400: bad' WHERE video_id IN (${failedIds.map((i) => `'${i}'`).join(',')});`, { readonly: false });
+  const upd = await sqlite(db, `UPDATE outbox SET state='failed', attempts=3, last_error='HTTP 400: bad' WHERE seq IN (SELECT seq FROM videos WHERE video_id IN (${failedIds.map((i) => `'${i}'`).join(',')}));`, { readonly: false });
   assert.equal(upd.code, 0, upd.stderr);
   assert.equal(JSON.parse((await run(['stats', '--json'])).stdout).failed, 3);
   assert.match((await run(['show', failedIds[0].slice(0, 8)])).stdout, /Sync +failed after 3 attempts\nLast error +HTTP 400: bad\n/);
@@ -265,7 +265,7 @@ test('resync ID and resync --failed queue videos again', T, async (t) => {
   assertFails(await run(['resync']), 2, /ids or --failed/);
   assertFails(await run(['resync', '--failed', idOf(VIDEOS[0])]), 2, /ids or --failed/);
   // One unknown id among good ones changes nothing.
-  await sqlite(db, `UPDATE outbox SET state='failed' WHERE video_id='${idOf(VIDEOS[0])}';`, { readonly: false });
+  await sqlite(db, `UPDATE outbox SET state='failed' WHERE seq = (SELECT seq FROM videos WHERE video_id='${idOf(VIDEOS[0])}');`, { readonly: false });
   const mixed = await run(['resync', idOf(VIDEOS[0]), 'ffffffff']);
   assert.ok(mixed.code === 1 || mixed.code === 2);
   assert.equal(lines(mixed.stderr).length, 1);

@@ -38,7 +38,7 @@ async function listAll(home) {
 async function integrity(home) {
   const res = await sqlite(path.join(home.home, 'vidkeep.db'),
     'PRAGMA integrity_check; SELECT count(*) FROM videos; SELECT count(*) FROM outbox; ' +
-    "SELECT count(*) FROM videos v LEFT JOIN outbox o USING (video_id) WHERE o.video_id IS NULL; " +
+    "SELECT count(*) FROM videos v LEFT JOIN outbox o USING (seq) WHERE o.seq IS NULL; " +
     "INSERT INTO videos_fts(videos_fts, rank) VALUES('integrity-check', 1);", { readonly: false });
   return res;
 }
