@@ -16,7 +16,7 @@ build_packages=(
 test_packages=(
   chromium chromium-driver firefox-esr
   shellcheck clang libclang-rt-14-dev ffmpeg xz-utils zip unzip
-  jq dpkg-dev openssl
+  jq dpkg-dev openssl sqlite3
 )
 
 want=("${build_packages[@]}")

@@ -23,6 +23,9 @@ ctest --test-dir build -j"$(nproc)" --output-on-failure
 step "host integration tests (real binaries over pipes)"
 VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" --test-timeout=120000 tests/host/
 
+step "installer tier (install.sh, doctor, .deb, browsers find the host)"
+tests/installer/run.sh
+
 if [ -z "${VIDKEEP_SKIP_EXTENSION:-}" ] && [ -f extension/package.json ]; then
   step "extension (npm ci, build, typecheck, unit tests, web-ext lint)"
   (cd extension && npm ci --no-audit --no-fund && npm run check)
