@@ -31,4 +31,9 @@ if [ -z "${VIDKEEP_SKIP_EXTENSION:-}" ] && [ -f extension/package.json ]; then
   (cd extension && npm ci --no-audit --no-fund && npm run check)
 fi
 
+step "benchmark smoke run (bench/run.sh --smoke: tiny sizes, no timing assertions)"
+bench_args=(--smoke)
+[ -n "${VIDKEEP_SKIP_EXTENSION:-}" ] && bench_args+=(--skip-extension)
+VIDKEEP_BENCH_BIN="$root/build/bin" bench/run.sh "${bench_args[@]}"
+
 step "all tiers passed"
