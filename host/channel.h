@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -39,6 +40,8 @@ class Channel {
 
  private:
   static constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+  static constexpr std::size_t kInputPipeBytes = 1024 * 1024;
+  static constexpr std::size_t kMaxGather = 64;  // IOV_MAX is 1024
 
   void DoRead();
   void OnRead(const boost::system::error_code& ec, std::size_t n);
@@ -57,8 +60,9 @@ class Channel {
   std::size_t max_batch_;
   FrameHandler on_frames_;
   std::function<void()> on_closed_;
-  std::array<char, 64 * 1024> read_buffer_;
+  std::array<char, 256 * 1024> read_buffer_;
   std::deque<std::string> queue_;
+  std::vector<boost::asio::const_buffer> in_write_;  // the frames being written
   std::size_t queued_bytes_ = 0;
   bool reading_ = false;
   bool watching_hangup_ = false;

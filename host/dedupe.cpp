@@ -111,7 +111,10 @@ Result<std::string> CanonicalUrl(std::string_view url, const SigningParams& sign
     bool has_value;
   };
   std::vector<Param> kept;
-  if (parsed->has_query()) {
+  // An empty query must not be iterated: Boost.URL 1.81's params iterator
+  // runs past the end of "?#frag" and reads the heap (found by
+  // tests/fuzz url target, regressions/url/empty-query-before-fragment).
+  if (parsed->has_query() && !parsed->encoded_query().empty()) {
     for (const auto& p : parsed->encoded_params()) {
       if (p.key.empty() && !p.has_value) continue;  // "?" or "&&"
       if (signing.Matches(p.key.decode())) continue;
@@ -130,6 +133,9 @@ Result<std::string> CanonicalUrl(std::string_view url, const SigningParams& sign
 }
 
 std::string UuidV5(std::string_view namespace_id, std::string_view name) {
+  auto hex_value = [](char c) -> unsigned {
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+  };
   std::array<unsigned char, 16> ns{};
   std::size_t n = 0;
   for (std::size_t i = 0; i + 1 < namespace_id.size() && n < ns.size();) {
@@ -137,25 +143,28 @@ std::string UuidV5(std::string_view namespace_id, std::string_view name) {
       ++i;
       continue;
     }
-    ns[n++] = static_cast<unsigned char>(std::stoi(std::string(namespace_id.substr(i, 2)), nullptr, 16));
+    ns[n++] = static_cast<unsigned char>(hex_value(namespace_id[i]) << 4 | hex_value(namespace_id[i + 1]));
     i += 2;
   }
+  // OpenSSL 3 looks the algorithm up on every implicit fetch; fetch it once.
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  thread_local EVP_MD_CTX* const ctx = EVP_MD_CTX_new();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+  EVP_DigestInit_ex(ctx, sha1, nullptr);
   EVP_DigestUpdate(ctx, ns.data(), ns.size());
   EVP_DigestUpdate(ctx, name.data(), name.size());
   EVP_DigestFinal_ex(ctx, digest, &digest_len);
-  EVP_MD_CTX_free(ctx);
 
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // version 5
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += fmt::format("{:02x}", digest[i]);
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
   }
   return out;
 }

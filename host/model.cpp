@@ -3,7 +3,6 @@
 #include <chrono>
 #include <ctime>
 
-#include <spdlog/fmt/fmt.h>
 
 namespace vidkeep {
 
@@ -33,11 +32,18 @@ std::string NowUtc() {
   using namespace std::chrono;
   const auto now = system_clock::now();
   const std::time_t secs = system_clock::to_time_t(now);
-  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  const int ms = static_cast<int>(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  // strftime and a few digits: this runs for every stored video.
+  char text[32];
+  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  text[n] = '.';
+  text[n + 1] = static_cast<char>('0' + ms / 100);
+  text[n + 2] = static_cast<char>('0' + ms / 10 % 10);
+  text[n + 3] = static_cast<char>('0' + ms % 10);
+  text[n + 4] = 'Z';
+  return std::string(text, n + 5);
 }
 
 }  // namespace vidkeep

@@ -207,9 +207,10 @@ void Store::Rollback() {
 }
 
 Status Store::InSavepoint(const std::function<Status()>& body) {
+  // Prepared once per depth: a group commit opens one per request.
   const std::string name = "sp" + std::to_string(savepoint_depth_);
   Status s = Guard("savepoint", [&]() -> Status {
-    db_->exec("SAVEPOINT " + name);
+    Use(Cached("SAVEPOINT " + name))->exec();
     return {};
   });
   if (!s.ok()) return s;
@@ -219,8 +220,8 @@ Status Store::InSavepoint(const std::function<Status()>& body) {
   --savepoint_depth_;
   if (!result.ok()) unindexed_.resize(unindexed_before);
   Status end = Guard("savepoint", [&]() -> Status {
-    if (!result.ok()) db_->exec("ROLLBACK TO " + name);
-    db_->exec("RELEASE " + name);
+    if (!result.ok()) Use(Cached("ROLLBACK TO " + name))->exec();
+    Use(Cached("RELEASE " + name))->exec();
     return {};
   });
   return result.ok() ? end : result;

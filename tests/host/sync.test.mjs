@@ -240,10 +240,10 @@ test('sync_state events reach a host for changes made by another process', async
   const a = await watcher.request({ type: 'video', video: pageVideo(app, 1) });
   await configure(sender, app);
   sender.request({ type: 'status' }); // wakes nothing by itself; the sender's poll notices the new video
-  const ev = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'synced', 10000);
+  const ev = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'synced', 30000);
   assert.equal(ev.type, 'sync_state');
   await run(path.join(BIN, 'vidkeep'), ['resync', a.video_id.slice(0, 8)], { env: { ...process.env, ...home.env } });
-  const requeued = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'pending', 10000);
+  const requeued = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'pending', 30000);
   assert.equal(requeued.sync, 'pending');
   await Promise.all([watcher.close(), sender.close()]);
 });
