@@ -9,7 +9,8 @@
 //                              panel ([data-testid="artifact"]) with progress,
 //                              then a <video>
 //   /signin, /signout          pages whose button sets / clears the session
-//                              cookie authjs.session-token
+//                              cookie authjs.session-token (signing out ends
+//                              the session on the server: the old cookie gets 401)
 //   POST /api/generate         starts a generation {chatId, prompt, transport,
 //                              framing, durationMs} -> the project
 //   GET  /api/generate/<id>    the project's state (the "artifact" transport
@@ -112,6 +113,11 @@ export async function startDemoChatApp(options = {}) {
       return handle(async () => {
         const form = new URLSearchParams(await readBody(req));
         const next = safeNext(form.get('next'));
+        // One demo user: signing out ends the session on the server too (a
+        // request with the old cookie then gets 401); signing in starts a new
+        // one when there is none.
+        if (p.endsWith('signin') && !state.session) state.session = `demo-session-${randomBytes(8).toString('hex')}`;
+        if (p.endsWith('signout')) state.session = null;
         const cookie = p.endsWith('signin')
           ? `${SESSION_COOKIE}=${state.session}; Path=/; HttpOnly; SameSite=Lax`
           : `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;

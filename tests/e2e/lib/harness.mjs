@@ -1,0 +1,240 @@
+// One end-to-end scenario's world: a temp folder (HOME, TMPDIR, profiles,
+// VIDKEEP_HOME), a fresh demo chat app, the host registered by the real
+// installer into a fake root, browsers with the extension, and helpers to
+// drive the extension's own pages and read what vidkeep stored. `cleanup()`
+// ends everything it started, by PID, and checks nothing is left.
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../../lib/host.mjs';
+import { startDemoChatApp } from '../../lib/demo-chat-app.mjs';
+import { launchBrowser, processesMentioning, until } from './browsers.mjs';
+
+/** Fast sync timings for tests (docs/config.md). */
+export const FAST_SYNC = { sync: { backoff_base_ms: 50, backoff_cap_ms: 500, request_timeout_ms: 2000, lease_ms: 4000 } };
+
+/** The URL without its query and fragment (the demo's signatures live in the query). */
+export const stripQuery = (url) => String(url ?? '').replace(/[?#].*$/, '');
+
+export class Scenario {
+  /**
+   * run: {repo, bin, workDir, artifactsDir, mediaDir, chromiumExtension, firefoxXpi, headless, debug}
+   * kind: 'chromium' | 'firefox'; id: '1'…'9'; slug: short name for files
+   */
+  constructor(run, kind, id, slug) {
+    Object.assign(this, { run, kind, id, slug });
+    this.dir = mkdtempSync(path.join(run.workDir, `${kind}-${id}-`));
+    this.tmp = path.join(this.dir, 'tmp');
+    this.vidkeepHome = path.join(this.dir, 'vidkeep');
+    mkdirSync(this.tmp, { recursive: true });
+    mkdirSync(this.vidkeepHome, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(this.vidkeepHome, 'config.json'), JSON.stringify({ ...FAST_SYNC, log: { level: 'debug' } }));
+    this.env = {
+      VIDKEEP_HOME: this.vidkeepHome,
+      VIDKEEP_SYSTEM_CONFIG: path.join(this.dir, 'no-system-config.json'),
+      TMPDIR: this.tmp,
+    };
+    this.browsers = [];
+    this.screenshots = [];
+    this.notes = [];
+    this.app = null;
+  }
+
+  log(...parts) { if (this.run.debug) console.log(`      [${this.kind} ${this.id}]`, ...parts); }
+  note(text) { this.notes.push(text); }
+
+  async startApp(options = {}) {
+    this.app = await startDemoChatApp({ mediaDir: this.run.mediaDir, ...options });
+    return this.app;
+  }
+
+  /** The fake root `name` (its home is the browser's HOME). */
+  root(name = 'a') {
+    const root = path.join(this.dir, `root-${name}`);
+    mkdirSync(path.join(root, 'home'), { recursive: true });
+    return root;
+  }
+
+  /** Registers the host for `root` with the real installer (per user, --root). */
+  install(root) {
+    return new Promise((resolve, reject) => {
+      execFile(path.join(this.run.repo, 'installer/install.sh'),
+        ['--user', '--root', root, '--binaries', this.run.bin, '--skip-extension', '--browsers', 'chromium,firefox'],
+        { timeout: 60000, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, TMPDIR: this.tmp } },
+        (err, stdout, stderr) => (err ? reject(new Error(`install.sh failed: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+    });
+  }
+
+  /** Launches a browser with the extension in fake root `name` (installing the host first unless told not to). */
+  async launch({ name = 'a', install = true } = {}) {
+    const root = this.root(name);
+    if (install) await this.install(root);
+    const home = path.join(root, 'home');
+    // Chromium: the user-data-dir is ~/.config/chromium, so the per-user
+    // manifest the installer wrote is the one it reads.
+    const profile = this.kind === 'chromium' ? path.join(home, '.config', 'chromium') : path.join(root, 'firefox-profile');
+    const browser = await launchBrowser(this.kind, {
+      home, profile,
+      extension: this.kind === 'chromium' ? this.run.chromiumExtension : this.run.firefoxXpi,
+      env: this.env,
+      headless: this.run.headless,
+      logFile: path.join(this.dir, `browser-${name}.log`),
+    });
+    browser.root = root;
+    this.browsers.push(browser);
+    this.log('launched', this.kind, 'pid', browser.pid);
+    return browser;
+  }
+
+  /** Adds the chat app's origin on the extension's options page (a real click). */
+  async configureExtension(browser, { debugLogging = this.run.debug } = {}) {
+    const tab = await browser.newTab(browser.optionsUrl);
+    await tab.waitFor(() => document.getElementById('origins')?.children.length > 0, [], { what: 'the options page', timeoutMs: 20000 });
+    await tab.type('#origin-input', this.app.origin);
+    await tab.click('#origin-add');
+    await tab.waitFor((origin) => [...document.querySelectorAll('#origins li')].some((li) =>
+      li.querySelector('.origin')?.textContent === origin && li.querySelector('.state.ok') !== null), [this.app.origin],
+    { what: `${this.app.origin} listed as capturing on the options page`, timeoutMs: 15000 });
+    if (debugLogging) {
+      await tab.click('#debug-logging');
+      await tab.waitFor(() => document.getElementById('debug-logging').checked, [], { what: 'debug logging on' });
+    }
+    await tab.close();
+  }
+
+  /** Signs in on the chat app's sign-in page; leaves `tab` on `next`. */
+  async signIn(tab, next = '/') {
+    await tab.goto(`${this.app.origin}/signin?next=${encodeURIComponent(next)}`);
+    await tab.click('#signin');
+    await tab.waitFor((n) => location.pathname === n.replace(/\?.*/, '') && document.readyState === 'complete', [next], { what: 'the page after sign-in' });
+  }
+
+  async signOut(tab, next = '/') {
+    await tab.goto(`${this.app.origin}/signout?next=${encodeURIComponent(next)}`);
+    await tab.click('#signout');
+    await tab.waitFor((n) => location.pathname === n.replace(/\?.*/, '') && document.readyState === 'complete', [next], { what: 'the page after sign-out' });
+  }
+
+  /** Launch, sign in, configure the origin, open a new chat. Returns {browser, tab, chatId}. */
+  async ready({ name = 'a', install = true, chatId = crypto.randomUUID() } = {}) {
+    const browser = await this.launch({ name, install });
+    const tab = await browser.newTab();
+    await this.signIn(tab, `/chat/${chatId}`);
+    await this.configureExtension(browser);
+    // Load the chat again: the capture scripts are registered now.
+    await tab.goto(this.app.demo.chatUrl(chatId));
+    await tab.waitFor(() => Boolean(window.demo), [], { what: 'the chat page script' });
+    return { browser, tab, chatId };
+  }
+
+  /** Clicks "Generate video" with `prompt` (typed) and waits for the page's result. */
+  async generate(tab, prompt, { transport } = {}) {
+    const before = await tab.eval(() => window.demo.results.length);
+    await tab.type('#prompt', prompt);
+    if (transport) await tab.eval((t) => { document.getElementById('transport').value = t; }, transport);
+    await tab.click('#generate');
+    const result = await tab.waitFor((n) => window.demo.results.length > n && window.demo.results[n], [before],
+      { what: 'the generation to finish on the page', timeoutMs: 20000 });
+    if (result.error) throw new Error(`the page's generation failed: ${result.error}`);
+    return { ...result, project: this.app.demo.projects.get(result.projectId) };
+  }
+
+  // ---- what vidkeep stored ----
+
+  /** Every video record (vidkeep list --json), newest first. */
+  async videos() {
+    if (!existsSync(path.join(this.vidkeepHome, 'vidkeep.db'))) return [];
+    const r = await runCli(['list', '--json', '--limit', '500'], { env: this.env, timeoutMs: 15000 });
+    if (r.code !== 0) throw new Error(`vidkeep list failed (${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  /** Waits until `pred(videos)` is truthy; resolves with the videos. */
+  async waitVideos(pred, what, timeoutMs = 20000) {
+    let last = [];
+    try {
+      await until(async () => { last = await this.videos(); return pred(last); }, { timeoutMs, intervalMs: 150, what });
+    } catch (err) {
+      err.message += `\n      videos now: ${JSON.stringify(last.map((v) => ({ id: v.video_id, url: stripQuery(v.url), sync: v.sync, source: v.source, err: v.last_error })))}`;
+      throw err;
+    }
+    return last;
+  }
+
+  /** Successful save-message writes of `id` seen by the chat app. */
+  okWrites(id) { return this.app.log.filter((e) => e.id === id && e.status >= 200 && e.status < 300).length; }
+
+  // ---- the popup ----
+
+  /** The popup page opened as a 400x600 tab, once its first list answer is drawn. */
+  async openPopup(browser, { state } = {}) {
+    const tab = await browser.newTab();
+    await tab.setViewport(400, 600);
+    await tab.goto(browser.popupUrl);
+    await tab.waitFor((want) => {
+      const conn = document.getElementById('conn')?.dataset.state;
+      const status = document.getElementById('list-status')?.textContent ?? '';
+      if (!conn || (want && conn !== want)) return false;
+      return conn !== 'connected' || (status !== 'Loading…' && (status !== '' || document.querySelector('li.card') !== null));
+    }, [state], { what: `the popup drawn${state ? ` (${state})` : ''}`, timeoutMs: 20000 });
+    return tab;
+  }
+
+  /** The popup's cards as plain data. */
+  popupCards(tab) {
+    return tab.eval(() => [...document.querySelectorAll('#gallery li.card')].map((li) => {
+      const img = li.querySelector('.thumb img');
+      const overlay = li.querySelector('.thumb .play-overlay');
+      const badge = li.querySelector('.badge');
+      return {
+        id: li.dataset.id,
+        prompt: li.querySelector('.prompt')?.textContent ?? null,
+        sync: badge?.dataset.sync ?? null,
+        badgeText: badge?.textContent ?? null,
+        badgeTitle: badge?.getAttribute('title') ?? null,
+        thumb: img?.getAttribute('src') ?? null,
+        thumbLoaded: Boolean(img && img.complete && img.naturalWidth > 0),
+        overlay: Boolean(overlay && getComputedStyle(overlay).display !== 'none' && overlay.getBoundingClientRect().width > 0),
+        error: li.querySelector('.error')?.textContent ?? null,
+      };
+    }));
+  }
+
+  /** Saves a screenshot of `tab` as an artifact; returns its path. */
+  async shot(tab, name) {
+    const file = path.join(this.run.artifactsDir, this.kind, `${this.id}-${this.slug}-${name}.png`);
+    await tab.screenshot(file);
+    this.screenshots.push(file);
+    return file;
+  }
+
+  /** PIDs of vidkeep-host processes of this scenario. */
+  hosts() { return processesMentioning(this.dir).filter((p) => /vidkeep-host/.test(p.cmd)); }
+
+  /** Ends browsers and servers; waits for hosts to exit; keeps logs when `failed`. */
+  async cleanup(failed) {
+    for (const b of this.browsers) await b.close();
+    if (this.app) await this.app.close();
+    // Hosts see EOF when their browser dies and exit within 2 s (PROTOCOL.md §2).
+    let left = [];
+    try {
+      await until(() => { left = processesMentioning(this.dir); return left.length === 0; }, { timeoutMs: 8000, intervalMs: 100, what: 'processes to exit' });
+    } catch {
+      for (const p of left) { try { process.kill(p.pid, 'SIGKILL'); } catch {} }
+    }
+    if (failed || this.run.keepLogs) {
+      const dest = path.join(this.run.artifactsDir, this.kind, 'logs', `${this.id}-${this.slug}`);
+      mkdirSync(dest, { recursive: true });
+      for (const [from, to] of [
+        ...this.browsers.map((_, i) => [path.join(this.dir, `browser-${String.fromCharCode(97 + i)}.log`), `browser-${String.fromCharCode(97 + i)}.log`]),
+        [path.join(this.vidkeepHome, 'log', 'host.log'), 'host.log'],
+      ]) {
+        try { copyFileSync(from, path.join(dest, to)); } catch {}
+      }
+      if (this.app) writeFileSync(path.join(dest, 'save-message-log.json'), JSON.stringify(this.app.log, null, 1));
+      this.logDir = dest;
+    }
+    if (!this.run.keep) rmSync(this.dir, { recursive: true, force: true });
+    return left;
+  }
+}
