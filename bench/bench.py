@@ -88,6 +88,7 @@ def machine_info(args):
         "git_commit": sh(f"git -C {ROOT} rev-parse --short HEAD"),
         "host_dirty": sh(f"git -C {ROOT} status --porcelain host/ CMakeLists.txt | wc -l"),
         "host_binary": os.path.join(args.bin, "vidkeep-host"),
+        "host_built_from": args.built,
         "host_binary_mtime": datetime.fromtimestamp(os.path.getmtime(os.path.join(args.bin, "vidkeep-host")),
                                                     timezone.utc).isoformat(timespec="seconds"),
         "filesystem": sh(f"df -T {tempfile.gettempdir()} | awk 'NR==2{{print $2}}'"),
@@ -404,9 +405,9 @@ def table(r):
     m = r["machine"]
     notes = [
         "",
-        f"Run: {r['started_at']} ({r['mode']}, {r['duration_s']} s), commit `{m['git_commit']}`"
-        f"{' + uncommitted host/ changes' if m.get('host_dirty', '0') not in ('0', '') else ''}, "
-        f"binary {m['host_binary']} built {m['host_binary_mtime']}.",
+        f"Run: {r['started_at']} ({r['mode']}, {r['duration_s']} s); host built from {m.get('host_built_from')} "
+        f"(checkout at `{m['git_commit']}`), binary {os.path.relpath(m['host_binary'], ROOT)} built "
+        f"{m['host_binary_mtime']}.",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem_total']} RAM, {m['os']}, Linux {m['kernel']}, "
         f"{m['filesystem']} temp dir; {m['compiler']}; SQLite {m['host_sqlite']} (host), {m['python_sqlite']} "
         f"(Python {m['python']}); {m['chromium']}.",
@@ -428,6 +429,7 @@ def update_doc(path, r):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--built", default="given binaries")
     ap.add_argument("--driver", required=True)
     ap.add_argument("--trivial", required=True)
     ap.add_argument("--chromium", default="/usr/bin/chromium")

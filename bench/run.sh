@@ -3,13 +3,16 @@
 # pipes as a browser talks to it. See docs/benchmarks.md.
 #   bench/run.sh                 full run (~10 min): JSON in bench/results/, table in docs/benchmarks.md
 #   bench/run.sh --smoke         tiny sizes, proves it still runs (< 60 s), no timing assertions
-#   options: --bin DIR (or $VIDKEEP_BENCH_BIN; default build-bench/bin, built here in Release)
+#   options: --bin DIR (or $VIDKEEP_BENCH_BIN): the host binaries to measure; default: the
+#              committed HEAD, exported with git archive to build-bench/src and built in Release
+#              into build-bench/bin (others edit host/ in this checkout meanwhile)
+#            --worktree: build the working tree as it is instead (build-bench/bin)
 #            --skip-extension, --keep (keep the temporary databases), --no-doc
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-smoke=0; skip_ext=0; keep=0; doc=1
+smoke=0; skip_ext=0; keep=0; doc=1; worktree=0
 bin="${VIDKEEP_BENCH_BIN:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -17,6 +20,7 @@ while [ $# -gt 0 ]; do
     --skip-extension) skip_ext=1 ;;
     --keep) keep=1 ;;
     --no-doc) doc=0 ;;
+    --worktree) worktree=1 ;;
     --bin) bin="$2"; shift ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
@@ -26,10 +30,29 @@ done
 
 # The host under test: our own Release build unless told otherwise (build/ is
 # rebuilt by others at any moment).
+built=""
 if [ -z "$bin" ]; then
-  bin="$root/build-bench/bin"
-  cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIDKEEP_TESTS=OFF >/dev/null
-  cmake --build build-bench >/dev/null
+  if [ "$worktree" = 0 ]; then
+    rev=$(git rev-parse --short HEAD)
+    src=$root/build-bench/src; out=$root/build-bench
+    if [ "$(cat build-bench/src.rev 2>/dev/null)" != "$rev" ]; then
+      rm -rf "$src" && mkdir -p "$src"
+      git archive HEAD | tar -x -C "$src"
+      echo "$rev" >build-bench/src.rev
+    fi
+    built="commit $rev (git archive)"
+  else
+    src=$root; out=$root/build-bench-wt
+    built="working tree"
+  fi
+  # A build dir made from another source dir is started afresh.
+  if [ -f "$out/CMakeCache.txt" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$src" "$out/CMakeCache.txt"; then
+    rm -rf "$out/CMakeCache.txt" "$out/CMakeFiles"
+  fi
+  echo "bench/run.sh: building $built in Release into ${out#$root/}/" >&2
+  cmake -S "$src" -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIDKEEP_TESTS=OFF >/dev/null
+  cmake --build "$out" >/dev/null
+  bin=$out/bin
 fi
 bin=$(cd "$bin" && pwd)
 [ -x "$bin/vidkeep-host" ] || { echo "bench/run.sh: no vidkeep-host in $bin" >&2; exit 1; }
@@ -54,7 +77,7 @@ if [ "$skip_ext" = 0 ]; then
   fi
 fi
 
-args=(--bin "$bin" --driver "$tools/driver" --trivial "$tools/trivial_host" --chromium "$chromium")
+args=(--built "${built:-given binaries}" --bin "$bin" --driver "$tools/driver" --trivial "$tools/trivial_host" --chromium "$chromium")
 [ "$smoke" = 1 ] && args+=(--smoke)
 [ "$skip_ext" = 1 ] && args+=(--skip-extension)
 [ "$keep" = 1 ] && args+=(--keep)
