@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeMedia } from '../lib/media.mjs';
-import { prepareChromiumExtension, prepareFirefoxXpi, processesMentioning, within } from './lib/browsers.mjs';
+import { killAllBrowsers, prepareChromiumExtension, prepareFirefoxXpi, processesMentioning, within } from './lib/browsers.mjs';
 import { Scenario } from './lib/harness.mjs';
 import { scenarios } from './scenarios.mjs';
 
@@ -47,7 +47,10 @@ for (const f of [path.join(bin, 'vidkeep-host'), path.join(bin, 'vidkeep'), path
 const artifactsDir = path.join(here, 'artifacts');
 const workDir = mkdtempSync(path.join(process.env.E2E_TMPDIR ?? tmpdir(), 'vidkeep-e2e-'));
 let interrupted = false;
-const onSignal = (sig) => { interrupted = true; console.error(`\n${sig}: stopping`); };
+// A signal ends the browsers at once (they run in their own process groups,
+// out of reach of a `timeout` that signals ours); the scenario then fails
+// fast and the usual cleanup and leftover check run.
+const onSignal = (sig) => { interrupted = true; console.error(`\n${sig}: stopping`); killAllBrowsers(); };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 

@@ -153,6 +153,16 @@ function killGroup(pid, signal) {
   try { process.kill(pid, signal); } catch {}
 }
 
+/// Process groups of browsers we started that were not closed yet, so a
+/// signal or an early exit can end them all.
+const liveGroups = new Set();
+
+/** Sends SIGKILL to the process group of every browser still open (synchronous). */
+export function killAllBrowsers() {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+}
+process.on('exit', killAllBrowsers);
+
 /**
  * Spawns `cmd` as the leader of a new process group, its stderr+stdout into
  * `logFile`, and resolves once `ready` (a RegExp) matches the stderr text;
@@ -161,6 +171,7 @@ function killGroup(pid, signal) {
 function spawnBrowser(cmd, args, { env, logFile, ready, timeoutMs, what }) {
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(cmd, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid) liveGroups.add(child.pid);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.stdout.on('data', (d) => log.write(d));
   let text = '';
@@ -310,6 +321,7 @@ export class Browser {
     }
     killGroup(this.pid, 'SIGKILL');
     await Promise.race([this.exited, sleep(3000)]);
+    liveGroups.delete(this.pid);
     try { this.bidi?.close(); } catch {}
     try { await this.pw?.close(); } catch {}
     this.logStream.end();

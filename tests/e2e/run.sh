@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The end-to-end tier (issue 6): the nine scenarios in real Chromium and real
+# Firefox ESR, with the real extension, the host registered by the installer
+# and the demo chat app. Builds what is missing, installs the tier's npm
+# packages, runs tests/e2e/run.mjs (bounded), and checks with ps that nothing
+# it started is left. Prints "N passed, M failed" last; exits 1 on failure.
+#
+#   tests/e2e/run.sh                          both browsers, every scenario
+#   tests/e2e/run.sh --browser firefox --only 5,generate
+#   tests/e2e/run.sh --headed --keep --debug  (see run.mjs)
+#   VIDKEEP_BIN=DIR                           binaries from DIR (default build/bin)
+#   VIDKEEP_E2E_TIMEOUT=SECONDS               whole-run limit (default 900)
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+repo=$PWD
+bin=${VIDKEEP_BIN:-$repo/build/bin}
+
+say() { printf '%s\n' "$*" >&2; }
+
+if [ ! -x "$bin/vidkeep-host" ] || [ ! -x "$bin/vidkeep" ]; then
+  if [ -n "${VIDKEEP_BIN:-}" ]; then say "no binaries in $bin"; echo "0 passed, 1 failed"; exit 1; fi
+  say "building the host (build/)"
+  { cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build; } >&2 \
+    || { echo "0 passed, 1 failed"; exit 1; }
+fi
+if [ ! -f extension/dist/chromium/manifest.json ] || [ ! -f extension/dist/firefox/manifest.json ]; then
+  say "building the extension (extension/dist)"
+  (cd extension && npm ci --no-audit --no-fund && npm run build) >&2 || { echo "0 passed, 1 failed"; exit 1; }
+fi
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/ws ] \
+   || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund) >&2 || { echo "0 passed, 1 failed"; exit 1; }
+fi
+for tool in /usr/lib/chromium/chromium firefox-esr ffmpeg zip; do
+  command -v "$tool" >/dev/null || { say "$tool is missing (installer/deps.sh test installs it)"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+# The runner ends its own browsers by PID; `timeout` bounds the whole run, and
+# its process group is ended if the runner itself hangs.
+export VIDKEEP_BIN=$bin
+timeout --kill-after=20 "${VIDKEEP_E2E_TIMEOUT:-900}" node tests/e2e/run.mjs "$@"
+status=$?
+[ $status -eq 124 ] && echo "(stopped: the end-to-end run took over ${VIDKEEP_E2E_TIMEOUT:-900} s; counts above)"
+exit $status
