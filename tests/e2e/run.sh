@@ -15,24 +15,11 @@ cd "$(dirname "$0")/../.." || exit 1
 repo=$PWD
 bin=${VIDKEEP_BIN:-$repo/build/bin}
 
-say() { printf '%s\n' "$*" >&2; }
-
-if [ ! -x "$bin/vidkeep-host" ] || [ ! -x "$bin/vidkeep" ]; then
-  if [ -n "${VIDKEEP_BIN:-}" ]; then say "no binaries in $bin"; echo "0 passed, 1 failed"; exit 1; fi
-  say "building the host (build/)"
-  { cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build; } >&2 \
-    || { echo "0 passed, 1 failed"; exit 1; }
-fi
-if [ ! -f extension/dist/chromium/manifest.json ] || [ ! -f extension/dist/firefox/manifest.json ]; then
-  say "building the extension (extension/dist)"
-  (cd extension && npm ci --no-audit --no-fund && npm run build) >&2 || { echo "0 passed, 1 failed"; exit 1; }
-fi
-if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/ws ] \
-   || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
-  (cd tests/e2e && npm ci --no-audit --no-fund) >&2 || { echo "0 passed, 1 failed"; exit 1; }
-fi
-for tool in /usr/lib/chromium/chromium firefox-esr ffmpeg zip; do
-  command -v "$tool" >/dev/null || { say "$tool is missing (installer/deps.sh test installs it)"; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=tests/e2e/prepare.sh
+. tests/e2e/prepare.sh
+e2e_prepare "$bin" || { echo "0 passed, 1 failed"; exit 1; }
+for tool in /usr/lib/chromium/chromium firefox-esr; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (installer/deps.sh test installs it)"; echo "0 passed, 1 failed"; exit 1; }
 done
 
 # The runner ends its own browsers by PID; `timeout` bounds the whole run, and
