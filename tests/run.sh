@@ -36,4 +36,7 @@ bench_args=(--smoke)
 [ -n "${VIDKEEP_SKIP_EXTENSION:-}" ] && bench_args+=(--skip-extension)
 VIDKEEP_BENCH_BIN="$root/build/bin" bench/run.sh "${bench_args[@]}"
 
+step "end-to-end tier (real Chromium and Firefox ESR, extension, installed host, demo chat app)"
+VIDKEEP_BIN="$root/build/bin" tests/e2e/run.sh
+
 step "all tiers passed"
