@@ -654,7 +654,8 @@ std::vector<ManifestLocation> KnownLocations(const std::string& root, const std:
   add("chromium", F::kChromium, true, root + "/Library/Application Support/Chromium/NativeMessagingHosts");
   add("edge", F::kChromium, false, as + "/Microsoft Edge/NativeMessagingHosts");
   add("edge", F::kChromium, true, root + "/Library/Microsoft/Edge/NativeMessagingHosts");
-  add("brave", F::kChromium, false, as + "/BraveSoftware/Brave-Browser/NativeMessagingHosts");
+  // Brave on macOS reads Chrome's folders (brave-core app/brave_main_delegate.cc).
+  add("brave", F::kChromium, false, as + "/Google/Chrome/NativeMessagingHosts");
   add("brave", F::kChromium, true, root + "/Library/Google/Chrome/NativeMessagingHosts");
   add("firefox", F::kFirefox, false, as + "/Mozilla/NativeMessagingHosts");
   add("firefox", F::kFirefox, true, root + "/Library/Application Support/Mozilla/NativeMessagingHosts");

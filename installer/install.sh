@@ -149,6 +149,11 @@ backup_dir="$receipt_dir/install-backups"
 # ------------------------------------------------------ browser locations ---
 # One line per manifest location: key|family|scope|directory. `vidkeep doctor`
 # (host/doctor.cpp) knows the same table; tests/installer/run.sh compares them.
+# Where each path comes from (browser source, vendor docs, or only other
+# projects' usage): docs/admin.md, "Where the manifests go". Brave reads
+# Chrome's system folder on Linux and Chrome's folders (user and system) on
+# macOS: brave-core app/brave_main_delegate.cc overrides DIR_NATIVE_MESSAGING
+# and, on macOS, DIR_USER_NATIVE_MESSAGING.
 locations() {
   local h=$home r=$root
   if [ "$os" = Darwin ]; then
@@ -160,7 +165,7 @@ chromium|chromium|user|$as/Chromium/NativeMessagingHosts
 chromium|chromium|system|$r/Library/Application Support/Chromium/NativeMessagingHosts
 edge|chromium|user|$as/Microsoft Edge/NativeMessagingHosts
 edge|chromium|system|$r/Library/Microsoft/Edge/NativeMessagingHosts
-brave|chromium|user|$as/BraveSoftware/Brave-Browser/NativeMessagingHosts
+brave|chromium|user|$as/Google/Chrome/NativeMessagingHosts
 brave|chromium|system|$r/Library/Google/Chrome/NativeMessagingHosts
 firefox|firefox|user|$as/Mozilla/NativeMessagingHosts
 firefox|firefox|system|$r/Library/Application Support/Mozilla/NativeMessagingHosts

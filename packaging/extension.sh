@@ -37,6 +37,21 @@ version() { jq -r .version "$dist/$1/manifest.json"; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
+# Removes the packing browser's scratch folder. Its helpers (crashpad) may
+# outlive the browser for a moment and keep writing there: end those (they
+# name the folder on their command line) by PID, and retry.
+cleanup_tmp() {
+  local dir=$1 p _i
+  for _i in $(seq 1 50); do
+    for p in /proc/[0-9]*; do
+      { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$dir/" && kill -KILL "${p#/proc/}" 2>/dev/null
+    done
+    rm -rf "$dir" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "extension.sh: warning: could not remove $dir" >&2
+}
+
 # A copy of dist/chromium without the development "key" (the store and the
 # CRX key decide the id), plus extra top-level fields from a jq filter.
 staged_chromium() {
@@ -71,8 +86,8 @@ case "$what" in
     tmp=$(mktemp -d)
     HOME="$tmp" TMPDIR="$tmp" timeout 60 "$chromium" --headless=new --no-sandbox --disable-gpu \
       --user-data-dir="$tmp/profile" --pack-extension="$stage" --pack-extension-key="$key" >"$tmp/log" 2>&1 || true
-    [ -f "$stage.crx" ] || { cat "$tmp/log" >&2; rm -rf "$tmp"; die "chromium did not pack $stage"; }
-    rm -rf "$tmp"
+    [ -f "$stage.crx" ] || { cat "$tmp/log" >&2; cleanup_tmp "$tmp"; die "chromium did not pack $stage"; }
+    cleanup_tmp "$tmp"
     mv -f "$stage.crx" "$out/vidkeep.crx"; chmod 644 "$out/vidkeep.crx"; rm -rf "$stage"
     cat >"$out/updates.xml" <<XML
 <?xml version='1.0' encoding='UTF-8'?>

@@ -501,20 +501,110 @@ PREFS
   grep '"ok":true' "$work/reports" | head -n 1 | jq -e '.id == "vidkeep@vidkeep.org" and .message.ok == true and .message.protocol == 1' >/dev/null \
     || { cat "$work/reports"; return 1; }
 }
-if ! skipped browsers; then
-  if ! command -v node >/dev/null || ! start_server; then
-    not_ok "local test server (node) did not start: $(cat "$work/server.log" 2>/dev/null)"
+
+# --------------------------------------------------------- self-hosted CRX ---
+# The fleet path of docs/admin.md, end to end: the fixture extension packed by
+# packaging/extension.sh as a CRX signed with a fresh admin key, served with
+# its updates.xml by the local server; install.sh --system --crx-key into a
+# fake root; and a real Chromium whose /etc/chromium is, in a mount namespace
+# of its own (unshare -m, private propagation), the fake root's: the managed
+# policy ExtensionInstallForcelist ["<id>;http://127.0.0.1:PORT/updates.xml"]
+# and the system-wide host manifest. No other process on the machine ever sees
+# the policy, the real /etc is not written, and the namespace (with its bind
+# mount) ends with the browser's processes. On Linux no other policy is needed
+# for an off-store force-install (ExtensionInstallSources only governs
+# user-initiated installs). --disable-background-networking is left out on
+# purpose: with it Chromium never fetches force-installed extensions.
+crx_chromium_flags=(--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run
+  --disable-component-update --disable-sync '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1')
+unshare_flags=(-m)
+[ "$(id -u)" -eq 0 ] || unshare_flags=(-r -m)  # a user namespace lets a non-root user bind-mount
+crx_prereqs() {  # prints why the CRX test cannot run here; empty when it can
+  [ -x "$chromium_bin" ] || { echo "Chromium is not installed"; return; }
+  [ -d /etc/chromium ] || { echo "no /etc/chromium to stand in for (Debian's chromium package)"; return; }
+  command -v unshare >/dev/null && command -v openssl >/dev/null || { echo "unshare and openssl are needed"; return; }
+  timeout 10 unshare "${unshare_flags[@]}" -- sh -c 'mount --bind "$0" /etc/chromium' "$work" 2>/dev/null \
+    || echo "cannot bind-mount over /etc/chromium in a private mount namespace (unshare ${unshare_flags[*]})"
+}
+crx_force_install() {
+  local r="$work/crx" key="$work/crx-admin.pem" dist="$work/crx-dist" profile="$work/crx-profile" out id
+  local etc="$work/crx/etc/chromium" url="http://127.0.0.1:$server_port" before_etc
+  mkdir -p "$r/home" "$dist" "$profile"
+  before_etc=$(listing /etc/chromium)
+  timeout 30 openssl genrsa -out "$key" 2048 2>/dev/null || { echo "openssl genrsa failed"; return 1; }
+  fixture_ext "$dist/chromium"
+  out=$(timeout 90 "$repo/packaging/extension.sh" crx --key "$key" --base-url "$url" --dist "$dist" --out "$work/srv" 2>&1) \
+    || { echo "packaging/extension.sh crx failed:"; echo "$out"; return 1; }
+  id=$(sed -n 's/^extension id: \([a-p]\{32\}\) .*/\1/p' <<<"$out")
+  [[ "$id" =~ ^[a-p]{32}$ ]] && [ "$id" != "${DEV_ORIGIN:19:32}" ] || { echo "no admin-key id in:"; echo "$out"; return 1; }
+  grep -qF "<app appid='$id'>" "$work/srv/updates.xml" && grep -qF "codebase='$url/vidkeep.crx'" "$work/srv/updates.xml" \
+    || { echo "updates.xml:"; cat "$work/srv/updates.xml"; return 1; }
+  out=$(inst --root "$r" --system --browsers chromium --crx-key "$key" 2>&1) || { echo "$out"; return 1; }
+  grep -qF "extension id $id" <<<"$out" || { echo "install.sh --crx-key did not report $id:"; echo "$out"; return 1; }
+  jq -e --arg o "chrome-extension://$id/" '.allowed_origins | index($o)' "$etc/native-messaging-hosts/org.vidkeep.host.json" >/dev/null \
+    || { echo "system manifest lacks $id"; return 1; }
+  # The rest of the stand-in /etc/chromium: Debian's defaults, and the policy.
+  find /etc/chromium -maxdepth 1 -type f -exec cp {} "$etc/" \;
+  mkdir -p "$etc/policies/managed"
+  jq -n --arg e "$id;$url/updates.xml" '{ExtensionInstallForcelist: [$e]}' >"$etc/policies/managed/vidkeep-test.json"
+  : >"$work/reports"; : >"$work/reports.requests"
+  browser_env "$r" unshare "${unshare_flags[@]}" -- sh -c 'mount --bind "$0" /etc/chromium && exec "$@"' "$etc" \
+    "$chromium_bin" "${crx_chromium_flags[@]}" --user-data-dir="$profile" about:blank >"$work/crx-chromium.log" 2>&1 &
+  local pid=$! start=$SECONDS looked='' leak=''
+  pids+=("$pid")
+  while [ $((SECONDS - start)) -lt 40 ]; do
+    # Once Chromium has asked for updates.xml it has read the policy: check
+    # from out here that neither the policy nor the mount is visible.
+    if [ -z "$looked" ] && grep -q '^GET /updates.xml' "$work/reports.requests" 2>/dev/null; then
+      looked=1
+      [ ! -e /etc/chromium/policies/managed/vidkeep-test.json ] || leak="the policy is visible outside the namespace"
+      ! grep -qF "$work" /proc/self/mountinfo || leak="the bind mount is visible outside the namespace"
+    fi
+    [ -s "$work/reports" ] && break  # the extension reports once, success or not
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  stop_pid "$pid"
+  [ -z "$leak" ] || { echo "$leak"; return 1; }
+  grep -q '"ok":true' "$work/reports" || { echo "no hello answer; reports:"; cat "$work/reports"; echo "requests:"; cat "$work/reports.requests"; tail -5 "$work/crx-chromium.log"; return 1; }
+  grep '"ok":true' "$work/reports" | head -n 1 | jq -e --arg id "$id" '.id == $id and .message.ok == true and .message.protocol == 1' >/dev/null \
+    || { cat "$work/reports"; return 1; }
+  grep -q "^GET /updates.xml?.*installedby%3Dpolicy" "$work/reports.requests" && grep -q '^GET /vidkeep.crx' "$work/reports.requests" \
+    || { echo "not installed through the policy; requests:"; cat "$work/reports.requests"; return 1; }
+  # Installed from the CRX (not unpacked), with the fixture's code.
+  local installed; installed=$(compgen -G "$profile/Default/Extensions/$id/*/manifest.json" | head -n 1)
+  [ -n "$installed" ] && jq -e --arg u "$url/updates.xml" '.update_url == $u' "$installed" >/dev/null \
+    && cmp -s "$(dirname "$installed")/sw.js" "$repo/tests/installer/fixtures/ext/sw.js" \
+    || { echo "no installed copy of the CRX in the profile"; find "$profile/Default/Extensions" 2>&1 | head; return 1; }
+  grep -rqF "started for chrome-extension://$id/" "$r/home/.local/state/vidkeep" "$r/var/log/vidkeep" 2>/dev/null \
+    || { echo "the host's log does not show the CRX's id"; return 1; }
+  [ "$before_etc" = "$(listing /etc/chromium)" ] || { echo "/etc/chromium changed:"; diff <(echo "$before_etc") <(listing /etc/chromium); return 1; }
+}
+
+want_browsers=true; skipped browsers && want_browsers=false
+want_crx=true; skipped crx && want_crx=false
+if { $want_browsers || $want_crx; } && { ! command -v node >/dev/null || ! start_server; }; then
+  not_ok "local test server (node) did not start: $(cat "$work/server.log" 2>/dev/null)"
+  want_browsers=false; want_crx=false
+fi
+if $want_browsers; then
+  if [ -x "$chromium_bin" ]; then
+    check "real Chromium (--user-data-dir=\$HOME/.config/chromium) finds the registered host and gets a hello answer" real_chromium
   else
-    if [ -x "$chromium_bin" ]; then
-      check "real Chromium (--user-data-dir=\$HOME/.config/chromium) finds the registered host and gets a hello answer" real_chromium
-    else
-      not_ok "Chromium is not installed (installer/deps.sh test)"
-    fi
-    if command -v firefox-esr >/dev/null; then
-      check "real Firefox (fake HOME) finds the registered host and gets a hello answer" real_firefox
-    else
-      not_ok "firefox-esr is not installed (installer/deps.sh test)"
-    fi
+    not_ok "Chromium is not installed (installer/deps.sh test)"
+  fi
+  if command -v firefox-esr >/dev/null; then
+    check "real Firefox (fake HOME) finds the registered host and gets a hello answer" real_firefox
+  else
+    not_ok "firefox-esr is not installed (installer/deps.sh test)"
+  fi
+fi
+if $want_crx; then
+  why=$(crx_prereqs)
+  if [ -z "$why" ]; then
+    check "real Chromium force-installs the self-hosted CRX (admin key, policy in a private /etc/chromium, local updates.xml) and it reaches the --system host; policy never visible outside" crx_force_install
+  else
+    not_ok "self-hosted CRX test cannot run: $why"
   fi
 fi
 
