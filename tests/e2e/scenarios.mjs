@@ -167,6 +167,11 @@ export const scenarios = [
       assert.equal(stripQuery(video.url), s.app.demo.canonicalVideoUrl(result.projectId));
       await expectSyncedOnce(s, video);
       await popup.waitFor((id) => document.querySelector(`li.card[data-id="${id}"] .badge`)?.dataset.sync === 'synced', [video.video_id], { what: 'the card, synced, in the popup' });
+      // Nothing is left waiting in the extension's queue (the popup refreshes its counts after a new video).
+      await popup.waitFor(() => {
+        const dt = [...document.querySelectorAll('#debug-rows dt')].find((d) => d.textContent === 'Waiting to be saved');
+        return dt?.nextElementSibling.textContent === '0' && document.getElementById('banner').hidden;
+      }, [], { what: 'the popup to show nothing waiting' });
       await s.shot(popup, 'popup-after-install');
     },
   },
