@@ -1,5 +1,6 @@
 #include "sync.h"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <fstream>
@@ -35,6 +36,38 @@ std::int64_t Backoff(int attempts, const SyncConfig& config, std::mt19937_64& rn
                                           config.backoff_base_ms * std::pow(2.0, std::min(attempts, 30)));
   std::uniform_real_distribution<double> pick(0.0, ceiling);
   return static_cast<std::int64_t>(pick(rng));
+}
+
+// The credentials of one exchange, longest first: the whole Cookie header,
+// each cookie's value, the bearer token.
+std::vector<std::string> SecretsOf(const ServerAuth& auth) {
+  std::vector<std::string> out;
+  if (!auth.bearer.empty()) out.push_back(auth.bearer);
+  if (!auth.cookie.empty()) {
+    out.push_back(auth.cookie);
+    std::size_t start = 0;
+    while (start < auth.cookie.size()) {
+      std::size_t end = auth.cookie.find(';', start);
+      if (end == std::string::npos) end = auth.cookie.size();
+      const std::string pair = auth.cookie.substr(start, end - start);
+      if (auto eq = pair.find('='); eq != std::string::npos) out.push_back(pair.substr(eq + 1));
+      start = end + 1;
+    }
+  }
+  std::erase_if(out, [](const std::string& s) { return s.size() < 6; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return out;
+}
+
+// A chat app may echo the credentials it was sent (debug error pages do);
+// what it answers is stored as the reason and logged, and credentials must
+// never reach the database, a log line or the browser (PROTOCOL.md section 3).
+void Redact(std::string& text, const std::vector<std::string>& secrets) {
+  static constexpr std::string_view kMark = "[redacted]";
+  for (const auto& secret : secrets)
+    for (auto pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + kMark.size()))
+      text.replace(pos, secret.size(), kMark);
 }
 
 }  // namespace
@@ -221,7 +254,9 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record) {
   request.origin = origin;
   request.target = kSaveMessagePath;
   request.headers.emplace_back("Content-Type", "application/json");
+  std::vector<std::string> secrets;
   if (auto it = credentials_.find(origin); it != credentials_.end()) {
+    secrets = SecretsOf(it->second);
     if (!it->second.cookie.empty()) request.headers.emplace_back("Cookie", it->second.cookie);
     if (!it->second.bearer.empty())
       request.headers.emplace_back("Authorization", "Bearer " + it->second.bearer);
@@ -233,6 +268,8 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record) {
   request.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budget);
   ++counters_.requests;
   HttpResponse response = co_await http_.Send(std::move(request));
+  for (std::string* text : {&response.body, &response.location, &response.error, &response.retry_after})
+    Redact(*text, secrets);
   if (!stopped_) {
     SendOutcome outcome = ClassifyResponse(response, record.sync_attempts, config_, UnixMs(), rng_);
     Record(record, outcome);

@@ -60,7 +60,7 @@ test('the admin token never appears outside its own file: database, WAL, logs, c
 // A chat app that echoes the request's credentials in its error answers (as
 // some frameworks' debug pages do). The host stores the server's reason for
 // `vidkeep show`; it must not store a credential with it.
-test('credentials a chat app echoes back in an error body are not stored or logged', { timeout: 30000 }, async (t) => {
+test('regression: credentials a chat app echoes back in an error body were stored as the reason, logged and sent to the browser', { timeout: 30000 }, async (t) => {
   const COOKIE = 'Ck-echo-5a5a5a-secret';
   const app = await startChatApp({ fault: () => null, routes: null });
   app.setFault((body, state) => {
