@@ -39,4 +39,7 @@ VIDKEEP_BENCH_BIN="$root/build/bin" bench/run.sh "${bench_args[@]}"
 step "end-to-end tier (real Chromium and Firefox ESR, extension, installed host, demo chat app)"
 VIDKEEP_BIN="$root/build/bin" tests/e2e/run.sh
 
+step "hardening tier (crash, disk full, load, hostile peers, security; ASan+UBSan; fuzz smoke)"
+tests/hardening/run.sh
+
 step "all tiers passed"

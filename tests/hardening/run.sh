@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The hardening tier (issue 9), one step of tests/run.sh:
+#   1. the hardening tests against build/bin: 60 kill -9 trials, disk full and
+#      I/O errors, sustained load with vidkeep sync, hostile peers, security;
+#   2. the unit and host integration tests under AddressSanitizer +
+#      UndefinedBehaviorSanitizer (build-asan/, its own build directory);
+#   3. every fuzz target over its corpus and regression inputs plus a short
+#      budget (build-fuzz/, clang).
+# Long fuzz runs are separate: tests/fuzz/run.sh 600.
+#
+#   tests/hardening/run.sh                 all three
+#   VIDKEEP_HARDENING_STEPS="asan fuzz"    a subset (tests, asan, fuzz)
+#   VIDKEEP_FUZZ_SECONDS=10                fuzz budget per target (default 10)
+# Needs build/ built by tests/run.sh's build step (or cmake --build build).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+steps=${VIDKEEP_HARDENING_STEPS:-tests asan fuzz}
+jobs=$(nproc)
+step() { printf '\n== hardening: %s\n' "$*"; }
+has() { [[ " $steps " == *" $1 "* ]]; }
+
+if has tests; then
+  step "crash, disk full, I/O errors, load, hostile peers, security (build/bin)"
+  VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$jobs" --test-timeout=240000 tests/hardening/
+fi
+
+if has asan; then
+  step "sanitizers: ASan+UBSan build (build-asan/)"
+  launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIDKEEP_SANITIZE=ON "${launcher[@]}" >/dev/null
+  cmake --build build-asan
+  # Any report fails the process (and so the test): no recovery, leaks too.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  step "sanitizers: unit tests"
+  ctest --test-dir build-asan -j"$jobs" --output-on-failure
+  step "sanitizers: host integration tests (build-asan/bin)"
+  VIDKEEP_BIN="$root/build-asan/bin" node --test --test-concurrency="$jobs" --test-timeout=240000 tests/host/
+fi
+
+if has fuzz; then
+  step "fuzz: corpora, regressions and ${VIDKEEP_FUZZ_SECONDS:-10} s per target (build-fuzz/)"
+  tests/fuzz/run.sh "${VIDKEEP_FUZZ_SECONDS:-10}"
+fi
