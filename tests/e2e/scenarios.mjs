@@ -7,6 +7,11 @@ import { FRAMINGS } from '../lib/demo-chat-app.mjs';
 import { until } from './lib/browsers.mjs';
 import { stripQuery } from './lib/harness.mjs';
 
+// Toolbar badge colours (extension/src/background/badge.ts).
+const RED = [0xc6, 0x28, 0x28];
+const AMBER = [0xb2, 0x6a, 0x00];
+const BLUE = [0x1f, 0x5f, 0xbf];
+
 const byUrl = (videos, url) => videos.filter((v) => stripQuery(v.url) === url);
 
 /** Waits until the chat app's store has the video, and checks it was written once. */
@@ -54,9 +59,20 @@ export const scenarios = [
       assert.equal(video.prompt, prompt);
       assert.equal(stripQuery(video.thumbnail_url), s.app.demo.canonicalThumbUrl(result.projectId));
       assert.equal(video.url, result.project.deliveries.at(-1).url, 'the fresher signed URL replaced the stored one');
+      assert.equal(video.page_url, s.app.demo.chatUrl(chatId), 'page_url is the tab\'s URL');
+      assert.equal(video.origin, s.app.origin);
+      assert.deepEqual({ ...video.meta }, { content_type: 'video/mp4', duration_s: 2, width: 320, height: 240, model: 'demo-video-1' });
       const saved = await expectSyncedOnce(s, video);
       assert.equal(saved.chatId, chatId);
-      assert.equal(saved.message.content, `Generated video: "${prompt}"`);
+      const m = saved.message;
+      assert.equal(m.id, video.video_id);
+      assert.equal(m.role, 'assistant');
+      assert.equal(m.content, `Generated video: "${prompt}"`);
+      assert.deepEqual(m.parts, [{ type: 'text', text: m.content }]);
+      const attachment = { name: prompt, url: m.attachments[0]?.url, contentType: 'video/mp4', thumbnailUrl: video.thumbnail_url };
+      assert.deepEqual(m.attachments, [attachment], 'attachment (PROTOCOL.md section 4)');
+      assert.deepEqual(m.experimental_attachments, [attachment]);
+      assert.ok(result.project.deliveries.some((d) => d.url === attachment.url), 'the attachment carries a full signed URL');
       await expectChatShows(s, tab, video);
       await s.shot(tab, 'chat-after-reload');
       const popup = await s.openPopup(browser, { state: 'connected' });
@@ -150,6 +166,8 @@ export const scenarios = [
       }, [], { what: 'the host-missing banner' });
       assert.match(banner.text, /vidkeep host is not installed/);
       assert.equal(banner.fix, 'installer/install.sh', 'the banner names the fix');
+      const missing = await s.waitBadge(popup, '!', 'host missing');
+      assert.deepEqual(missing.color.slice(0, 3), RED, 'red badge while the host is missing');
       // The video waits in the extension's queue (debug panel: "Waiting to be saved").
       await popup.click('#debug summary');
       const waiting = await popup.waitFor(() => {
@@ -173,6 +191,7 @@ export const scenarios = [
         return dt?.nextElementSibling.textContent === '0' && document.getElementById('banner').hidden;
       }, [], { what: 'the popup to show nothing waiting' });
       await s.shot(popup, 'popup-after-install');
+      await s.waitBadge(popup, '', 'everything synced after the install');
     },
   },
   {
@@ -190,6 +209,9 @@ export const scenarios = [
       const during = await s.videos();
       assert.equal(during.length, 1);
       assert.notEqual(during[0].sync, 'synced', 'not synced while the app is down');
+      const popup = await s.openPopup(browser, { state: 'connected' });
+      const pending = await s.waitBadge(popup, '1', 'one video not synced during the outage');
+      assert.deepEqual(pending.color.slice(0, 3), BLUE);
       s.app.setFault(null);
       await s.waitVideos((v) => v.length === 1 && v[0].sync === 'synced', 'synced once the app is back');
       await expectSyncedOnce(s, during[0], 'the video sent during the outage');
@@ -200,19 +222,22 @@ export const scenarios = [
       const id2 = videoIdFor(chatId, s.app.demo.canonicalVideoUrl(r2.projectId));
       await s.waitVideos((v) => v.find((x) => x.video_id === id2)?.sync === 'auth_required', 'the second video waiting for sign-in');
       assert.ok(s.app.log.some((e) => e.id === id2 && e.status === 401), 'the chat app answered 401');
-      const popup = await s.openPopup(browser, { state: 'connected' });
+      await popup.reload();
       const card = await popup.waitFor((id) => {
         const b = document.querySelector(`li.card[data-id="${id}"] .badge`);
         return b && b.dataset.sync === 'auth_required' && { text: b.textContent, title: b.getAttribute('title') };
       }, [id2], { what: 'the sign-in badge in the popup' });
       assert.equal(card.text, 'sign in');
       assert.match(card.title, /Sign in to the chat app/);
+      const signIn = await s.waitBadge(popup, '!', 'sign-in needed');
+      assert.deepEqual(signIn.color.slice(0, 3), AMBER, 'amber badge while sign-in is needed');
       await s.shot(popup, 'popup-sign-in-needed');
       await s.signIn(tab, `/chat/${chatId}`);
       await s.waitVideos((v) => v.length === 2 && v.every((x) => x.sync === 'synced'), 'both synced after signing in');
       await expectSyncedOnce(s, { video_id: id2 }, 'the video sent after signing in');
       await popup.waitFor((id) => document.querySelector(`li.card[data-id="${id}"] .badge`)?.dataset.sync === 'synced', [id2], { what: 'the popup card turning synced' });
       await s.shot(popup, 'popup-after-sign-in');
+      await s.waitBadge(popup, '', 'everything synced after signing in');
     },
   },
   {

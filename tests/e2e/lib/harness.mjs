@@ -200,6 +200,24 @@ export class Scenario {
     }));
   }
 
+  /**
+   * The toolbar badge {text, color: [r,g,b,a], title}, read through the
+   * action API from an extension page (`tab` shows the popup or options).
+   */
+  badge(tab) {
+    return tab.eval(async () => {
+      const action = (globalThis.browser ?? globalThis.chrome).action;
+      return { text: await action.getBadgeText({}), color: await action.getBadgeBackgroundColor({}), title: await action.getTitle({}) };
+    });
+  }
+
+  /** Waits until the badge text is `text`; resolves with the badge. */
+  async waitBadge(tab, text, what) {
+    let last;
+    return until(async () => { last = await this.badge(tab); return last.text === text && last; },
+      { what: `the toolbar badge "${text}" (${what})`, timeoutMs: 15000 });
+  }
+
   /** Saves a screenshot of `tab` as an artifact; returns its path. */
   async shot(tab, name) {
     const file = path.join(this.run.artifactsDir, this.kind, `${this.id}-${this.slug}-${name}.png`);
