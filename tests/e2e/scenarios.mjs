@@ -247,12 +247,14 @@ export const scenarios = [
       await s.startApp();
       const { browser, tab, chatId } = await s.ready();
       const xss = '<img src=x onerror=alert(1)>';
-      const prompts = ['a red fox dancing in the snow', xss, 'ocean waves at dawn'];
+      const prompts = ['a red fox dancing in the snow under the northern lights, cinematic, slow motion', xss, 'ocean waves at dawn'];
       for (const p of prompts) await s.generate(tab, p);
       const videos = await s.waitVideos((v) => v.length === 3 && v.every((x) => x.sync === 'synced'), 'three synced videos');
       const fox = videos.find((v) => v.prompt === prompts[0]);
       const evil = videos.find((v) => v.prompt === xss);
       assert.ok(fox && evil, 'prompts stored exactly');
+      await until(() => s.app.messages.has(fox.video_id), { what: 'the fox video in the chat app' });
+      assert.equal(s.app.messages.get(fox.video_id).message.attachments[0].name, `${prompts[0].slice(0, 50)}...`, 'a long prompt is cut to 50 characters in the attachment name');
       const popup = await s.openPopup(browser, { state: 'connected' });
       const cards = await popup.waitFor(() => {
         const imgs = [...document.querySelectorAll('li.card .thumb img')];
