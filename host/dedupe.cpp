@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <optional>
 
 #include <boost/url/parse.hpp>
@@ -72,6 +73,14 @@ Status ValidateMediaUrl(std::string_view url, std::size_t max_bytes) {
     return Status::InvalidUrl("the URL has no host");
   if (parsed->has_userinfo())
     return Status::InvalidUrl("URLs with a user name or password are not accepted");
+  if (parsed->has_port() && !parsed->port().empty()) {
+    // Boost.URL keeps only the low 16 bits of port_number(): check the text.
+    const auto port = parsed->port();
+    unsigned long value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+      return Status::InvalidUrl("the URL's port is not a number from 1 to 65535");
+  }
   return {};
 }
 

@@ -72,7 +72,8 @@ TEST_CASE("URL validation") {
   const char* bad[] = {"", "javascript:alert(1)", "data:video/mp4;base64,AAAA", "file:///etc/passwd",
                        "ftp://cdn.example/v.mp4", "https://", "https:///path", "//cdn.example/v.mp4",
                        "https://user:pass@cdn.example/v.mp4", "https://cdn.example/a b.mp4",
-                       "https://cdn.example/\x01.mp4", "cdn.example/v.mp4", "https://cdn.example/\n"};
+                       "https://cdn.example/\x01.mp4", "cdn.example/v.mp4", "https://cdn.example/\n",
+                       "https://cdn.example:99999/v.mp4", "https://cdn.example:0/v.mp4"};
   for (const char* url : bad) {
     INFO(url);
     Status s = ValidateMediaUrl(url, 8192);

@@ -180,6 +180,8 @@ Status ParseConfigure(const json& body, Request& r) {
   std::string origin;
   if (Status s = f.Text("origin", 2048, origin, true); !s.ok()) return s;
   r.origin = OriginOf(origin);
+  if (origin.find('@') != std::string::npos)
+    return Status::InvalidUrl("field 'server.origin' must not carry a user name or password");
   if (r.origin.empty() || !IsAllowedSyncOrigin(r.origin))
     return Status::InvalidUrl(
         "field 'server.origin' must be an https origin, or http on a loopback address");

@@ -98,6 +98,7 @@ TEST_CASE("frames that are not requests") {
       {"{\"id\":1,\"type\":\"resync\",\"video_ids\":[1]}", ErrorCode::kBadRequest, 1},
       {"{\"id\":1,\"type\":\"configure\"}", ErrorCode::kBadRequest, 1},
       {"{\"id\":1,\"type\":\"configure\",\"server\":{\"origin\":\"http://chat.example\"}}", ErrorCode::kInvalidUrl, 1},
+      {"{\"id\":1,\"type\":\"configure\",\"server\":{\"origin\":\"https://u:p@chat.example\"}}", ErrorCode::kInvalidUrl, 1},
       {"{\"id\":1,\"type\":\"configure\",\"server\":{\"origin\":\"https://c.example\",\"auth\":{\"cookie\":\"a\\r\\nX: y\"}}}", ErrorCode::kBadRequest, 1},
   };
   for (const auto& row : rows) {
