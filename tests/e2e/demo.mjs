@@ -10,10 +10,9 @@
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../lib/host.mjs';
 import { makeMedia } from '../lib/media.mjs';
 import { killAllBrowsers, prepareChromiumExtension, prepareFirefoxXpi } from './lib/browsers.mjs';
-import { Scenario, stripQuery } from './lib/harness.mjs';
+import { Scenario, snapshotBinaries, stripQuery } from './lib/harness.mjs';
 
 const here = import.meta.dirname;
 const repo = path.resolve(here, '../..');
@@ -28,7 +27,7 @@ if (!['chromium', 'firefox'].includes(kind)) { console.error('--browser must be 
 const bin = process.env.VIDKEEP_BIN ?? path.join(repo, 'build/bin');
 const workDir = mkdtempSync(path.join(tmpdir(), 'vidkeep-demo-'));
 const artifactsDir = path.join(here, 'artifacts', 'demo');
-const run = { repo, bin, workDir, artifactsDir, mediaDir: path.join(workDir, 'media'), headless, keep, debug: false };
+const run = { repo, bin: path.join(workDir, 'bin'), workDir, artifactsDir, mediaDir: path.join(workDir, 'media'), headless, keep, debug: false };
 const step = (text) => console.log(`\n▶ ${text}`);
 process.on('SIGINT', () => { killAllBrowsers(); process.exit(130); });
 process.on('SIGTERM', () => { killAllBrowsers(); process.exit(143); });
@@ -36,6 +35,7 @@ process.on('SIGTERM', () => { killAllBrowsers(); process.exit(143); });
 let s;
 let status = 0;
 try {
+  await snapshotBinaries(bin, run.bin);
   step('making a short mp4 and its webp thumbnail with ffmpeg');
   await makeMedia(run.mediaDir);
   if (kind === 'chromium') run.chromiumExtension = prepareChromiumExtension(path.join(repo, 'extension/dist/chromium'), path.join(workDir, 'ext-chromium'));
@@ -57,10 +57,10 @@ try {
   const videos = await s.waitVideos((v) => v.length > 0 && v.every((x) => x.sync === 'synced'), 'the video saved and synced', 30000);
   const video = videos[0];
   step('vidkeep saved (vidkeep list):');
-  const list = await runCli(['list'], { env: s.env });
+  const list = await s.cli(['list']);
   process.stdout.write(list.stdout.replace(/^/gm, '  '));
   step(`vidkeep show ${video.video_id.slice(0, 8)} (record and sync history):`);
-  const show = await runCli(['show', video.video_id.slice(0, 8)], { env: s.env });
+  const show = await s.cli(['show', video.video_id.slice(0, 8)]);
   process.stdout.write(show.stdout.replace(/^/gm, '  '));
 
   step('the chat app received (POST /api/save-message):');

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeMedia } from '../lib/media.mjs';
 import { killAllBrowsers, prepareChromiumExtension, prepareFirefoxXpi, processesMentioning, within } from './lib/browsers.mjs';
-import { Scenario } from './lib/harness.mjs';
+import { Scenario, snapshotBinaries } from './lib/harness.mjs';
 import { scenarios } from './scenarios.mjs';
 
 const here = import.meta.dirname;
@@ -40,7 +40,8 @@ const args = parseArgs(process.argv.slice(2));
 const bin = process.env.VIDKEEP_BIN ?? path.join(repo, 'build/bin');
 const chromiumDist = path.join(repo, 'extension/dist/chromium');
 const firefoxDist = path.join(repo, 'extension/dist/firefox');
-for (const f of [path.join(bin, 'vidkeep-host'), path.join(bin, 'vidkeep'), path.join(chromiumDist, 'manifest.json'), path.join(firefoxDist, 'manifest.json')]) {
+// The binaries are snapshotted below (waiting out a build in progress).
+for (const f of [path.join(chromiumDist, 'manifest.json'), path.join(firefoxDist, 'manifest.json')]) {
   if (!existsSync(f)) { console.error(`missing ${f}: run tests/e2e/run.sh (it builds what is missing)`); process.exit(1); }
 }
 
@@ -58,7 +59,7 @@ const selected = scenarios.filter((sc) => !args.only || args.only.includes(sc.id
 if (selected.length === 0) { console.error(`no scenario matches --only ${args.only}`); process.exit(2); }
 
 const run = {
-  repo, bin, workDir, artifactsDir,
+  repo, bin: path.join(workDir, 'bin'), workDir, artifactsDir,
   mediaDir: path.join(workDir, 'media'),
   headless: !args.headed,
   keep: args.keep,
@@ -74,6 +75,7 @@ const allShots = [];
 const results = [];
 
 try {
+  await snapshotBinaries(bin, run.bin);
   await makeMedia(run.mediaDir);
   if (args.browsers.includes('chromium')) run.chromiumExtension = prepareChromiumExtension(chromiumDist, path.join(workDir, 'ext-chromium'));
   if (args.browsers.includes('firefox')) run.firefoxXpi = prepareFirefoxXpi(firefoxDist, path.join(workDir, 'vidkeep-firefox.xpi'));

@@ -4,14 +4,49 @@
 // drive the extension's own pages and read what vidkeep stored. `cleanup()`
 // ends everything it started, by PID, and checks nothing is left.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../lib/host.mjs';
 import { startDemoChatApp } from '../../lib/demo-chat-app.mjs';
 import { launchBrowser, processesMentioning, until } from './browsers.mjs';
 
 /** Fast sync timings for tests (docs/config.md). */
 export const FAST_SYNC = { sync: { backoff_base_ms: 50, backoff_cap_ms: 500, request_timeout_ms: 2000, lease_ms: 4000 } };
+
+/** Runs `cmd args`; resolves with {code, stdout, stderr}; killed after `timeoutMs`. */
+function exec(cmd, args, { env, timeoutMs = 15000 } = {}) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+  });
+}
+
+/**
+ * Copies vidkeep-host and vidkeep from `src` into `dest` and checks the copy
+ * runs: the tier then uses that snapshot throughout, so another build of
+ * build/ during the run changes nothing. Waits (bounded) while a build has
+ * the binaries missing or half-written.
+ */
+export async function snapshotBinaries(src, dest, { timeoutMs = 180000 } = {}) {
+  mkdirSync(dest, { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let why = '';
+  for (;;) {
+    try {
+      for (const name of ['vidkeep-host', 'vidkeep']) {
+        if (statSync(path.join(src, name)).size === 0) throw new Error(`${name} is empty`);
+        copyFileSync(path.join(src, name), path.join(dest, name));
+        chmodSync(path.join(dest, name), 0o755);
+      }
+      const r = await exec(path.join(dest, 'vidkeep'), ['--version'], { timeoutMs: 10000 });
+      if (r.code === 0) return dest;
+      why = `vidkeep --version exited ${r.code}: ${r.stderr}`;
+    } catch (err) {
+      why = err.message;
+    }
+    if (Date.now() >= deadline) throw new Error(`no usable binaries in ${src}: ${why}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
 
 /** The URL without its query and fragment (the demo's signatures live in the query). */
 export const stripQuery = (url) => String(url ?? '').replace(/[?#].*$/, '');
@@ -144,10 +179,13 @@ export class Scenario {
   /** Every video record (vidkeep list --json), newest first. */
   async videos() {
     if (!existsSync(path.join(this.vidkeepHome, 'vidkeep.db'))) return [];
-    const r = await runCli(['list', '--json', '--limit', '500'], { env: this.env, timeoutMs: 15000 });
+    const r = await this.cli(['list', '--json', '--limit', '500']);
     if (r.code !== 0) throw new Error(`vidkeep list failed (${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout);
   }
+
+  /** Runs the `vidkeep` tool on this scenario's data root. */
+  cli(args) { return exec(path.join(this.run.bin, 'vidkeep'), args, { env: this.env }); }
 
   /** Waits until `pred(videos)` is truthy; resolves with the videos. */
   async waitVideos(pred, what, timeoutMs = 20000) {
