@@ -201,6 +201,7 @@ function spawnBrowser(cmd, args, { env, logFile, ready, timeoutMs, what }) {
  *   env         extra environment (VIDKEEP_HOME, VIDKEEP_SYSTEM_CONFIG, TMPDIR…)
  *   headless    default true
  *   logFile     browser output
+ *   consoleLog  also write console lines (pages, extension) into logFile
  */
 export async function launchBrowser(kind, opts) {
   return kind === 'chromium' ? launchChromium(opts) : launchFirefox(opts);
@@ -212,7 +213,7 @@ function baseEnv(home, extra) {
   return { ...env, HOME: home, ...extra };
 }
 
-async function launchChromium({ home, profile, extension, env = {}, headless = true, logFile, startTimeoutMs = 30000 }) {
+async function launchChromium({ home, profile, extension, env = {}, headless = true, logFile, consoleLog = false, startTimeoutMs = 30000 }) {
   mkdirSync(profile, { recursive: true });
   const args = [
     ...(headless ? ['--headless=new'] : []),
@@ -221,6 +222,8 @@ async function launchChromium({ home, profile, extension, env = {}, headless = t
     '--password-store=basic', '--disable-features=Translate,MediaRouter,OptimizationHints',
     '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
     '--window-size=1280,900', '--remote-debugging-port=0',
+    // Page and service worker console lines (the extension's debug log) into logFile.
+    ...(consoleLog ? ['--enable-logging=stderr', '--v=0'] : []),
     `--user-data-dir=${profile}`, `--load-extension=${extension}`, `--disable-extensions-except=${extension}`,
     'about:blank',
   ];
@@ -248,10 +251,11 @@ function watchDialogs(browser, page) {
   });
 }
 
-async function launchFirefox({ home, profile, extension, env = {}, headless = true, logFile, startTimeoutMs = 45000 }) {
+async function launchFirefox({ home, profile, extension, env = {}, headless = true, logFile, consoleLog = false, startTimeoutMs = 45000 }) {
   mkdirSync(path.join(profile, 'extensions'), { recursive: true });
   cpSync(extension, path.join(profile, 'extensions', `${GECKO_ID}.xpi`));
-  writeFileSync(path.join(profile, 'user.js'), firefoxPrefs());
+  writeFileSync(path.join(profile, 'user.js'), firefoxPrefs(consoleLog
+    ? { 'devtools.console.stdout.content': true, 'devtools.console.stdout.chrome': true } : {}));
   const args = [
     ...(headless ? ['--headless'] : []),
     '--no-remote', '--new-instance', '--profile', profile,

@@ -114,6 +114,7 @@ export class Scenario {
       env: this.env,
       headless: this.run.headless,
       logFile: path.join(this.dir, `browser-${name}.log`),
+      consoleLog: this.run.debug,
     });
     browser.root = root;
     this.browsers.push(browser);
