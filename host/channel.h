@@ -21,7 +21,7 @@ namespace vidkeep {
 /// one read completed, at most `max_batch`), and writes what Send() gets to
 /// `out_fd` through a queue so only one write is outstanding.
 ///
-/// Back-pressure: while more than kMaxQueuedBytes wait to be written, reading
+/// Back-pressure: while more than kMaxQueuedBytes (1 MiB) wait to be written, reading
 /// pauses, so a peer that floods without reading cannot grow memory.
 /// At end of input it flushes what it can and calls `on_closed` once, at the
 /// latest `exit_grace` after the input ended.
@@ -39,7 +39,7 @@ class Channel {
   bool closing() const { return input_done_; }
 
  private:
-  static constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+  static constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
   static constexpr std::size_t kInputPipeBytes = 1024 * 1024;
   static constexpr std::size_t kMaxGather = 64;  // IOV_MAX is 1024
 
