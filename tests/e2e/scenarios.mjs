@@ -1,6 +1,7 @@
-// The nine scenarios of issue 6. Each runs in Chromium and in Firefox ESR
-// with its own Scenario (lib/harness.mjs): a fresh chat app, installed host,
-// profile and database. Waits are for events or observed state, never fixed.
+// The nine scenarios of issue 6, and a tenth (a browser restart loses
+// nothing). Each runs in Chromium and in Firefox ESR with its own Scenario
+// (lib/harness.mjs): a fresh chat app, installed host, profile and database.
+// Waits are for events or observed state, never fixed.
 import assert from 'node:assert/strict';
 import { videoIdFor } from '../lib/host.mjs';
 import { FRAMINGS } from '../lib/demo-chat-app.mjs';
@@ -355,6 +356,33 @@ export const scenarios = [
       const popup = await s.openPopup(b.browser, { state: 'connected' });
       await popup.waitFor((n) => document.querySelectorAll('li.card').length === n, [expected.length], { what: 'all videos in the second profile\'s popup' });
       await s.shot(popup, 'popup-profile-b');
+    },
+  },
+  {
+    id: '10', slug: 'restart',
+    title: 'nothing lost across a browser restart: a video queued while the host is missing arrives after install.sh and a restart, with no chat page open',
+    async run(s) {
+      await s.startApp();
+      const first = await s.ready({ install: false });
+      const answer = await first.tab.eval((u, t) => window.addVideoToChat(u, t), ...(() => {
+        const p = s.app.demo.createProject({ chatId: first.chatId, durationMs: 0 });
+        s.project = p;
+        const d = s.app.demo.deliver(p);
+        return [d.url, d.thumbnailUrl];
+      })());
+      assert.equal(answer?.ok, false, 'no host yet');
+      assert.equal(answer.queued, true, `kept for later: ${JSON.stringify(answer)}`);
+      await first.browser.close();
+      await s.install(first.browser.root);
+      // The same profile again; no chat page is opened this time.
+      const second = await s.launch({ install: false });
+      const [video] = await s.waitVideos((v) => v.length === 1 && v[0].sync === 'synced', 'the video queued before the restart, stored and synced', 30000);
+      assert.equal(stripQuery(video.url), s.app.demo.canonicalVideoUrl(s.project.id));
+      assert.equal(video.source, 'manual');
+      await expectSyncedOnce(s, video);
+      const popup = await s.openPopup(second, { state: 'connected' });
+      await popup.waitFor((id) => document.querySelector(`li.card[data-id="${id}"]`) !== null, [video.video_id], { what: 'the card after the restart' });
+      await s.shot(popup, 'popup-after-restart');
     },
   },
 ];

@@ -119,7 +119,8 @@ export async function startDemoChatApp(options = {}) {
         if (p.endsWith('signin') && !state.session) state.session = `demo-session-${randomBytes(8).toString('hex')}`;
         if (p.endsWith('signout')) state.session = null;
         const cookie = p.endsWith('signin')
-          ? `${SESSION_COOKIE}=${state.session}; Path=/; HttpOnly; SameSite=Lax`
+          // Auth.js's default: a 30-day session, so it outlives a browser restart.
+          ? `${SESSION_COOKIE}=${state.session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000`
           : `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
         res.writeHead(303, { location: next, 'set-cookie': cookie, 'cache-control': 'no-store' });
         res.end();

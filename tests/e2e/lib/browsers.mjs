@@ -315,13 +315,29 @@ export class Browser {
 
   /** Ends the browser: politely, then SIGKILL to its process group; bounded. */
   async close({ graceMs = 5000 } = {}) {
+    // Once only: a PID is not ours to signal after we let it go.
+    if (this.closed) return;
+    this.closed = true;
     if (this.running) {
+      // A normal shutdown (profile state such as cookies written to disk):
+      // BiDi browser.close / CDP Browser.close, then SIGTERM.
       if (this.kind === 'firefox' && this.bidi) {
         this.bidi.send('browser.close', {}, 3000).catch(() => {});
+      } else if (this.pw) {
+        try {
+          const cdp = await within(3000, this.pw.newBrowserCDPSession(), 'CDP session');
+          cdp.send('Browser.close').catch(() => {});
+        } catch {
+          killGroup(this.pid, 'SIGTERM');
+        }
       } else {
         killGroup(this.pid, 'SIGTERM');
       }
       await Promise.race([this.exited, sleep(graceMs)]);
+      if (this.running) {
+        killGroup(this.pid, 'SIGTERM');
+        await Promise.race([this.exited, sleep(2000)]);
+      }
     }
     killGroup(this.pid, 'SIGKILL');
     await Promise.race([this.exited, sleep(3000)]);
