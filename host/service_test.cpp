@@ -1,5 +1,7 @@
 #include "service.h"
 
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 using namespace vidkeep;
@@ -112,4 +114,51 @@ TEST_CASE("without a store every request is unavailable and retryable") {
   CHECK(a["error"]["code"] == "unavailable");
   CHECK(a["error"]["retryable"] == true);
   CHECK(a["error"]["message"].get<std::string>().find("limits.max_batch") != std::string::npos);
+}
+
+TEST_CASE("disk full in the middle of a batch: every ok is committed, the rest unavailable") {
+  char tmpl[] = "/tmp/vidkeep-full-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string path = dir + "/v.db";
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  Config config;
+  Service service(store->get(), config, true);
+  std::vector<std::string> acknowledged;
+  std::vector<FrameEvent> before;
+  for (int i = 1000; i < 1020; ++i) before.push_back(Frame({{"type", "video"}, {"id", i}, {"video", VideoJson(i)}}));
+  for (const auto& a : Handle(service, before)) {
+    REQUIRE(a["ok"] == true);
+    acknowledged.push_back(a["video_id"]);
+  }
+  // max_page_count makes the database "full" a few pages from now.
+  const int pages = (*store)->db().execAndGet("PRAGMA page_count").getInt();
+  (*store)->db().exec("PRAGMA max_page_count = " + std::to_string(pages + 8));
+  std::vector<FrameEvent> frames;
+  for (int i = 0; i < 300; ++i) {
+    json v = VideoJson(i);
+    v["prompt"] = std::string(1500, 'a' + i % 26);
+    frames.push_back(Frame({{"type", "video"}, {"id", i}, {"video", v}}));
+  }
+  auto answers = Handle(service, frames);
+  int ok = 20, unavailable = 0;
+  for (const auto& a : answers) {
+    if (a["ok"] == true) {
+      ++ok;
+      acknowledged.push_back(a["video_id"]);
+    } else {
+      CHECK(a["error"]["code"] == "unavailable");
+      CHECK(a["error"]["retryable"] == true);
+      ++unavailable;
+    }
+  }
+  CHECK(unavailable > 0);
+  CHECK((*store)->Get(acknowledged.front()).ok());  // reads keep working
+  // Reads still work, and whatever was acknowledged is really there.
+  auto reopened = Store::Open(path);
+  REQUIRE(reopened.ok());
+  for (const auto& id : acknowledged) CHECK((*reopened)->Get(id).ok());
+  CHECK((*reopened)->Stats()->videos == ok);
+  CHECK((*reopened)->db().execAndGet("PRAGMA integrity_check").getString() == "ok");
+  std::filesystem::remove_all(dir);
 }

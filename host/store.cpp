@@ -186,6 +186,11 @@ Status Store::Begin() {
 
 Status Store::Commit() {
   if (!in_transaction_) return Status::Internal("no transaction to commit");
+  if (TransactionLost()) {
+    Rollback();
+    return Status::Unavailable(
+        "the database rolled this batch back (disk full or an I/O error); try again");
+  }
   Status s = Guard("committing", [&]() -> Status {
     IndexNewPrompts();
     db_->exec("COMMIT");
@@ -206,7 +211,17 @@ void Store::Rollback() {
   sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
+bool Store::TransactionLost() const {
+  // After SQLITE_FULL, SQLITE_IOERR and a few others SQLite may roll the
+  // whole transaction back on its own; a SAVEPOINT would then quietly start
+  // (and its RELEASE commit) a transaction of its own.
+  return in_transaction_ && sqlite3_get_autocommit(db_->getHandle()) != 0;
+}
+
 Status Store::InSavepoint(const std::function<Status()>& body) {
+  if (TransactionLost())
+    return Status::Unavailable(
+        "the database rolled this batch back (disk full or an I/O error); try again");
   // Prepared once per depth: a group commit opens one per request.
   const std::string name = "sp" + std::to_string(savepoint_depth_);
   Status s = Guard("savepoint", [&]() -> Status {

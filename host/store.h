@@ -144,6 +144,7 @@ class Store {
   Store(std::unique_ptr<SQLite::Database> db, std::string path);
   SQLite::Statement& Cached(const std::string& sql);
   std::int64_t NextChangeSeq();
+  bool TransactionLost() const;
   void IndexNewPrompts();
   template <typename F>
   auto Guard(const char* what, F&& body) -> decltype(body());
