@@ -169,6 +169,8 @@ export const scenarios = [
       assert.equal(banner.fix, 'installer/install.sh', 'the banner names the fix');
       const missing = await s.waitBadge(popup, '!', 'host missing');
       assert.deepEqual(missing.color.slice(0, 3), RED, 'red badge while the host is missing');
+      await popup.waitFor(() => document.getElementById('list-status').textContent === 'The history appears once vidkeep host is connected.', [], { what: 'the gallery saying it needs the host' });
+      await s.shot(popup, 'popup-host-missing');
       // The video waits in the extension's queue (debug panel: "Waiting to be saved").
       await popup.click('#debug summary');
       const waiting = await popup.waitFor(() => {
@@ -177,7 +179,7 @@ export const scenarios = [
       }, [], { what: 'videos waiting in the debug panel' });
       // Both signed URLs the page saw wait (the host dedupes them later).
       assert.ok(Number(waiting) >= 1 && Number(waiting) <= result.project.deliveries.length, `waiting: ${waiting}`);
-      await s.shot(popup, 'popup-host-missing');
+      await s.shot(popup, 'popup-host-missing-debug');
       assert.deepEqual(await s.videos(), [], 'nothing stored yet');
       await s.install(browser.root);
       await popup.click('#banner button.primary'); // Retry
