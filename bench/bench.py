@@ -414,6 +414,11 @@ def table(r):
         f"Load: loadavg before `{r['load_before']}`, after `{r['load_after']}`; the whole machine was "
         f"{r['machine_busy_pct']}% busy during the run (the benchmark's own processes included).",
     ]
+    load = max(float(r["load_before"].split()[0]), float(r["load_after"].split()[0]))
+    if load > (m.get("cores") or 1):
+        notes.append(f"**Not a quiet machine**: load average up to {load:g} on {m['cores']} cores (other "
+                     "engineers' builds, fuzzers and browser tests); absolute times are inflated and max values "
+                     "are outliers of preemption; compare the medians and the ratios.")
     if r.get("extension_error"):
         notes.append(f"Extension figure not measured: {r['extension_error'][:300]}")
     return "\n".join(lines + notes)
