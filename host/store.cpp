@@ -147,6 +147,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         // Savepoint journals stay in memory: each request's savepoint would
         // otherwise spill page copies to a temporary file.
         db->exec("PRAGMA temp_store = MEMORY");
+        // Keep the -wal and -shm files when the last connection closes, so
+        // the next start (a browser connects often) need not create them;
+        // a checkpoint trims the WAL back to 4 MiB.
+        int persist = 1;
+        sqlite3_file_control(db->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        db->exec("PRAGMA journal_size_limit = 4194304");
         MigrateSchema(*db);
         break;
       } catch (const SQLite::Exception& e) {
@@ -390,8 +396,12 @@ Result<std::vector<VideoRecord>> Store::LeaseDue(const std::string& owner,
           " SELECT o.seq FROM outbox o JOIN videos v ON v.seq = o.seq"
           " WHERE o.state = 'pending' AND o.next_try_ms <= :due AND o.lease_until_ms <= :now"
           " AND v.origin IN (SELECT value FROM json_each(:origins))"
-          " ORDER BY o.next_try_ms, v.seq LIMIT :limit)"
-          " AND state = 'pending' AND lease_until_ms <= :now"
+          // outbox_due's order (state, next_try_ms, seq): LIMIT stops the walk
+          // early instead of sorting every pending row.
+          " ORDER BY o.next_try_ms, o.seq LIMIT :limit)"
+          // The statement runs under the write lock, so the rows the subquery
+          // chose are still free; no second filter (it made SQLite scan every
+          // pending row instead of looking the chosen ones up by key).
           " RETURNING seq"));
       lease->bind(":owner", owner);
       lease->bind(":until", until_ms);
@@ -615,8 +625,10 @@ Result<StoreStats> Store::Stats() {
     }
     {
       Use s(Cached(
-          "SELECT last_error FROM outbox WHERE last_error IS NOT NULL "
-          "ORDER BY updated_at DESC LIMIT 1"));
+          // An error only comes with a state change, so the newest one is
+          // found walking outbox_by_change backwards, not the whole table.
+          "SELECT last_error FROM outbox WHERE change_seq > 0 AND last_error IS NOT NULL "
+          "ORDER BY change_seq DESC LIMIT 1"));
       if (s->executeStep()) stats.last_error = s->getColumn(0).getString();
     }
     {

@@ -227,8 +227,12 @@ asio::awaitable<void> Syncer::Run() {
     }
 
     // How long until something is due; nullopt when nothing is pending.
+    // Only asked when this pass leased nothing and nothing is in flight:
+    // otherwise a completion wakes the loop, and asking after every one made
+    // a drain quadratic (NextDue looks at every pending row).
     std::optional<std::int64_t> wait;
-    if (!origins.empty()) {
+    if (leased > 0 || in_flight_ > 0) wait = 0;
+    else if (!origins.empty()) {
       auto next = store_.NextDue(origins);
       if (next.ok() && next->has_value()) wait = std::max<std::int64_t>(0, **next - UnixMs());
       if (!next.ok()) wait = 1000;  // the database is busy: look again soon
@@ -239,7 +243,8 @@ asio::awaitable<void> Syncer::Run() {
 
     // Completions and Kick() cancel this sleep; the cap keeps leases of
     // killed processes and other processes' new videos from waiting long.
-    std::int64_t sleep_ms = in_flight_ >= config_.max_in_flight ? 60000 : wait.value_or(60000);
+    std::int64_t sleep_ms = wait.value_or(60000);
+    if (in_flight_ > 0) sleep_ms = 60000;  // a completion wakes us
     if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);  // never spin
     wake_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(sleep_ms, 60000)));
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
