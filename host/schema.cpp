@@ -82,6 +82,16 @@ CREATE TABLE sync_history (
 );
 CREATE INDEX sync_history_by_video ON sync_history (video_id, id);
 )sql",
+    // 4: leases outlive a delete. A video deleted (and maybe saved again)
+    // while one process is sending it must not be sent by another until that
+    // lease ends.
+    R"sql(
+CREATE TABLE deleted_leases (
+  video_id       TEXT PRIMARY KEY,
+  lease_owner    TEXT NOT NULL,
+  lease_until_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

@@ -111,6 +111,13 @@ Status StatusFromSqlite(int extended_code, const std::string& what, const std::s
   }
 }
 
+namespace {
+std::int64_t UnixMsNow() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 template <typename F>
 auto Store::Guard(const char* what, F&& body) -> decltype(body()) {
   try {
@@ -321,7 +328,24 @@ Result<int> Store::Delete(const std::vector<std::string>& video_ids) {
   return Guard("deleting", [&]() -> Result<int> {
     IndexNewPrompts();  // the delete trigger removes index entries, so they must exist
     int deleted = 0;
+    const std::int64_t now = UnixMsNow();
+    {
+      Use s(Cached("DELETE FROM deleted_leases WHERE lease_until_ms <= ?"));
+      s->bind(1, now);
+      s->exec();
+    }
     for (const auto& id : video_ids) {
+      {
+        // Keep a running lease: LeaseDue skips the id until it ends.
+        Use keep(Cached(
+            "INSERT OR REPLACE INTO deleted_leases (video_id, lease_owner, lease_until_ms)"
+            " SELECT v.video_id, o.lease_owner, o.lease_until_ms FROM videos v"
+            " JOIN outbox o ON o.seq = v.seq WHERE v.video_id = ? AND o.lease_until_ms > ?"
+            " AND o.lease_owner IS NOT NULL"));
+        keep->bind(1, id);
+        keep->bind(2, now);
+        keep->exec();
+      }
       for (const char* sql : {"DELETE FROM outbox WHERE seq = (SELECT seq FROM videos WHERE video_id = ?)",
                               "DELETE FROM sync_history WHERE video_id = ?"}) {
         Use s(Cached(sql));
@@ -396,6 +420,7 @@ Result<std::vector<VideoRecord>> Store::LeaseDue(const std::string& owner,
           " SELECT o.seq FROM outbox o JOIN videos v ON v.seq = o.seq"
           " WHERE o.state = 'pending' AND o.next_try_ms <= :due AND o.lease_until_ms <= :now"
           " AND v.origin IN (SELECT value FROM json_each(:origins))"
+          " AND v.video_id NOT IN (SELECT video_id FROM deleted_leases WHERE lease_until_ms > :now)"
           // outbox_due's order (state, next_try_ms, seq): LIMIT stops the walk
           // early instead of sorting every pending row.
           " ORDER BY o.next_try_ms, o.seq LIMIT :limit)"
