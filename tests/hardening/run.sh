@@ -37,7 +37,12 @@ if has asan; then
   step "sanitizers: unit tests"
   ctest --test-dir build-asan -j"$jobs" --output-on-failure
   step "sanitizers: host integration tests (build-asan/bin)"
-  VIDKEEP_BIN="$root/build-asan/bin" node --test --test-concurrency="$jobs" --test-timeout=240000 tests/host/
+  # Every test but the three that time the 2-second exit after EOF with
+  # thousands of answers queued: ASan slows the host 2-3x and they overrun by
+  # a few hundred ms; those contracts are checked on build/bin. (Node 20 runs
+  # a test when its parent matches, so the pattern must refuse "<root>".)
+  VIDKEEP_BIN="$root/build-asan/bin" node --test --test-concurrency="$jobs" --test-timeout=240000 \
+    --test-name-pattern='^(?!<root>$)(?!EOF with 2000 pipelined|EOF while the browser)' tests/host/
 fi
 
 if has fuzz; then
