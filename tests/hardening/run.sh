@@ -19,10 +19,15 @@ steps=${VIDKEEP_HARDENING_STEPS:-tests asan fuzz}
 jobs=$(nproc)
 step() { printf '\n== hardening: %s\n' "$*"; }
 has() { [[ " $steps " == *" $1 "* ]]; }
+# Every step runs even when an earlier one fails (a failing test must not hide
+# the sanitizer or fuzz results); the script fails at the end, naming them.
+failed=()
+check() { "$@" || failed+=("$last"); }
 
 if has tests; then
   step "crash, disk full, I/O errors, load, hostile peers, security (build/bin)"
-  VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$jobs" --test-timeout=240000 tests/hardening/
+  last="hardening tests"
+  VIDKEEP_BIN="$root/build/bin" check node --test --test-concurrency="$jobs" --test-timeout=240000 tests/hardening/
 fi
 
 if has asan; then
@@ -35,17 +40,26 @@ if has asan; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   step "sanitizers: unit tests"
-  ctest --test-dir build-asan -j"$jobs" --output-on-failure
+  last="unit tests under ASan+UBSan"
+  check ctest --test-dir build-asan -j"$jobs" --output-on-failure
   step "sanitizers: host integration tests (build-asan/bin)"
+  last="host integration tests under ASan+UBSan"
   # Every test but the three that time the 2-second exit after EOF with
   # thousands of answers queued: ASan slows the host 2-3x and they overrun by
   # a few hundred ms; those contracts are checked on build/bin. (Node 20 runs
   # a test when its parent matches, so the pattern must refuse "<root>".)
-  VIDKEEP_BIN="$root/build-asan/bin" node --test --test-concurrency="$jobs" --test-timeout=240000 \
+  VIDKEEP_BIN="$root/build-asan/bin" check node --test --test-concurrency="$jobs" --test-timeout=240000 \
     --test-name-pattern='^(?!<root>$)(?!EOF with 2000 pipelined|EOF while the browser)' tests/host/
 fi
 
 if has fuzz; then
   step "fuzz: corpora, regressions and ${VIDKEEP_FUZZ_SECONDS:-10} s per target (build-fuzz/)"
-  tests/fuzz/run.sh "${VIDKEEP_FUZZ_SECONDS:-10}"
+  last="fuzz smoke"
+  check tests/fuzz/run.sh "${VIDKEEP_FUZZ_SECONDS:-10}"
 fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\n== hardening: FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+printf '\n== hardening: all steps passed\n'
