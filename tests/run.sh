@@ -21,7 +21,7 @@ step "unit tests (Catch2 via ctest)"
 ctest --test-dir build -j"$(nproc)" --output-on-failure
 
 step "host integration tests (real binaries over pipes)"
-VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" --test-timeout=120000 tests/host/
+VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" --test-timeout=600000 tests/host/
 
 step "installer tier (install.sh, doctor, .deb, browsers find the host)"
 tests/installer/run.sh

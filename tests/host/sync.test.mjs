@@ -240,7 +240,11 @@ test('sync_state events reach a host for changes made by another process', async
   const a = await watcher.request({ type: 'video', video: pageVideo(app, 1) });
   await configure(sender, app);
   sender.request({ type: 'status' }); // wakes nothing by itself; the sender's poll notices the new video
-  const ev = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'synced', 30000);
+  const ev = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'synced', 30000).catch(async (e) => {
+    // Say where it stopped: did the sender send, and what does the database say?
+    const shown = await run(path.join(BIN, 'vidkeep'), ['show', a.video_id, '--json'], { env: { ...process.env, ...home.env } }).catch((x) => x);
+    throw new Error(`${e.message}; chat app log ${JSON.stringify(app.log)}; events seen by the watcher ${JSON.stringify(watcher.events)}; vidkeep show: ${shown.stdout}`);
+  });
   assert.equal(ev.type, 'sync_state');
   await run(path.join(BIN, 'vidkeep'), ['resync', a.video_id.slice(0, 8)], { env: { ...process.env, ...home.env } });
   const requeued = await watcher.event((e) => e.video_id === a.video_id && e.sync === 'pending', 30000);
