@@ -11,6 +11,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "dependencies"
 installer/deps.sh test
 
+# ccache hits across clones: paths are hashed relative to the checkout.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+
 step "build (build/)"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
