@@ -159,6 +159,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         // a checkpoint trims the WAL back to 4 MiB.
         int persist = 1;
         sqlite3_file_control(db->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        // Nor checkpoint on close: the host must exit within 2 s of its
+        // input closing, and a checkpoint takes unbounded time. The WAL
+        // already holds every commit; the next writer checkpoints it.
+        sqlite3_db_config(db->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
         db->exec("PRAGMA journal_size_limit = 4194304");
         MigrateSchema(*db);
         break;
