@@ -638,7 +638,9 @@ select_browsers() {
       case " $known_browsers " in *" $key "*) ;; *) usage_error "unknown browser '$key' (known: $known_browsers)" ;; esac
     done
   fi
-  printf '%s\n' "${list[@]+"${list[@]}"}"
+  # Nothing at all when no browser is found: one empty line would read as a
+  # browser with an empty name.
+  [ ${#list[@]} -eq 0 ] || printf '%s\n' "${list[@]}"
 }
 
 # ------------------------------------------------------------ build steps ---
