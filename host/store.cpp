@@ -468,9 +468,17 @@ Result<bool> Store::FinishSend(const std::string& video_id, const std::string& o
     const bool success = outcome.state == SyncState::kSynced;
     Use s(Cached(
         "UPDATE outbox SET state = :state, attempts = attempts + 1, next_try_ms = :next,"
-        " last_error = :error, lease_owner = NULL, lease_until_ms = 0, updated_at = :now,"
-        " change_seq = :seq WHERE seq = (SELECT seq FROM videos WHERE video_id = :id)"
-        " AND (:success OR lease_owner = :owner)"));
+        " last_error = :error, updated_at = :now, change_seq = :seq,"
+        // A late success (this lease ran out and another process leased the
+        // video meanwhile) still records the video as synced, but the other
+        // process's lease stands: its request may still be in flight, and a
+        // resync must not let a third sender in beside it.
+        " lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END,"
+        " lease_until_ms = CASE WHEN lease_owner = :owner THEN 0 ELSE lease_until_ms END"
+        " WHERE seq = (SELECT seq FROM videos WHERE video_id = :id)"
+        // A failure counts only while this process holds the lease and the
+        // video is still pending; it never undoes another sender's success.
+        " AND (:success OR (lease_owner = :owner AND state = 'pending'))"));
     s->bind(":state", std::string(ToString(outcome.state)));
     s->bind(":next", outcome.next_try_ms);
     BindOptional(*s, s->getIndex(":error"), outcome.last_error);

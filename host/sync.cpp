@@ -207,18 +207,21 @@ asio::awaitable<void> Syncer::Run() {
     const auto origins = ActiveOrigins();
     std::size_t leased = 0;
     if (!origins.empty() && in_flight_ < config_.max_in_flight) {
-      const std::int64_t now = UnixMs();
-      // `vidkeep sync --once` leases only what was due when it started, so
-      // each video gets one attempt.
-      const std::int64_t due = (mode_ == Mode::kDrain && once_) ? started : now;
       if (store_.Begin().ok()) {
-        auto got = store_.LeaseDue(owner_, origins, now, due, now + config_.lease_ms,
+        // The clock is read once the write lock is held: Begin may have
+        // waited for it, and a lease must not start in the past.
+        const std::int64_t now = UnixMs();
+        const std::int64_t until = now + config_.lease_ms;
+        // `vidkeep sync --once` leases only what was due when it started, so
+        // each video gets one attempt.
+        const std::int64_t due = (mode_ == Mode::kDrain && once_) ? started : now;
+        auto got = store_.LeaseDue(owner_, origins, now, due, until,
                                    config_.max_in_flight - in_flight_);
         if (got.ok() && store_.Commit().ok()) {
           leased = got->size();
           for (auto& record : *got) {
             ++in_flight_;
-            asio::co_spawn(io_, SendOne(std::move(record)), asio::detached);
+            asio::co_spawn(io_, SendOne(std::move(record), until), asio::detached);
           }
         } else {
           store_.Rollback();
@@ -253,7 +256,7 @@ asio::awaitable<void> Syncer::Run() {
   if (mode_ == Mode::kDrain && on_done_) on_done_();
 }
 
-asio::awaitable<void> Syncer::SendOne(VideoRecord record) {
+asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_until_ms) {
   const std::string origin = record.origin;
   HttpRequest request;
   request.origin = origin;
@@ -268,8 +271,13 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record) {
   }
   request.body = SaveMessageBody(record);
   // The exchange must end while this process still holds the lease, or
-  // another process could send the same message at the same moment.
-  const auto budget = std::min(config_.request_timeout_ms, config_.lease_ms - config_.lease_ms / 4);
+  // another process could send the same message at the same moment. The
+  // margin leaves time to record the outcome; the budget counts from the
+  // lease, not from now, since commit and scheduling took part of it. A
+  // lease already spent gives a deadline in the past: the send times out at
+  // once and is retried under a new lease.
+  const std::int64_t lease_left = lease_until_ms - config_.lease_ms / 4 - UnixMs();
+  const auto budget = std::clamp<std::int64_t>(lease_left, 0, config_.request_timeout_ms);
   request.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budget);
   ++counters_.requests;
   HttpResponse response = co_await http_.Send(std::move(request));

@@ -85,7 +85,8 @@ class Syncer {
 
  private:
   boost::asio::awaitable<void> Run();
-  boost::asio::awaitable<void> SendOne(VideoRecord record);
+  /// Posts one leased video; the exchange ends before `lease_until_ms`.
+  boost::asio::awaitable<void> SendOne(VideoRecord record, std::int64_t lease_until_ms);
   std::vector<std::string> ActiveOrigins() const;
   void Record(const VideoRecord& record, const SendOutcome& outcome);
 

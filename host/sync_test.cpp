@@ -184,5 +184,20 @@ TEST_CASE("leases: one owner at a time, taken over after expiry") {
   REQUIRE(a->Commit().ok());
   CHECK(b->Get(first[1].video_id)->sync == SyncState::kSynced);
   CHECK(*b->NextDue(origins) == 1200 + 1000);  // the earliest lease end
+
+  // b's failure on the video a synced late does not undo the success.
+  REQUIRE(b->Begin().ok());
+  CHECK_FALSE(*b->FinishSend(first[1].video_id, "b", retry));
+  REQUIRE(b->Commit().ok());
+  CHECK(b->Get(first[1].video_id)->sync == SyncState::kSynced);
+  // ...and b's lease stood through a's success: resynced, the video waits
+  // for b's lease to end instead of going out beside b's request.
+  REQUIRE(a->Begin().ok());
+  CHECK(*a->Resync({first[1].video_id}) == 1);
+  REQUIRE(a->Commit().ok());
+  for (const auto& x : lease(*a, "c", 1500, 10)) CHECK(x.video_id != first[1].video_id);
+  bool taken = false;
+  for (const auto& x : lease(*a, "c", 2300, 10)) taken |= x.video_id == first[1].video_id;
+  CHECK(taken);
   std::filesystem::remove_all(dir);
 }
