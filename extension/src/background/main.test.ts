@@ -88,14 +88,19 @@ const popup = { id: kId, url: `${kBase}popup.html` };
 const port = () => ports[ports.length - 1]!;
 const sentOf = (type: string) => port().sent.filter((m) => m["type"] === type);
 
+/// The worker scope's own events (fetch, activate), as a service worker has them.
+const scopeListeners = new Map<string, Listener>();
+
 beforeAll(async () => {
   (globalThis as Record<string, unknown>)["chrome"] = fake;
+  (globalThis as Record<string, unknown>)["addEventListener"] = (type: string, fn: Listener) => void scopeListeners.set(type, fn);
   await import("./main");
   await vi.waitFor(() => expect(ports.length).toBe(1));
   port().answer("hello", { protocol: 1, host_version: "1.0.0", db_path: "/tmp/v.db" });
 });
 afterAll(() => {
   delete (globalThis as Record<string, unknown>)["chrome"];
+  delete (globalThis as Record<string, unknown>)["addEventListener"];
 });
 
 describe("service worker", () => {
@@ -187,6 +192,50 @@ describe("service worker", () => {
     fake.runtime.onConnect.fire(popupPort);
     port().receive({ type: "sync_state", video_id: "vid-1", sync: "synced" });
     expect(popupPort.posted).toContainEqual({ type: "syncState", video_id: "vid-1", sync: "synced" });
+  });
+
+  it("relays the popup's media requests and forwards media_state events", async () => {
+    const pin = send({ type: "hostRequest", request: { type: "media_pin", video_ids: ["vid-1"], pinned: true } }, popup);
+    await vi.waitFor(() => expect(sentOf("media_pin").length).toBe(1));
+    expect(sentOf("media_pin")[0]).toEqual({ type: "media_pin", video_ids: ["vid-1"], pinned: true, id: expect.any(Number) });
+    port().answer("media_pin", { changed: 1 });
+    await expect(pin).resolves.toMatchObject({ ok: true, changed: 1 });
+
+    const fetchAgain = send({ type: "hostRequest", request: { type: "media_fetch", video_ids: ["vid-1", "vid-2"] } }, popup);
+    await vi.waitFor(() => expect(sentOf("media_fetch").length).toBe(1));
+    expect(sentOf("media_fetch")[0]).toEqual({ type: "media_fetch", video_ids: ["vid-1", "vid-2"], id: expect.any(Number) });
+    port().answer("media_fetch", { queued: 2 });
+    await expect(fetchAgain).resolves.toMatchObject({ ok: true, queued: 2 });
+
+    const popupPort = { name: "vidkeep-popup", sender: popup, posted: [] as unknown[], onDisconnect: event(),
+      postMessage(m: unknown) { this.posted.push(m); }, disconnect() {} };
+    fake.runtime.onConnect.fire(popupPort);
+    port().receive({ type: "media_state", video_id: "vid-1", kind: "video", state: "downloading", bytes: 1048576, total: 5242880, percent: 20, error: null, extra: "x" });
+    port().receive({ type: "media_state", video_id: "vid-1", kind: "sound", state: "cached" });
+    expect(popupPort.posted).toEqual([
+      { type: "mediaState", video_id: "vid-1", kind: "video", state: "downloading", bytes: 1048576, total: 5242880, percent: 20, error: null },
+    ]);
+  });
+
+  it("serves media/<id> to the extension's own <video> from media_read", async () => {
+    const onFetch = scopeListeners.get("fetch")!;
+    let answered: Promise<Response> | undefined;
+    const fetchEvent = (url: string, range?: string) => ({
+      request: new Request(url, range === undefined ? {} : { headers: { Range: range } }),
+      respondWith(r: Promise<Response>) { answered = r; },
+    });
+    onFetch(fetchEvent(`${kBase}popup.js`));
+    expect(answered).toBeUndefined(); // package files are left to the browser
+
+    onFetch(fetchEvent(`${kBase}media/vid-1`, "bytes=2-5"));
+    expect(answered).toBeDefined();
+    await vi.waitFor(() => expect(sentOf("media_read").length).toBe(1));
+    expect(sentOf("media_read")[0]).toEqual({ type: "media_read", video_id: "vid-1", kind: "video", offset: 2, length: 4, id: expect.any(Number) });
+    port().answer("media_read", { content_type: "video/mp4", size: 10, offset: 2, data: Buffer.from("2345").toString("base64"), eof: false });
+    const response = await answered!;
+    expect(response.status).toBe(206);
+    expect(response.headers.get("Content-Range")).toBe("bytes 2-5/10");
+    expect(await response.text()).toBe("2345");
   });
 
   it("configures again when the session cookie changes", async () => {

@@ -17,6 +17,7 @@ import {
 import {
   isSyncStateEvent,
   kHostName,
+  parseMediaStateEvent,
   type Answer,
   type StatusAnswer,
   type Video,
@@ -36,6 +37,8 @@ import { cookieAppliesToOrigin, isSessionCookieName, sessionCookieHeader } from 
 import { syncContentScripts, type ScriptRegistration } from "./content-scripts";
 import { DebugState } from "./debug-state";
 import { HostConnection, HostUnavailableError, type NativePort } from "./host-connection";
+import { mediaIdFromUrl, serveMedia } from "./media-server";
+import { mediaReader } from "../shared/media-read";
 import { sanitizePopupRequest } from "./popup-requests";
 import { buildVideo, checkContentSender, isExtensionPage } from "./sender";
 import { VideoQueue, type KeyValueStore } from "./video-queue";
@@ -98,6 +101,12 @@ host.onEvent((event) => {
     if (event.last_error !== undefined) out.last_error = event.last_error;
     broadcast(out);
     scheduleBadge();
+    return;
+  }
+  const media = parseMediaStateEvent(event);
+  if (media !== null) {
+    const { type: _type, ...fields } = media;
+    broadcast({ type: "mediaState", ...fields });
   }
 });
 
@@ -286,7 +295,8 @@ async function onHostRequest(raw: unknown): Promise<Answer> {
   try {
     const answer = await host.request(request);
     if (request.type === "delete" || request.type === "resync") scheduleBadge();
-    if (!answer.ok) debug.error(`${request.type}: ${answer.error.code}: ${answer.error.message}`);
+    // A thumbnail or video that is not cached (yet) is no error worth listing.
+    if (!answer.ok && request.type !== "media_read") debug.error(`${request.type}: ${answer.error.code}: ${answer.error.message}`);
     return answer;
   } catch (err) {
     const e = err instanceof HostUnavailableError ? err : new HostUnavailableError("disconnected", String(err));
@@ -417,6 +427,36 @@ browser.onPermissionsChanged(() => {
   });
 });
 browser.onCookieChanged(onCookieChanged);
+
+// Offline copies for <video> in extension pages (Chromium's service worker;
+// Firefox's event page never gets these events): `media/<video_id>` is
+// answered from the host's cache with range support (media-server.ts).
+interface ExtensionFetchEvent extends Event {
+  request: Request;
+  respondWith(response: Promise<Response>): void;
+}
+interface ExtendableEventLike extends Event {
+  waitUntil(promise: Promise<unknown>): void;
+}
+const workerScope = globalThis as unknown as {
+  addEventListener?: (type: string, fn: (event: Event) => void) => void;
+  clients?: { claim(): Promise<void> };
+};
+if (typeof workerScope.addEventListener === "function") {
+  workerScope.addEventListener("fetch", (event) => {
+    const fetchEvent = event as ExtensionFetchEvent;
+    const videoId = mediaIdFromUrl(fetchEvent.request.url, extensionBase);
+    if (videoId === null) return; // the package's own files: the browser serves them
+    log.debug("media", videoId, fetchEvent.request.headers.get("Range") ?? "(whole)");
+    const read = mediaReader((request) => host.request(request), videoId, "video");
+    fetchEvent.respondWith(ready.then(() => serveMedia(fetchEvent.request, read)));
+  });
+  // Pages opened before this worker took over (install, update) are
+  // controlled at once, so their <video> requests reach the handler above.
+  workerScope.addEventListener("activate", (event) => {
+    if (workerScope.clients !== undefined) (event as ExtendableEventLike).waitUntil(workerScope.clients.claim());
+  });
+}
 
 // A worker that was idle (and so had no port) reconnects on this tick and
 // sends what is still queued.

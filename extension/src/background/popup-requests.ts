@@ -2,9 +2,13 @@
 // but known fields with sane values reaches the host.
 
 import { kPopupRequestTypes, type PopupHostRequest } from "../shared/messages";
-import { isSyncState, type ListRequest } from "../shared/protocol";
+import { isMediaKind, isSyncState, kMediaReadMax, type ListRequest, type MediaReadRequest } from "../shared/protocol";
 
 const kMaxIds = 500;
+
+function videoId(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
+}
 
 function ids(value: unknown): string[] | null {
   if (!Array.isArray(value) || value.length === 0 || value.length > kMaxIds) return null;
@@ -37,6 +41,30 @@ export function sanitizePopupRequest(raw: unknown): PopupHostRequest | null {
     }
     case "status":
       return { type: "status" };
+    case "media_read": {
+      const id = videoId(r["video_id"]);
+      if (id === null || !isMediaKind(r["kind"])) return null;
+      const out: MediaReadRequest = { type: "media_read", video_id: id, kind: r["kind"] };
+      const offset = r["offset"];
+      if (offset !== undefined) {
+        if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) return null;
+        out.offset = offset;
+      }
+      const length = r["length"];
+      if (length !== undefined) {
+        if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 1) return null;
+        out.length = Math.min(kMediaReadMax, length);
+      }
+      return out;
+    }
+    case "media_pin": {
+      const list = ids(r["video_ids"]);
+      return list === null || typeof r["pinned"] !== "boolean" ? null : { type: "media_pin", video_ids: list, pinned: r["pinned"] };
+    }
+    case "media_fetch": {
+      const list = ids(r["video_ids"]);
+      return list === null ? null : { type: "media_fetch", video_ids: list };
+    }
     default:
       return null;
   }

@@ -5,7 +5,7 @@
 // (see background/sender.ts).
 
 import type { PageConfig, Settings, SettingKey } from "./settings";
-import type { Answer, HostRequest, SyncState, VideoMeta, VideoSource, WireError } from "./protocol";
+import type { Answer, HostRequest, MediaKind, MediaState, SyncState, VideoMeta, VideoSource, WireError } from "./protocol";
 
 // ---- page world <-> relay (window.postMessage on the page's own window) ----
 
@@ -46,7 +46,7 @@ export const Msg = {
   captureVideo: "captureVideo",
   /// relay -> background: the page config. Answer: PageConfig.
   getPageConfig: "getPageConfig",
-  /// popup -> background: one host request (list/get/delete/resync/status). Answer: Answer.
+  /// popup -> background: one host request (kPopupRequestTypes). Answer: Answer.
   hostRequest: "hostRequest",
   /// popup -> background: connection, debug state, current chat. Answer: Overview.
   getOverview: "getOverview",
@@ -68,8 +68,10 @@ export type ExtensionMessage =
   | { type: typeof Msg.saveSettings; patch: Partial<Settings> };
 
 /// The host requests the popup may ask for; anything else is refused.
-export type PopupHostRequest = Extract<HostRequest, { type: "list" | "get" | "delete" | "resync" | "status" }>;
-export const kPopupRequestTypes = ["list", "get", "delete", "resync", "status"] as const;
+export const kPopupRequestTypes = [
+  "list", "get", "delete", "resync", "status", "media_read", "media_pin", "media_fetch",
+] as const;
+export type PopupHostRequest = Extract<HostRequest, { type: (typeof kPopupRequestTypes)[number] }>;
 
 export type ConnectionState =
   | "idle"
@@ -126,6 +128,9 @@ export const kPopupPortName = "vidkeep-popup";
 
 export type PopupEvent =
   | { type: "syncState"; video_id: string; sync: SyncState; last_error?: string | null }
+  /// A checked `media_state` host event (download progress of one file).
+  | { type: "mediaState"; video_id: string; kind: MediaKind; state: MediaState; bytes: number;
+      total: number | null; percent: number | null; error: string | null }
   | { type: "connection"; connection: ConnectionInfo }
   | { type: "videoStored"; video_id: string; duplicate: boolean };
 

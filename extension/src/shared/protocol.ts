@@ -64,6 +64,51 @@ export interface VideoRecord extends Video {
   sync_attempts?: number;
   last_error?: string | null;
   created_at?: string;
+  /// The host's local copy (docs/protocol-extensions.md, "Media cache").
+  /// Absent on hosts without the cache; always passed through parseMedia.
+  media?: Media;
+}
+
+// ---- media cache (docs/protocol-extensions.md, "Media cache (issue 7)") ----
+
+export type MediaState = "not_cached" | "downloading" | "cached" | "failed";
+export const kMediaStates: readonly MediaState[] = ["not_cached", "downloading", "cached", "failed"];
+export type MediaKind = "video" | "thumbnail";
+
+/// The largest `media_read` the host serves (and so the most one answer holds).
+export const kMediaReadMax = 524_288;
+
+/// One cached file (the video or its thumbnail).
+export interface MediaFile {
+  state: MediaState;
+  bytes: number;
+  /// null while the size is unknown.
+  total: number | null;
+  percent: number | null;
+  content_type: string | null;
+  sha256: string | null;
+  /// Why it failed or was evicted, in words a person can act on.
+  error: string | null;
+  /// Thumbnail only: the host made it from the video (the event had none).
+  generated?: boolean;
+}
+
+/// What the host's probe of the cached file says; any field may be null.
+export interface MediaInfo {
+  duration_s: number | null;
+  width: number | null;
+  height: number | null;
+  video_codec: string | null;
+  audio_codec: string | null;
+  container: string | null;
+}
+
+export interface Media {
+  video: MediaFile;
+  thumbnail: MediaFile | null;
+  info: MediaInfo | null;
+  pinned: boolean;
+  last_viewed_at: string | null;
 }
 
 export type RequestId = number | string;
@@ -82,6 +127,9 @@ export interface GetRequest { type: "get"; video_id: string }
 export interface DeleteRequest { type: "delete"; video_ids: string[] }
 export interface ResyncRequest { type: "resync"; video_ids: string[] }
 export interface StatusRequest { type: "status" }
+export interface MediaReadRequest { type: "media_read"; video_id: string; kind: MediaKind; offset?: number; length?: number }
+export interface MediaPinRequest { type: "media_pin"; video_ids: string[]; pinned: boolean }
+export interface MediaFetchRequest { type: "media_fetch"; video_ids: string[] }
 export interface ConfigureRequest {
   type: "configure";
   server: { origin: string; auth?: { cookie?: string; bearer?: string } };
@@ -96,7 +144,10 @@ export type HostRequest =
   | DeleteRequest
   | ResyncRequest
   | StatusRequest
-  | ConfigureRequest;
+  | ConfigureRequest
+  | MediaReadRequest
+  | MediaPinRequest
+  | MediaFetchRequest;
 
 export interface OkAnswer { id: RequestId | null; ok: true; [field: string]: unknown }
 export interface ErrorAnswer { id: RequestId | null; ok: false; error: WireError }
@@ -137,4 +188,161 @@ export function isHostEvent(frame: unknown): frame is HostEvent {
 
 export function isSyncStateEvent(event: HostEvent): event is SyncStateEvent {
   return event.type === "sync_state" && typeof event["video_id"] === "string" && isSyncState(event["sync"]);
+}
+
+// ---- media cache: checking what the host sent ----
+// Host data is untrusted at this boundary: every field is checked and
+// rebuilt, so the rest of the extension can rely on the types above.
+
+export interface MediaStateEvent extends HostEvent {
+  type: "media_state";
+  video_id: string;
+  kind: MediaKind;
+  state: MediaState;
+  bytes: number;
+  total: number | null;
+  percent: number | null;
+  error: string | null;
+}
+
+/// One `media_read` answer, checked and decoded.
+export interface MediaChunk {
+  content_type: string | null;
+  /// The whole file's size in bytes.
+  size: number;
+  offset: number;
+  data: Uint8Array<ArrayBuffer>;
+  eof: boolean;
+}
+
+export function isMediaState(value: unknown): value is MediaState {
+  return typeof value === "string" && (kMediaStates as readonly string[]).includes(value);
+}
+
+export function isMediaKind(value: unknown): value is MediaKind {
+  return value === "video" || value === "thumbnail";
+}
+
+function count(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : null;
+}
+
+function positive(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+function text(value: unknown, max: number): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value.slice(0, max) : null;
+}
+
+function percentOf(value: unknown): number | null {
+  if (typeof value !== "number" || !Number.isFinite(value)) return null;
+  return Math.min(100, Math.max(0, value));
+}
+
+/// `type/subtype` in lower case without parameters, or null: safe to give a
+/// Blob or a Content-Type header.
+export function mimeType(value: unknown): string | null {
+  if (typeof value !== "string" || value.length > 200) return null;
+  const bare = value.split(";")[0]!.trim().toLowerCase();
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(bare) ? bare : null;
+}
+
+/// A cached file's state, or null when `raw` is not one (unknown state).
+export function parseMediaFile(raw: unknown): MediaFile | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  if (!isMediaState(r["state"])) return null;
+  const file: MediaFile = {
+    state: r["state"],
+    bytes: count(r["bytes"]) ?? 0,
+    total: count(r["total"]),
+    percent: percentOf(r["percent"]),
+    content_type: mimeType(r["content_type"]),
+    sha256: typeof r["sha256"] === "string" && /^[0-9a-f]{1,128}$/i.test(r["sha256"]) ? r["sha256"] : null,
+    error: text(r["error"], 1000),
+  };
+  if (r["generated"] === true) file.generated = true;
+  return file;
+}
+
+export function parseMediaInfo(raw: unknown): MediaInfo | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  return {
+    duration_s: positive(r["duration_s"]),
+    width: positive(r["width"]) !== null ? Math.round(r["width"] as number) : null,
+    height: positive(r["height"]) !== null ? Math.round(r["height"] as number) : null,
+    video_codec: text(r["video_codec"], 40),
+    audio_codec: text(r["audio_codec"], 40),
+    container: text(r["container"], 40),
+  };
+}
+
+/// A record's `media`, or undefined when absent (older host) or unreadable.
+export function parseMedia(raw: unknown): Media | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const video = parseMediaFile(r["video"]);
+  if (video === null) return undefined;
+  return {
+    video,
+    thumbnail: parseMediaFile(r["thumbnail"]),
+    info: parseMediaInfo(r["info"]),
+    pinned: r["pinned"] === true,
+    last_viewed_at: text(r["last_viewed_at"], 40),
+  };
+}
+
+/// A `media_state` event rebuilt from known fields, or null.
+export function parseMediaStateEvent(event: HostEvent): MediaStateEvent | null {
+  if (event.type !== "media_state") return null;
+  const videoId = event["video_id"];
+  if (typeof videoId !== "string" || videoId === "" || videoId.length > 200) return null;
+  if (!isMediaKind(event["kind"])) return null;
+  const file = parseMediaFile(event);
+  if (file === null) return null;
+  return {
+    type: "media_state",
+    video_id: videoId,
+    kind: event["kind"],
+    state: file.state,
+    bytes: file.bytes,
+    total: file.total,
+    percent: file.percent,
+    error: file.error,
+  };
+}
+
+/// Decodes base64 strictly; null when it is not base64.
+export function base64Bytes(data: string): Uint8Array<ArrayBuffer> | null {
+  if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) return null;
+  let binary: string;
+  try {
+    binary = atob(data);
+  } catch {
+    return null;
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/// The bytes of an `ok` answer to `{media_read, offset, length}`, or null
+/// when the answer does not fit the request (wrong offset, more bytes than
+/// asked for, past the size it names, not base64).
+export function parseMediaReadAnswer(answer: OkAnswer, offset: number, length: number): MediaChunk | null {
+  const size = count(answer["size"]);
+  if (size === null) return null;
+  if (answer["offset"] !== undefined && answer["offset"] !== offset) return null;
+  const data = typeof answer["data"] === "string" ? base64Bytes(answer["data"]) : answer["data"] === undefined ? new Uint8Array(0) : null;
+  if (data === null || data.length > length || data.length > kMediaReadMax) return null;
+  if (data.length > 0 && offset + data.length > size) return null;
+  return {
+    content_type: mimeType(answer["content_type"]),
+    size,
+    offset,
+    data,
+    eof: typeof answer["eof"] === "boolean" ? answer["eof"] : offset + data.length >= size,
+  };
 }

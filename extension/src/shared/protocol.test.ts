@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import {
+  base64Bytes,
+  mimeType,
+  parseMedia,
+  parseMediaReadAnswer,
+  parseMediaStateEvent,
+  type HostEvent,
+  type OkAnswer,
+} from "./protocol";
+
+// The example of docs/protocol-extensions.md, "Media cache (issue 7)".
+const documented = {
+  video: { state: "cached", bytes: 5242880, total: 5242880, percent: 100, content_type: "video/mp4", sha256: "9f86d081", error: null },
+  thumbnail: { state: "downloading", bytes: 1024, total: 4096, percent: 25, content_type: null, sha256: null, error: null, generated: false },
+  info: { duration_s: 5.04, width: 1280, height: 720, video_codec: "h264", audio_codec: "aac", container: "mp4" },
+  pinned: false,
+  last_viewed_at: "2026-11-24T10:00:00.000Z",
+};
+
+describe("parseMedia", () => {
+  it("reads the documented record", () => {
+    expect(parseMedia(documented)).toEqual({
+      video: { state: "cached", bytes: 5242880, total: 5242880, percent: 100, content_type: "video/mp4", sha256: "9f86d081", error: null },
+      thumbnail: { state: "downloading", bytes: 1024, total: 4096, percent: 25, content_type: null, sha256: null, error: null },
+      info: { duration_s: 5.04, width: 1280, height: 720, video_codec: "h264", audio_codec: "aac", container: "mp4" },
+      pinned: false,
+      last_viewed_at: "2026-11-24T10:00:00.000Z",
+    });
+  });
+
+  it("is absent for older hosts and unreadable values", () => {
+    expect(parseMedia(undefined)).toBeUndefined();
+    expect(parseMedia("cached")).toBeUndefined();
+    expect(parseMedia({ video: { state: "exploded" } })).toBeUndefined();
+    expect(parseMedia({ thumbnail: documented.thumbnail })).toBeUndefined();
+  });
+
+  it("rebuilds every field with a sane value", () => {
+    const media = parseMedia({
+      video: { state: "failed", bytes: -5, total: "big", percent: 250, content_type: "text/html; charset=utf-8<script>", sha256: "<b>", error: "x".repeat(5000) },
+      thumbnail: { state: "cached", bytes: 10.7, total: null, percent: null, content_type: "IMAGE/WEBP; q=1", generated: "yes" },
+      info: { duration_s: -1, width: 1279.6, height: Number.NaN, video_codec: 42, audio_codec: "", container: "mp4" },
+      pinned: 1,
+      last_viewed_at: 7,
+      unknown: { anything: true },
+    })!;
+    expect(media.video).toEqual({ state: "failed", bytes: 0, total: null, percent: 100, content_type: "text/html", sha256: null, error: "x".repeat(1000) });
+    expect(media.thumbnail).toEqual({ state: "cached", bytes: 10, total: null, percent: null, content_type: "image/webp", sha256: null, error: null });
+    expect(media.info).toEqual({ duration_s: null, width: 1280, height: null, video_codec: null, audio_codec: null, container: "mp4" });
+    expect(media.pinned).toBe(false);
+    expect(media.last_viewed_at).toBeNull();
+    expect(Object.keys(media).sort()).toEqual(["info", "last_viewed_at", "pinned", "thumbnail", "video"]);
+  });
+
+  it("keeps a generated thumbnail's mark and a missing info as null", () => {
+    const media = parseMedia({ video: { state: "downloading", bytes: 1 }, thumbnail: { state: "cached", generated: true }, info: null })!;
+    expect(media.thumbnail!.generated).toBe(true);
+    expect(media.info).toBeNull();
+  });
+});
+
+describe("parseMediaStateEvent", () => {
+  const event = (fields: Record<string, unknown>): HostEvent => ({ type: "media_state", ...fields });
+
+  it("reads the documented event", () => {
+    expect(parseMediaStateEvent(event({ video_id: "v1", kind: "video", state: "downloading", bytes: 1048576, total: 5242880, percent: 20, error: null })))
+      .toEqual({ type: "media_state", video_id: "v1", kind: "video", state: "downloading", bytes: 1048576, total: 5242880, percent: 20, error: null });
+  });
+
+  it("drops events it cannot trust", () => {
+    expect(parseMediaStateEvent(event({ kind: "video", state: "cached" }))).toBeNull();
+    expect(parseMediaStateEvent(event({ video_id: "", kind: "video", state: "cached" }))).toBeNull();
+    expect(parseMediaStateEvent(event({ video_id: "v", kind: "poster", state: "cached" }))).toBeNull();
+    expect(parseMediaStateEvent(event({ video_id: "v", kind: "video", state: "done" }))).toBeNull();
+    expect(parseMediaStateEvent({ type: "sync_state", video_id: "v", kind: "video", state: "cached" })).toBeNull();
+  });
+
+  it("keeps only known fields", () => {
+    const parsed = parseMediaStateEvent(event({ video_id: "v", kind: "thumbnail", state: "failed", error: "refused: text/html", path: "/home/x" }))!;
+    expect(parsed).toEqual({ type: "media_state", video_id: "v", kind: "thumbnail", state: "failed", bytes: 0, total: null, percent: null, error: "refused: text/html" });
+  });
+});
+
+describe("parseMediaReadAnswer", () => {
+  const ok = (fields: Record<string, unknown>): OkAnswer => ({ id: 1, ok: true, ...fields });
+  const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+  it("decodes the bytes of a fitting answer", () => {
+    const chunk = parseMediaReadAnswer(ok({ content_type: "video/mp4", size: 10, offset: 4, data: b64("hello"), eof: false }), 4, 5)!;
+    expect(new TextDecoder().decode(chunk.data)).toBe("hello");
+    expect(chunk).toMatchObject({ content_type: "video/mp4", size: 10, offset: 4, eof: false });
+  });
+
+  it("reads an empty piece at or past the end", () => {
+    expect(parseMediaReadAnswer(ok({ size: 10, offset: 10, data: "", eof: true }), 10, 100)).toMatchObject({ size: 10, eof: true });
+    expect(parseMediaReadAnswer(ok({ size: 10, offset: 50, data: "" }), 50, 100)!.eof).toBe(true);
+  });
+
+  it("refuses answers that do not fit the request", () => {
+    expect(parseMediaReadAnswer(ok({ size: 10, offset: 5, data: b64("hi") }), 4, 5)).toBeNull(); // another offset
+    expect(parseMediaReadAnswer(ok({ size: 100, offset: 0, data: b64("too long") }), 0, 3)).toBeNull(); // more than asked
+    expect(parseMediaReadAnswer(ok({ size: 3, offset: 0, data: b64("past end") }), 0, 100)).toBeNull(); // past its size
+    expect(parseMediaReadAnswer(ok({ size: 10, offset: 0, data: "not base64!" }), 0, 10)).toBeNull();
+    expect(parseMediaReadAnswer(ok({ offset: 0, data: b64("x") }), 0, 10)).toBeNull(); // no size
+    expect(parseMediaReadAnswer(ok({ size: 10, offset: 0, data: 5 }), 0, 10)).toBeNull();
+  });
+
+  it("helpers: strict base64, bare MIME types", () => {
+    expect(base64Bytes("aGk=")).toEqual(new Uint8Array([104, 105]));
+    expect(base64Bytes("aGk")).toBeNull();
+    expect(base64Bytes("a\nGk=")).toBeNull();
+    expect(mimeType("video/mp4; codecs=avc1")).toBe("video/mp4");
+    expect(mimeType("video/mp4\r\nX-Evil: 1")).toBeNull();
+    expect(mimeType("mp4")).toBeNull();
+  });
+});
