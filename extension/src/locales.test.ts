@@ -34,6 +34,7 @@ describe("_locales", () => {
       for (const m of readFileSync(file, "utf8").matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z_]+)"/g)) used.add(m[1]!);
     }
     for (const state of ["pending", "synced", "failed", "auth_required", "local"]) used.add(`sync_${state}`).add(`syncHint_${state}`);
+    for (const state of ["not_cached", "downloading", "cached", "failed"]) used.add(`mediaHint_${state}`);
     used.add("extName").add("extDescription");
     expect(used.size).toBeGreaterThan(50);
     expect([...used].filter((k) => !(k in en))).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { mediaReader } from "../shared/media-read";
+import { mediaReader, mediaUrl } from "../shared/media-read";
 import type { Answer, MediaReadRequest } from "../shared/protocol";
-import { mediaIdFromUrl, mediaUrl, parseRange, serveMedia } from "./media-server";
+import { mediaIdFromUrl, parseRange, serveMedia } from "./media-server";
 
 const kBase = "chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/";
 

@@ -12,10 +12,8 @@
 // falls back to reading the whole file (docs/extension.md, "Offline
 // playback").
 
-import { MediaReadError, type MediaReadFn } from "../shared/media-read";
+import { MediaReadError, kMediaPath, type MediaReadFn } from "../shared/media-read";
 import { kMediaReadMax, type MediaChunk } from "../shared/protocol";
-
-export const kMediaPath = "media/";
 
 /// The video id of `url` when it is `<base>media/<id>`, else null.
 export function mediaIdFromUrl(url: string, base: string): string | null {
@@ -29,11 +27,6 @@ export function mediaIdFromUrl(url: string, base: string): string | null {
     return null;
   }
   return id !== "" && id.length <= 200 ? id : null;
-}
-
-/// The URL the popup plays an offline copy from.
-export function mediaUrl(base: string, videoId: string): string {
-  return `${base}${kMediaPath}${encodeURIComponent(videoId)}`;
 }
 
 /// A `Range` header (RFC 9110 section 14.1.2), one range only:

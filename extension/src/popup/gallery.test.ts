@@ -78,6 +78,25 @@ describe("Gallery", () => {
   });
 });
 
+describe("Gallery media", () => {
+  it("checks the media of every record it is given", async () => {
+    const raw = [
+      { ...rec(3), media: { video: { state: "cached", bytes: 5, total: 5, percent: 100, content_type: "video/mp4; x=1", path: "/secret" }, pinned: true } },
+      { ...rec(2), media: { video: { state: "exploded" } } },
+      { ...rec(1), media: "cached" },
+    ];
+    const g = new Gallery(async () => ({ id: 1, ok: true, videos: raw, next_cursor: null }));
+    await g.reset();
+    expect(g.videos[0]!.media).toEqual({
+      video: { state: "cached", bytes: 5, total: 5, percent: 100, content_type: "video/mp4", sha256: null, error: null },
+      thumbnail: null, info: null, pinned: true, last_viewed_at: null,
+    });
+    expect("media" in g.videos[1]!).toBe(false);
+    expect("media" in g.videos[2]!).toBe(false);
+    expect(g.prepend([{ ...rec(4), media: { video: { state: "failed", error: 5 } } } as never])[0]!.media!.video.error).toBeNull();
+  });
+});
+
 describe("exportJson", () => {
   it("writes the records with a count", () => {
     const parsed = JSON.parse(exportJson([rec(1)], new Date("2026-01-01T00:00:00Z")));

@@ -1,8 +1,28 @@
 // The gallery's data: pages of `list` answers (newest first) under the
 // current filters, the cursor for the next page, the selection, and live
-// sync-state updates. No DOM here; main.ts draws.
+// sync-state and media-state updates. No DOM here; main.ts draws.
 
-import type { Answer, ListAnswer, ListRequest, SyncState, VideoRecord } from "../shared/protocol";
+import type { PopupEvent } from "../shared/messages";
+import {
+  parseMedia,
+  type Answer,
+  type ListAnswer,
+  type ListRequest,
+  type MediaFile,
+  type SyncState,
+  type VideoRecord,
+} from "../shared/protocol";
+
+/// A record from the host with its `media` checked (parseMedia); other
+/// fields are only ever shown as text or checked where used.
+export function checkRecord(video: VideoRecord): VideoRecord {
+  const media = parseMedia((video as { media?: unknown }).media);
+  if (media === undefined) delete video.media;
+  else video.media = media;
+  return video;
+}
+
+type MediaStateEvent = Extract<PopupEvent, { type: "mediaState" }>;
 
 export interface Filters {
   query: string;
@@ -70,7 +90,7 @@ export class Gallery {
       const page = answer as ListAnswer;
       const known = new Set(this.videos.map((v) => v.video_id));
       for (const video of Array.isArray(page.videos) ? page.videos : []) {
-        if (video && typeof video.video_id === "string" && !known.has(video.video_id)) this.videos.push(video);
+        if (video && typeof video.video_id === "string" && !known.has(video.video_id)) this.videos.push(checkRecord(video));
       }
       this.nextCursor = typeof page.next_cursor === "string" && page.next_cursor !== "" ? page.next_cursor : null;
       this.error = undefined;
@@ -91,10 +111,42 @@ export class Gallery {
     return video;
   }
 
+  /// A `media_state` event: the file's new state, merged into the shown
+  /// record (content type, hash and the generated mark stay as they were).
+  /// Returns the updated record, if it is shown.
+  updateMedia(event: MediaStateEvent): VideoRecord | undefined {
+    const video = this.videos.find((v) => v.video_id === event.video_id);
+    if (video === undefined) return undefined;
+    const blank: MediaFile = { state: "not_cached", bytes: 0, total: null, percent: null, content_type: null, sha256: null, error: null };
+    const media = video.media ?? { video: blank, thumbnail: null, info: null, pinned: false, last_viewed_at: null };
+    const before = (event.kind === "video" ? media.video : media.thumbnail) ?? blank;
+    const file: MediaFile = { ...before, state: event.state, bytes: event.bytes, total: event.total, percent: event.percent, error: event.error };
+    if (event.kind === "video") media.video = file;
+    else media.thumbnail = file;
+    video.media = media;
+    return video;
+  }
+
+  /// After an `ok` media_pin: the shown records of `ids` say so.
+  setPinned(ids: Iterable<string>, pinned: boolean): VideoRecord[] {
+    const wanted = new Set(ids);
+    const changed = this.videos.filter((v) => wanted.has(v.video_id) && v.media !== undefined);
+    for (const video of changed) video.media!.pinned = pinned;
+    return changed;
+  }
+
+  /// A fresher copy of one record (a `get` answer); returns it when shown.
+  replace(fresh: VideoRecord): VideoRecord | undefined {
+    const index = this.videos.findIndex((v) => v.video_id === fresh.video_id);
+    if (index === -1) return undefined;
+    this.videos[index] = checkRecord(fresh);
+    return this.videos[index];
+  }
+
   /// Puts records that are new (a fresh first page) at the top.
   prepend(fresh: VideoRecord[]): VideoRecord[] {
     const known = new Set(this.videos.map((v) => v.video_id));
-    const added = fresh.filter((v) => !known.has(v.video_id));
+    const added = fresh.filter((v) => v && typeof v.video_id === "string" && !known.has(v.video_id)).map(checkRecord);
     this.videos = [...added, ...this.videos];
     return added;
   }

@@ -1,7 +1,7 @@
 // The popup (also usable as a full tab: popup.html?view=tab). Talks only to
-// the background: `hostRequest` for list/get/delete/resync/status,
-// `getOverview` for the connection and debug state, and a port for live
-// `sync_state` and connection events.
+// the background: `hostRequest` for list/get/delete/resync/status and the
+// media cache requests, `getOverview` for the connection and debug state,
+// and a port for live `sync_state`, `media_state` and connection events.
 
 import * as browser from "../shared/browser-api";
 import { applyI18n } from "../shared/i18n-dom";
@@ -13,10 +13,15 @@ import {
   type PopupEvent,
   type PopupHostRequest,
 } from "../shared/messages";
-import { isSyncState, type Answer, type ListAnswer } from "../shared/protocol";
+import { mediaReader, mediaUrl } from "../shared/media-read";
+import { isSyncState, type Answer, type ListAnswer, type VideoRecord } from "../shared/protocol";
 import { httpUrl } from "../shared/urls";
 import { Gallery, exportJson, type Filters } from "./gallery";
-import { renderCard, renderRows, type CardContext } from "./render";
+import { fetchVideos, pinVideos } from "./media-actions";
+import { patchMedia } from "./media-view";
+import { Player, localCopyOpener } from "./player";
+import { renderCard, renderRows, setThumbnail, type CardContext } from "./render";
+import { ThumbnailCache } from "./thumbnails";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -31,6 +36,9 @@ const ui = {
   selectionCount: $("selection-count"),
   selectAll: $<HTMLButtonElement>("sel-all"),
   resync: $<HTMLButtonElement>("sel-resync"),
+  pinSelected: $<HTMLButtonElement>("sel-pin"),
+  unpinSelected: $<HTMLButtonElement>("sel-unpin"),
+  fetchSelected: $<HTMLButtonElement>("sel-fetch"),
   exportBtn: $<HTMLButtonElement>("sel-export"),
   deleteBtn: $<HTMLButtonElement>("sel-delete"),
   clear: $<HTMLButtonElement>("sel-clear"),
@@ -44,6 +52,8 @@ const ui = {
   player: $("player"),
   playerVideo: $<HTMLVideoElement>("player-video"),
   playerTitle: $("player-title"),
+  playerOffline: $("player-offline"),
+  playerMessage: $("player-message"),
   playerTab: $<HTMLButtonElement>("player-tab"),
   playerClose: $<HTMLButtonElement>("player-close"),
   toast: $("toast"),
@@ -60,6 +70,29 @@ function hostRequest(request: PopupHostRequest): Promise<Answer> {
 }
 
 const gallery = new Gallery((request) => hostRequest(request));
+const thumbnails = new ThumbnailCache((videoId) => mediaReader(hostRequest, videoId, "thumbnail"));
+const player = new Player(
+  { video: ui.playerVideo, offlineMark: ui.playerOffline, message: ui.playerMessage },
+  {
+    t,
+    lang,
+    openLocal: localCopyOpener({
+      // Chromium: this page is controlled by the extension's service worker,
+      // which answers media/<id> with range requests. Firefox has no
+      // navigator.serviceWorker in extension pages: the copy is read whole.
+      streamed: () => navigator.serviceWorker?.controller != null,
+      mediaUrl: (videoId) => mediaUrl(browser.extensionUrl(""), videoId),
+      reader: (videoId) => mediaReader(hostRequest, videoId, "video"),
+    }),
+    onSource(source, url) {
+      // "Full size" opens what plays, where a tab can open it: the remote
+      // URL, or the service worker's media URL; a Blob lives in this page only.
+      const tabUrl = source === "remote" ? httpUrl(url) : source === "local" && url?.startsWith(browser.extensionUrl("")) ? url : null;
+      ui.playerTab.hidden = tabUrl === null;
+      if (tabUrl !== null) ui.playerTab.dataset["url"] = tabUrl;
+    },
+  },
+);
 
 // ---- connection banner and pill ----
 
@@ -162,12 +195,15 @@ function renderBanner(info: ConnectionInfo): void {
 // ---- gallery drawing ----
 
 function cardContext(selected: boolean): CardContext {
-  return { t, now: new Date(), lang, selected };
+  return { t, now: new Date(), lang, selected, cachedThumbnail: (id) => thumbnails.get(id) };
 }
 
 function drawGallery(): void {
   const cards = gallery.videos.map((v) => renderCard(document, v, cardContext(gallery.selected.has(v.video_id))));
   ui.gallery.replaceChildren(...cards);
+  // Object URLs of thumbnails whose videos left the gallery are revoked.
+  thumbnails.keepOnly(gallery.videos.map((v) => v.video_id));
+  fillThumbnails(cards);
   drawStatus();
   drawSelection();
 }
@@ -175,7 +211,28 @@ function drawGallery(): void {
 function appendCards(from: number): void {
   const cards = gallery.videos.slice(from).map((v) => renderCard(document, v, cardContext(gallery.selected.has(v.video_id))));
   ui.gallery.append(...cards);
+  fillThumbnails(cards);
   drawStatus();
+}
+
+function cardById(id: string): HTMLLIElement | null {
+  return ui.gallery.querySelector<HTMLLIElement>(`li.card[data-id="${CSS.escape(id)}"]`);
+}
+
+/// Reads the cached thumbnails the cards are waiting for; the remote one
+/// stands in when the cache cannot be read.
+function fillThumbnails(cards: HTMLElement[]): void {
+  for (const card of cards) {
+    const id = card.dataset["id"];
+    if (id === undefined || card.querySelector("button.thumb")?.getAttribute("data-thumb") !== "pending") continue;
+    void thumbnails.load(id).then((url) => {
+      const current = cardById(id);
+      if (current === null) return;
+      const remote = httpUrl(gallery.videos.find((v) => v.video_id === id)?.thumbnail_url);
+      if (url !== null) setThumbnail(current, url, "cached");
+      else if (remote !== null) setThumbnail(current, remote, "remote");
+    });
+  }
 }
 
 function drawStatus(): void {
@@ -211,12 +268,20 @@ function cardOf(node: EventTarget | null): HTMLLIElement | null {
 
 function redrawCard(id: string): void {
   const video = gallery.videos.find((v) => v.video_id === id);
-  const old = ui.gallery.querySelector<HTMLLIElement>(`li.card[data-id="${CSS.escape(id)}"]`);
+  const old = cardById(id);
   if (video === undefined || old === null) return;
   const hadFocus = document.activeElement === old;
   const fresh = renderCard(document, video, cardContext(gallery.selected.has(id)));
   old.replaceWith(fresh);
+  fillThumbnails([fresh]);
   if (hadFocus) fresh.focus();
+}
+
+/// Only the media row of a card: download progress comes several times a
+/// second and must not redraw the thumbnail or the list.
+function patchCard(video: VideoRecord): void {
+  const card = cardById(video.video_id);
+  if (card !== null) patchMedia(card, video, t, lang);
 }
 
 async function loadFirst(): Promise<void> {
@@ -263,25 +328,21 @@ function toast(text: string): void {
 let playerReturnFocus: HTMLElement | null = null;
 function play(id: string): void {
   const video = gallery.videos.find((v) => v.video_id === id);
-  const url = httpUrl(video?.url);
-  if (video === undefined || url === null) return;
+  if (video === undefined) return;
   playerReturnFocus = document.activeElement as HTMLElement | null;
-  ui.playerVideo.setAttribute("src", url);
-  const poster = httpUrl(video.thumbnail_url);
+  // The cached thumbnail when there is one (it outlives the remote link).
+  const poster = thumbnails.get(id) ?? httpUrl(video.thumbnail_url);
   if (poster !== null) ui.playerVideo.setAttribute("poster", poster);
   else ui.playerVideo.removeAttribute("poster");
   ui.playerTitle.textContent = video.prompt ?? t("noPrompt");
   ui.playerTitle.setAttribute("title", video.prompt ?? "");
-  ui.playerTab.dataset["url"] = url;
   ui.player.hidden = false;
   ui.playerClose.focus();
-  void ui.playerVideo.play().catch(() => {});
+  player.open(video);
 }
 
 function closePlayer(): void {
-  ui.playerVideo.pause();
-  ui.playerVideo.removeAttribute("src");
-  ui.playerVideo.load();
+  player.close();
   ui.player.hidden = true;
   playerReturnFocus?.focus();
 }
@@ -311,6 +372,41 @@ async function resyncSelected(): Promise<void> {
   for (const id of ids) {
     gallery.updateSync(id, "pending", null);
     redrawCard(id);
+  }
+}
+
+async function pin(ids: string[], pinned: boolean): Promise<void> {
+  const result = await pinVideos(hostRequest, gallery, ids, pinned);
+  if (!result.ok) return toast(`${t("actionFailed")} ${result.message}`);
+  for (const video of result.changed) patchCard(video);
+  toast(t(pinned ? "pinnedToast" : "unpinnedToast", String(result.count)));
+}
+
+async function fetchAgain(ids: string[]): Promise<void> {
+  const result = await fetchVideos(hostRequest, ids);
+  if (!result.ok) return toast(`${t("actionFailed")} ${result.message}`);
+  toast(t("fetchQueued", String(result.count)));
+}
+
+/// A `media_state` event: the card's media row follows it. A thumbnail
+/// that was just cached is shown from the cache; a video that was just
+/// cached is asked for again, for what the host's probe found (info).
+async function onMediaState(event: Extract<PopupEvent, { type: "mediaState" }>): Promise<void> {
+  const video = gallery.updateMedia(event);
+  if (video === undefined) return;
+  patchCard(video);
+  if (event.state !== "cached") return;
+  if (event.kind === "thumbnail") {
+    thumbnails.forget(video.video_id);
+    const url = await thumbnails.load(video.video_id);
+    const current = cardById(video.video_id);
+    if (url !== null && current !== null) setThumbnail(current, url, "cached");
+    return;
+  }
+  const answer = await hostRequest({ type: "get", video_id: video.video_id });
+  const fresh = answer.ok ? (answer["video"] as VideoRecord | undefined) : undefined;
+  if (fresh && typeof fresh === "object" && fresh.video_id === video.video_id && gallery.replace(fresh) !== undefined) {
+    redrawCard(video.video_id);
   }
 }
 
@@ -435,6 +531,10 @@ function wire(): void {
     if (action === "play") play(id);
     else if (action === "copy-url") void copyUrl(id);
     else if (action === "open-chat") openChat(id);
+    else if (action === "pin") {
+      const video = gallery.videos.find((v) => v.video_id === id);
+      if (video?.media !== undefined) void pin([id], !video.media.pinned);
+    } else if (action === "fetch") void fetchAgain([id]);
     else if (action === "select") {
       gallery.toggle(id, (target as HTMLInputElement).checked);
       card!.classList.toggle("selected", gallery.selected.has(id));
@@ -474,6 +574,9 @@ function wire(): void {
     drawGallery();
   });
   ui.resync.addEventListener("click", () => void resyncSelected());
+  ui.pinSelected.addEventListener("click", () => void pin([...gallery.selected], true));
+  ui.unpinSelected.addEventListener("click", () => void pin([...gallery.selected], false));
+  ui.fetchSelected.addEventListener("click", () => void fetchAgain([...gallery.selected]));
   ui.deleteBtn.addEventListener("click", () => void deleteSelected());
   ui.exportBtn.addEventListener("click", exportSelected);
 
@@ -508,6 +611,8 @@ function listen(): void {
     const event = message as PopupEvent;
     if (event.type === "syncState") {
       if (gallery.updateSync(event.video_id, event.sync, event.last_error) !== undefined) redrawCard(event.video_id);
+    } else if (event.type === "mediaState") {
+      void onMediaState(event);
     } else if (event.type === "connection") {
       const wasConnected = overview?.connection.state === "connected";
       showConnection(event.connection);

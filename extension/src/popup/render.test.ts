@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
 import type { VideoRecord } from "../shared/protocol";
-import { relativeTime, renderCard, shortId, truncate, type CardContext } from "./render";
+import { relativeTime, renderCard, setThumbnail, shortId, truncate, type CardContext } from "./render";
 
 const ctx: CardContext = { t: (key) => key, now: new Date("2026-11-24T10:05:00Z"), lang: "en", selected: false };
 
@@ -72,6 +72,32 @@ describe("renderCard", () => {
     const card = renderCard(document, record({ sync: '" onmouseover="alert(1)' as never }), ctx);
     expect(card.querySelector(".badge")!.className).toBe("badge sync-unknown");
     expect(card.querySelector("[onmouseover]")).toBeNull();
+  });
+
+  it("shows the cached thumbnail (a generated one too) instead of the remote one", () => {
+    const media = (generated: boolean): VideoRecord["media"] => ({
+      video: { state: "cached", bytes: 1, total: 1, percent: 100, content_type: "video/mp4", sha256: null, error: null },
+      thumbnail: { state: "cached", bytes: 1, total: 1, percent: 100, content_type: "image/webp", sha256: null, error: null, ...(generated ? { generated } : {}) },
+      info: null,
+      pinned: false,
+      last_viewed_at: null,
+    });
+    // not read yet: a placeholder, marked pending, and no remote request
+    const pending = renderCard(document, record({ media: media(false) }), ctx);
+    expect(pending.querySelector("img")).toBeNull();
+    expect(pending.querySelector<HTMLElement>("button.thumb")!.dataset["thumb"]).toBe("pending");
+    // read: the object URL
+    const read = renderCard(document, record({ media: media(false) }), { ...ctx, cachedThumbnail: () => "blob:chrome-extension://x/1" });
+    expect(read.querySelector("img")!.getAttribute("src")).toBe("blob:chrome-extension://x/1");
+    expect(read.querySelector<HTMLElement>("button.thumb")!.dataset["thumb"]).toBe("cached");
+    // generated, no remote thumbnail at all
+    const generated = renderCard(document, record({ thumbnail_url: undefined, media: media(true) }), { ...ctx, cachedThumbnail: () => "blob:g" });
+    expect(generated.querySelector("img")!.getAttribute("src")).toBe("blob:g");
+    // setThumbnail fills a pending card, and takes only blob: or http(s)
+    setThumbnail(pending, "javascript:alert(1)", "cached");
+    expect(pending.querySelector("img")).toBeNull();
+    setThumbnail(pending, "blob:chrome-extension://x/2", "cached");
+    expect(pending.querySelector("img")!.getAttribute("src")).toBe("blob:chrome-extension://x/2");
   });
 
   it("marks selection for assistive technology", () => {

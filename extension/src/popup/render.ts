@@ -4,6 +4,8 @@
 
 import type { SyncState, VideoRecord } from "../shared/protocol";
 import { httpUrl } from "../shared/urls";
+import { infoTitle, renderMediaRow } from "./media-view";
+import { hasCachedThumbnail } from "./thumbnails";
 
 export type Translate = (key: string, substitutions?: string | string[]) => string;
 
@@ -64,6 +66,8 @@ export interface CardContext {
   now: Date;
   lang: string;
   selected: boolean;
+  /// The object URL of a cached thumbnail already read (ThumbnailCache.get).
+  cachedThumbnail?: (videoId: string) => string | undefined;
 }
 
 /// One gallery card. Buttons carry `data-action` (play, open-chat, copy-url)
@@ -87,21 +91,16 @@ export function renderCard(doc: Document, video: VideoRecord, ctx: CardContext):
   thumb.type = "button";
   thumb.dataset["action"] = "play";
   thumb.setAttribute("aria-label", t("playVideo"));
-  const thumbUrl = httpUrl(video.thumbnail_url);
-  if (thumbUrl !== null) {
-    const img = el(doc, "img");
-    img.alt = "";
-    img.loading = "lazy";
-    img.decoding = "async";
-    img.referrerPolicy = "no-referrer";
-    img.setAttribute("src", thumbUrl);
-    img.addEventListener("error", () => img.replaceWith(el(doc, "span", "placeholder")));
-    thumb.append(img);
-  } else {
-    thumb.append(el(doc, "span", "placeholder"));
-  }
+  // The host's copy first (a generated one too: there was no remote one);
+  // until it is read the card shows the placeholder and says so in
+  // data-thumb, and main.ts fills it in with setThumbnail.
+  const cached = hasCachedThumbnail(video);
+  const objectUrl = cached ? ctx.cachedThumbnail?.(video.video_id) : undefined;
+  const thumbUrl = objectUrl ?? (cached ? null : httpUrl(video.thumbnail_url));
+  thumb.append(thumbUrl !== null ? thumbImage(doc, thumbUrl) : el(doc, "span", "placeholder"));
+  thumb.dataset["thumb"] = objectUrl !== undefined ? "cached" : cached ? "pending" : thumbUrl !== null ? "remote" : "none";
   thumb.append(el(doc, "span", "play-overlay"));
-  const duration = formatDuration(video.meta?.duration_s);
+  const duration = formatDuration(video.media?.info?.duration_s ?? video.meta?.duration_s);
   if (duration !== undefined) thumb.append(el(doc, "span", "duration", duration));
   card.append(thumb);
 
@@ -129,6 +128,13 @@ export function renderCard(doc: Document, video: VideoRecord, ctx: CardContext):
   }
   body.append(meta);
 
+  const mediaRow = renderMediaRow(doc, video, t, ctx.lang);
+  if (mediaRow !== null) {
+    const info = mediaRow.querySelector(".info");
+    if (info !== null) info.setAttribute("title", infoTitle(video.media?.info, duration));
+    body.append(mediaRow);
+  }
+
   const row = el(doc, "div", "row");
   row.append(syncBadge(doc, video.sync, video.last_error, t));
   const actions = el(doc, "div", "actions");
@@ -145,6 +151,26 @@ export function renderCard(doc: Document, video: VideoRecord, ctx: CardContext):
   }
   card.append(body);
   return card;
+}
+
+function thumbImage(doc: Document, url: string): HTMLImageElement {
+  const img = el(doc, "img");
+  img.alt = "";
+  img.loading = "lazy";
+  img.decoding = "async";
+  img.referrerPolicy = "no-referrer";
+  img.setAttribute("src", url);
+  img.addEventListener("error", () => img.replaceWith(el(doc, "span", "placeholder")));
+  return img;
+}
+
+/// Shows `url` as the card's thumbnail: an object URL of the cached one
+/// (`blob:`), or the remote http(s) one when the cache could not be read.
+export function setThumbnail(card: HTMLElement, url: string, source: "cached" | "remote"): void {
+  const thumb = card.querySelector<HTMLElement>("button.thumb");
+  if (thumb === null || !(url.startsWith("blob:") || httpUrl(url) !== null)) return;
+  thumb.querySelector("img, .placeholder")?.replaceWith(thumbImage(card.ownerDocument, url));
+  thumb.dataset["thumb"] = source;
 }
 
 function actionButton(doc: Document, action: string, label: string, hint: string): HTMLButtonElement {

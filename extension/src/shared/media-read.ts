@@ -12,6 +12,15 @@ import {
   type MediaReadRequest,
 } from "./protocol";
 
+/// Offline copies are played from `<extension base>media/<video_id>`: a path
+/// not in the package, answered by the Chromium service worker
+/// (background/media-server.ts).
+export const kMediaPath = "media/";
+
+export function mediaUrl(base: string, videoId: string): string {
+  return `${base}${kMediaPath}${encodeURIComponent(videoId)}`;
+}
+
 /// Reads up to `length` (≤ kMediaReadMax) bytes at `offset`. Rejects with a
 /// MediaReadError.
 export type MediaReadFn = (offset: number, length: number) => Promise<MediaChunk>;
@@ -21,10 +30,15 @@ export type MediaReadFn = (offset: number, length: number) => Promise<MediaChunk
 /// a size limit, 499 aborted by the reader.
 export class MediaReadError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /// 413 only: the file's size and the limit it is over.
+  readonly size: number | undefined;
+  readonly limit: number | undefined;
+  constructor(status: number, message: string, size?: number, limit?: number) {
     super(message);
     this.name = "MediaReadError";
     this.status = status;
+    this.size = size;
+    this.limit = limit;
   }
 }
 
@@ -76,7 +90,7 @@ export async function readWhole(read: MediaReadFn, options: ReadWholeOptions): P
     if (size === -1) {
       size = chunk.size;
       type = chunk.content_type ?? "";
-      if (size > options.maxBytes) throw new MediaReadError(413, `${size} bytes, over the limit of ${options.maxBytes}`);
+      if (size > options.maxBytes) throw new MediaReadError(413, `${size} bytes, over the limit of ${options.maxBytes}`, size, options.maxBytes);
     }
     if (chunk.data.length > 0) parts.push(new Blob([chunk.data]));
     offset += chunk.data.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { httpUrl, matchPatternFor, normalizeOrigin, originOf } from "./urls";
+import { httpUrl, matchPatternFor, normalizeOrigin, originOf, signedUrlExpiry } from "./urls";
 
 describe("httpUrl", () => {
   it("accepts http and https only", () => {
@@ -40,5 +40,24 @@ describe("matchPatternFor / originOf", () => {
   it("gives the origin of http(s) URLs only", () => {
     expect(originOf("https://chat.example.com:8443/chat/1")).toBe("https://chat.example.com:8443");
     expect(originOf("chrome-extension://abc/popup.html")).toBeNull();
+  });
+});
+
+describe("signedUrlExpiry", () => {
+  it("reads the usual signers' expiry", () => {
+    expect(signedUrlExpiry("https://b.s3.amazonaws.com/v.mp4?X-Amz-Date=20261124T100000Z&X-Amz-Expires=3600&X-Amz-Signature=ab")!.toISOString())
+      .toBe("2026-11-24T11:00:00.000Z");
+    expect(signedUrlExpiry("https://storage.googleapis.com/b/v.mp4?x-goog-date=20261124T100000Z&x-goog-expires=60")!.toISOString())
+      .toBe("2026-11-24T10:01:00.000Z");
+    expect(signedUrlExpiry("https://d.cloudfront.net/v.mp4?Expires=1795000000&Signature=x&Key-Pair-Id=k")!.getTime()).toBe(1795000000 * 1000);
+    expect(signedUrlExpiry("https://a.blob.core.windows.net/c/v.mp4?sv=2022&se=2026-11-24T10%3A00%3A00Z&sig=abc")!.toISOString())
+      .toBe("2026-11-24T10:00:00.000Z");
+  });
+
+  it("says nothing for plain or unreadable URLs", () => {
+    expect(signedUrlExpiry("https://cdn.example/v.mp4")).toBeNull();
+    expect(signedUrlExpiry("https://cdn.example/v.mp4?X-Amz-Date=yesterday&X-Amz-Expires=60")).toBeNull();
+    expect(signedUrlExpiry("https://cdn.example/v.mp4?se=2026-01-01")).toBeNull(); // `se` without a SAS signature
+    expect(signedUrlExpiry("not a url")).toBeNull();
   });
 });

@@ -48,3 +48,36 @@ export function matchPatternFor(origin: string): string {
   const url = new URL(origin);
   return `${url.protocol}//${url.hostname}/*`;
 }
+
+/// When a signed URL stops working, from the query parameters the usual
+/// signers put in it (PROTOCOL.md section 3 names them): S3 `X-Amz-Date` +
+/// `X-Amz-Expires`, GCS `X-Goog-Date` + `X-Goog-Expires`, CloudFront / GCS
+/// v2 `Expires` (seconds since 1970), Azure SAS `se`. Null when the URL
+/// says nothing (or nothing readable) about it.
+export function signedUrlExpiry(value: string): Date | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const params = new Map<string, string>();
+  for (const [key, v] of url.searchParams) params.set(key.toLowerCase(), v);
+  for (const prefix of ["x-amz", "x-goog"]) {
+    const date = params.get(`${prefix}-date`);
+    const expires = params.get(`${prefix}-expires`);
+    const m = date === undefined ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
+    if (m !== null && expires !== undefined && /^\d{1,9}$/.test(expires)) {
+      const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+      return new Date(start + Number(expires) * 1000);
+    }
+  }
+  const epoch = params.get("expires");
+  if (epoch !== undefined && /^\d{9,11}$/.test(epoch)) return new Date(Number(epoch) * 1000);
+  const sas = params.get("se");
+  if (sas !== undefined && params.has("sig")) {
+    const when = new Date(sas);
+    if (!Number.isNaN(when.getTime())) return when;
+  }
+  return null;
+}
