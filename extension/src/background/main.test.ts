@@ -90,10 +90,12 @@ const sentOf = (type: string) => port().sent.filter((m) => m["type"] === type);
 
 /// The worker scope's own events (fetch, activate), as a service worker has them.
 const scopeListeners = new Map<string, Listener>();
+const claims: number[] = [];
 
 beforeAll(async () => {
   (globalThis as Record<string, unknown>)["chrome"] = fake;
   (globalThis as Record<string, unknown>)["addEventListener"] = (type: string, fn: Listener) => void scopeListeners.set(type, fn);
+  (globalThis as Record<string, unknown>)["clients"] = { claim: async () => void claims.push(Date.now()) };
   await import("./main");
   await vi.waitFor(() => expect(ports.length).toBe(1));
   port().answer("hello", { protocol: 1, host_version: "1.0.0", db_path: "/tmp/v.db" });
@@ -101,6 +103,7 @@ beforeAll(async () => {
 afterAll(() => {
   delete (globalThis as Record<string, unknown>)["chrome"];
   delete (globalThis as Record<string, unknown>)["addEventListener"];
+  delete (globalThis as Record<string, unknown>)["clients"];
 });
 
 describe("service worker", () => {
@@ -209,7 +212,10 @@ describe("service worker", () => {
 
     const popupPort = { name: "vidkeep-popup", sender: popup, posted: [] as unknown[], onDisconnect: event(),
       postMessage(m: unknown) { this.posted.push(m); }, disconnect() {} };
+    const claimsBefore = claims.length;
     fake.runtime.onConnect.fire(popupPort);
+    // the popup's page is taken over, so its <video> reaches media/<id>
+    expect(claims.length).toBe(claimsBefore + 1);
     port().receive({ type: "media_state", video_id: "vid-1", kind: "video", state: "downloading", bytes: 1048576, total: 5242880, percent: 20, error: null, extra: "x" });
     port().receive({ type: "media_state", video_id: "vid-1", kind: "sound", state: "cached" });
     expect(popupPort.posted).toEqual([

@@ -402,32 +402,6 @@ function handle(message: unknown, sender: chrome.runtime.MessageSender): Promise
 
 browser.onMessage(handle);
 
-browser.api().runtime.onConnect.addListener((port) => {
-  if (port.name !== kPopupPortName || !isExtensionPage(port.sender ?? {}, extensionId, extensionBase)) {
-    port.disconnect();
-    return;
-  }
-  popupPorts.add(port);
-  port.onDisconnect.addListener(() => popupPorts.delete(port));
-  // A popup opening is a good moment to try again at once.
-  void ready.then(() => {
-    const state = host.connection.state;
-    if (state !== "connected" && state !== "connecting") host.reconnectNow();
-  });
-});
-
-browser.onStorageChanged((changes, area) => {
-  if (area === "local" && kSettingsStorageKey in changes) void ready.then(settingsChanged);
-  if (area === "managed") void ready.then(refreshManaged);
-});
-browser.onPermissionsChanged(() => {
-  void ready.then(async () => {
-    await syncScripts();
-    await configureAll();
-  });
-});
-browser.onCookieChanged(onCookieChanged);
-
 // Offline copies for <video> in extension pages (Chromium's service worker;
 // Firefox's event page never gets these events): `media/<video_id>` is
 // answered from the host's cache with range support (media-server.ts).
@@ -457,6 +431,36 @@ if (typeof workerScope.addEventListener === "function") {
     if (workerScope.clients !== undefined) (event as ExtendableEventLike).waitUntil(workerScope.clients.claim());
   });
 }
+
+browser.api().runtime.onConnect.addListener((port) => {
+  if (port.name !== kPopupPortName || !isExtensionPage(port.sender ?? {}, extensionId, extensionBase)) {
+    port.disconnect();
+    return;
+  }
+  popupPorts.add(port);
+  port.onDisconnect.addListener(() => popupPorts.delete(port));
+  // A popup that loaded while this worker was still starting up for the
+  // first time is not controlled by it, and its <video> could not reach the
+  // media/ handler: take it over now (Chromium; a no-op when controlled).
+  void workerScope.clients?.claim().catch(() => {});
+  // A popup opening is a good moment to try again at once.
+  void ready.then(() => {
+    const state = host.connection.state;
+    if (state !== "connected" && state !== "connecting") host.reconnectNow();
+  });
+});
+
+browser.onStorageChanged((changes, area) => {
+  if (area === "local" && kSettingsStorageKey in changes) void ready.then(settingsChanged);
+  if (area === "managed") void ready.then(refreshManaged);
+});
+browser.onPermissionsChanged(() => {
+  void ready.then(async () => {
+    await syncScripts();
+    await configureAll();
+  });
+});
+browser.onCookieChanged(onCookieChanged);
 
 // A worker that was idle (and so had no port) reconnects on this tick and
 // sends what is still queued.

@@ -201,8 +201,10 @@ function cardContext(selected: boolean): CardContext {
 function drawGallery(): void {
   const cards = gallery.videos.map((v) => renderCard(document, v, cardContext(gallery.selected.has(v.video_id))));
   ui.gallery.replaceChildren(...cards);
-  // Object URLs of thumbnails whose videos left the gallery are revoked.
-  thumbnails.keepOnly(gallery.videos.map((v) => v.video_id));
+  // Object URLs of thumbnails whose videos left the gallery are revoked,
+  // once the new list is known (not while a new first page is on its way,
+  // so videos that stay are not read again).
+  if (!gallery.loading) thumbnails.keepOnly(gallery.videos.map((v) => v.video_id));
   fillThumbnails(cards);
   drawStatus();
   drawSelection();

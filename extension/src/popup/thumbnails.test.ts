@@ -44,6 +44,17 @@ describe("ThumbnailCache", () => {
     expect(s.cache.size).toBe(1);
   });
 
+  it("makes no URL for a read let go of meanwhile, and reads again when asked again", async () => {
+    const s = setup({ v1: 10 });
+    const first = s.cache.load("v1");
+    s.cache.keepOnly([]);
+    const second = s.cache.load("v1");
+    expect(await first).toBeNull();
+    expect(await second).toBe("blob:1");
+    expect(s.made.length).toBe(1);
+    expect(s.cache.get("v1")).toBe("blob:1");
+  });
+
   it("gives null (the remote one stands in) for what it cannot read", async () => {
     const s = setup({ big: kMaxThumbnailBytes + 1 });
     expect(await s.cache.load("missing")).toBeNull();

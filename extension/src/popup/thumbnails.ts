@@ -46,10 +46,14 @@ export class ThumbnailCache {
     if (known !== undefined) return Promise.resolve(known);
     const inFlight = this.loading.get(videoId);
     if (inFlight !== undefined) return inFlight;
-    const promise = this.slot(async () => {
+    // `promise` is assigned before the read's first answer can arrive; a
+    // read whose video was let go of meanwhile (keepOnly) makes no URL.
+    let promise: Promise<string | null> | undefined;
+    const current = (): boolean => promise !== undefined && this.loading.get(videoId) === promise;
+    promise = this.slot(async () => {
       try {
         const blob = await readWhole(this.reader(videoId), { maxBytes: kMaxThumbnailBytes });
-        if (!this.loading.has(videoId)) return null; // let go of meanwhile
+        if (!current()) return null;
         const type = blob.type.startsWith("image/") ? blob.type : "image/webp";
         const url = this.objectUrls.createObjectURL(blob.type === type ? blob : new Blob([blob], { type }));
         this.urls.set(videoId, url);
@@ -57,7 +61,7 @@ export class ThumbnailCache {
       } catch {
         return null;
       } finally {
-        this.loading.delete(videoId);
+        if (current()) this.loading.delete(videoId);
       }
     });
     this.loading.set(videoId, promise);
