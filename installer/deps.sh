@@ -12,6 +12,7 @@ build_packages=(
   libboost1.81-dev libboost-url1.81-dev
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   catch2 libssl-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 )
 test_packages=(
   chromium chromium-driver firefox-esr
