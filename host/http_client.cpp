@@ -56,6 +56,22 @@ struct HttpClient::Connection {
   beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
 };
 
+std::unique_ptr<asio::ssl::context> MakeTlsClientContext(const std::string& extra_ca_file) {
+  auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  tls->set_default_verify_paths(ec);
+  if (ec) spdlog::warn("no system trust store: {}", ec.message());
+  if (!extra_ca_file.empty()) {
+    tls->load_verify_file(extra_ca_file, ec);
+    if (ec) spdlog::error("cannot load CA file {}: {}", extra_ca_file, ec.message());
+  }
+  tls->set_verify_mode(asio::ssl::verify_peer);
+  return tls;
+}
+
 HttpClient::HttpClient(asio::any_io_executor executor, HttpOptions options)
     : executor_(std::move(executor)), options_(std::move(options)) {}
 
@@ -64,20 +80,7 @@ HttpClient::~HttpClient() = default;
 asio::ssl::context& HttpClient::TlsContext() {
   // Loading the trust store costs milliseconds: done on the first https
   // request, never at start-up.
-  if (!tls_) {
-    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1);
-    boost::system::error_code ec;
-    tls_->set_default_verify_paths(ec);
-    if (ec) spdlog::warn("no system trust store: {}", ec.message());
-    if (!options_.extra_ca_file.empty()) {
-      tls_->load_verify_file(options_.extra_ca_file, ec);
-      if (ec) spdlog::error("cannot load CA file {}: {}", options_.extra_ca_file, ec.message());
-    }
-    tls_->set_verify_mode(asio::ssl::verify_peer);
-  }
+  if (!tls_) tls_ = MakeTlsClientContext(options_.extra_ca_file);
   return *tls_;
 }
 

@@ -17,6 +17,12 @@
 
 namespace vidkeep {
 
+/// A TLS client context: TLS 1.2 or later, peers verified against the system
+/// trust store plus `extra_ca_file` (PEM, "" for none). A store that cannot
+/// be loaded is logged, not fatal: handshakes then fail verification. Callers
+/// add host name verification per connection.
+std::unique_ptr<boost::asio::ssl::context> MakeTlsClientContext(const std::string& extra_ca_file);
+
 struct HttpOptions {
   std::size_t max_body_bytes = 64 * 1024;  // more is read and dropped, never buffered
   std::string extra_ca_file;               // PEM, trusted besides the system store
