@@ -115,7 +115,11 @@ const char* const kKnownKeys[] = {
     "log.level", "log.stderr", "log.max_file_bytes", "log.max_files",
     "sync.enabled", "sync.origins", "sync.token_file", "sync.extra_ca_file",
     "sync.backoff_base_ms", "sync.backoff_cap_ms", "sync.connect_timeout_ms",
-    "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight"};
+    "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight",
+    "media.enabled", "media.quota_bytes", "media.max_file_bytes", "media.max_downloads",
+    "media.allow_http", "media.allow_private_addresses", "media.connect_timeout_ms",
+    "media.stall_timeout_ms", "media.lease_ms", "media.backoff_base_ms",
+    "media.backoff_cap_ms", "media.max_attempts"};
 
 void CollectUnknown(const json& node, const std::string& prefix, std::vector<std::string>& out) {
   for (const auto& [key, value] : node.items()) {
@@ -205,6 +209,18 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
   check(r.Integer("sync.request_timeout_ms", sync.request_timeout_ms, 1, kMaxInt));
   check(r.Integer("sync.lease_ms", sync.lease_ms, 100, kMaxInt));
   check(r.Integer("sync.max_in_flight", sync.max_in_flight, 1, 64));
+  check(r.Bool("media.enabled", media.enabled));
+  check(r.Integer("media.quota_bytes", media.quota_bytes, 0, 1LL << 50));
+  check(r.Integer("media.max_file_bytes", media.max_file_bytes, 1024, 1LL << 40));
+  check(r.Integer("media.max_downloads", media.max_downloads, 1, 16));
+  check(r.Bool("media.allow_http", media.allow_http));
+  check(r.Bool("media.allow_private_addresses", media.allow_private_addresses));
+  check(r.Integer("media.connect_timeout_ms", media.connect_timeout_ms, 1, kMaxInt));
+  check(r.Integer("media.stall_timeout_ms", media.stall_timeout_ms, 1, kMaxInt));
+  check(r.Integer("media.lease_ms", media.lease_ms, 100, kMaxInt));
+  check(r.Integer("media.backoff_base_ms", media.backoff_base_ms, 1, kMaxInt));
+  check(r.Integer("media.backoff_cap_ms", media.backoff_cap_ms, 1, kMaxInt));
+  check(r.Integer("media.max_attempts", media.max_attempts, 1, 1000));
   if (!s.ok()) return s;
 
   std::vector<std::string> unknown;

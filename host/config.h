@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,22 @@ struct SyncConfig {
   int max_in_flight = 4;
 };
 
+/// The media cache (issue 7, docs/media.md).
+struct MediaConfig {
+  bool enabled = true;
+  std::uint64_t quota_bytes = 5ULL << 30;     // all cached files together
+  std::uint64_t max_file_bytes = 1ULL << 30;  // one download
+  int max_downloads = 2;                      // at once, per process
+  bool allow_http = false;                // plain http, only to loopback (tests)
+  bool allow_private_addresses = false;   // loopback, private, link-local targets
+  int connect_timeout_ms = 10000;
+  int stall_timeout_ms = 30000;  // no byte for this long ends a download
+  int lease_ms = 60000;          // renewed while a download makes progress
+  int backoff_base_ms = 5000;
+  int backoff_cap_ms = 6 * 60 * 60 * 1000;
+  int max_attempts = 8;  // then `failed` until `media_fetch` or `vidkeep cache fetch`
+};
+
 struct Config {
   std::vector<std::string> allowed_callers;  // extra extension ids/origins
   bool no_dev_id = false;                    // refuse the public development ids
@@ -70,6 +87,7 @@ struct Config {
   DatabaseConfig database;
   LogConfig log;
   SyncConfig sync;
+  MediaConfig media;
   std::vector<std::string> warnings;  // unknown keys, for the log and `doctor`
 
   /// Defaults, then `system_file`, then `user_file` (missing files are fine).

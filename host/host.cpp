@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include "channel.h"
 #include "config.h"
 #include "log.h"
+#include "media_cache.h"
 #include "service.h"
 #include "notifier.h"
 #include "store.h"
@@ -62,9 +64,15 @@ int RunHost(const std::vector<std::string>& args) {
   if (!unavailable.empty()) spdlog::error("cannot serve: {}", unavailable);
 
   Service service(store.get(), config, allowed, unavailable);
+  std::optional<MediaFiles> media_files;
+  if (store) {
+    media_files.emplace(paths->data_dir + "/media");
+    service.set_media_files(&*media_files);
+  }
   boost::asio::io_context io;
   std::unique_ptr<Channel> channel;
   std::unique_ptr<Syncer> syncer;
+  std::unique_ptr<MediaCache> media;
   std::unique_ptr<ChangeNotifier> notifier;
 
   channel = std::make_unique<Channel>(
@@ -76,15 +84,23 @@ int RunHost(const std::vector<std::string>& args) {
       },
       [&] {
         if (syncer) syncer->Stop();
+        if (media) media->Stop();
         io.stop();
       });
 
   if (store) {
     syncer = std::make_unique<Syncer>(io, *store, config.sync, ProcessOwner("host"),
                                       Syncer::Mode::kServe);
+    if (config.media.enabled)
+      media = std::make_unique<MediaCache>(io, *store, config.media, config.sync.extra_ca_file,
+                                           *media_files, ProcessOwner("host"),
+                                           MediaCache::Mode::kServe);
     notifier = std::make_unique<ChangeNotifier>(
-        io, *store, [&](std::string event) { channel->Send(std::move(event)); },
-        [&] { syncer->Kick(); });
+        io, *store, [&](std::string event) { channel->Send(std::move(event)); }, [&] {
+          // Another process saved or queued something this one may take.
+          syncer->Kick();
+          if (media) media->Kick();
+        });
     // The admin's origins are sent to with the admin's token; without one,
     // only the credentials the extension configures count.
     if (!config.sync.origins.empty()) {
@@ -98,8 +114,13 @@ int RunHost(const std::vector<std::string>& args) {
     service.set_on_sync_work([&] { syncer->Kick(); });
     service.set_on_configure(
         [&](const std::string& origin, const ServerAuth& auth) { syncer->SetCredentials(origin, auth); });
+    if (media) {
+      media->set_on_change([&] { notifier->Notify(); });
+      service.set_on_media_work([&] { media->Kick(); });
+    }
     syncer->Start();
     notifier->Start();
+    if (media) media->Start();
   }
   channel->Start();
   io.run();

@@ -10,29 +10,42 @@ namespace {
 constexpr std::string_view kSourceNames[] = {"sse", "artifact", "manual"};
 constexpr std::string_view kSyncNames[] = {"pending", "synced", "failed", "auth_required",
                                            "local"};
+constexpr std::string_view kFileKindNames[] = {"video", "thumbnail"};
+constexpr std::string_view kCacheNames[] = {"not_cached", "downloading", "cached", "failed",
+                                            "evicted"};
+
+// Each enum's values are indexes into its table of wire names.
+template <typename Enum, std::size_t N>
+std::optional<Enum> Parse(const std::string_view (&names)[N], std::string_view text) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (names[i] == text) return static_cast<Enum>(i);
+  return std::nullopt;
+}
 }  // namespace
 
 std::string_view ToString(Source source) { return kSourceNames[static_cast<int>(source)]; }
-
-std::optional<Source> ParseSource(std::string_view text) {
-  for (int i = 0; i < static_cast<int>(std::size(kSourceNames)); ++i)
-    if (kSourceNames[i] == text) return static_cast<Source>(i);
-  return std::nullopt;
-}
-
+std::optional<Source> ParseSource(std::string_view text) { return Parse<Source>(kSourceNames, text); }
 std::string_view ToString(SyncState state) { return kSyncNames[static_cast<int>(state)]; }
-
 std::optional<SyncState> ParseSyncState(std::string_view text) {
-  for (int i = 0; i < static_cast<int>(std::size(kSyncNames)); ++i)
-    if (kSyncNames[i] == text) return static_cast<SyncState>(i);
-  return std::nullopt;
+  return Parse<SyncState>(kSyncNames, text);
+}
+std::string_view ToString(FileKind kind) { return kFileKindNames[static_cast<int>(kind)]; }
+std::optional<FileKind> ParseFileKind(std::string_view text) {
+  return Parse<FileKind>(kFileKindNames, text);
+}
+std::string_view ToString(CacheState state) { return kCacheNames[static_cast<int>(state)]; }
+std::optional<CacheState> ParseCacheState(std::string_view text) {
+  return Parse<CacheState>(kCacheNames, text);
 }
 
-std::string NowUtc() {
+std::int64_t UnixMs() {
   using namespace std::chrono;
-  const auto now = system_clock::now();
-  const std::time_t secs = system_clock::to_time_t(now);
-  const int ms = static_cast<int>(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatUtcMs(std::int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  const int ms = static_cast<int>(unix_ms % 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   // strftime and a few digits: this runs for every stored video.
@@ -45,5 +58,7 @@ std::string NowUtc() {
   text[n + 4] = 'Z';
   return std::string(text, n + 5);
 }
+
+std::string NowUtc() { return FormatUtcMs(UnixMs()); }
 
 }  // namespace vidkeep

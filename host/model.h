@@ -39,6 +39,43 @@ struct Video {
   nlohmann::json meta = nlohmann::json::object();  // free-form, kept as given
 };
 
+/// The two files the media cache keeps of a video (docs/media.md).
+enum class FileKind { kVideo, kThumbnail };
+
+/// Where a cached file stands. `kEvicted` is shown as not cached, with why.
+enum class CacheState { kNotCached, kDownloading, kCached, kFailed, kEvicted };
+
+std::string_view ToString(FileKind kind);
+std::optional<FileKind> ParseFileKind(std::string_view text);
+std::string_view ToString(CacheState state);
+std::optional<CacheState> ParseCacheState(std::string_view text);
+
+/// One cached file's state, as the popup and the CLI show it.
+struct FileCache {
+  CacheState state = CacheState::kNotCached;
+  std::int64_t bytes = 0;
+  std::optional<std::int64_t> total;
+  std::string content_type;
+  std::string sha256;  // set when cached
+  std::string error;
+  bool generated = false;  // a thumbnail made from the video
+};
+
+/// What the video file itself says (read with libavformat once cached).
+struct MediaFacts {
+  std::optional<double> duration_s;
+  std::optional<int> width, height;
+  std::string video_codec, audio_codec, container;
+};
+
+/// The media cache's view of one video.
+struct MediaSummary {
+  FileCache video, thumbnail;
+  std::optional<MediaFacts> info;
+  bool pinned = false;
+  std::int64_t last_viewed_ms = 0;  // 0: never
+};
+
 /// A stored video with its sync bookkeeping.
 struct VideoRecord {
   std::int64_t seq = 0;  // insertion order; newest first is seq descending
@@ -50,6 +87,7 @@ struct VideoRecord {
   int sync_attempts = 0;
   std::string last_error;
   std::string created_at;
+  std::optional<MediaSummary> media;  // absent where the cache is not read
 };
 
 /// One sync attempt, for `vidkeep show`.
@@ -73,5 +111,9 @@ struct StoreStats {
 
 /// The current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-24T10:00:00.123Z.
 std::string NowUtc();
+/// `unix_ms` (milliseconds since the epoch, >= 0) in NowUtc's format.
+std::string FormatUtcMs(std::int64_t unix_ms);
+/// Milliseconds since the Unix epoch (wall clock: leases are shared between processes).
+std::int64_t UnixMs();
 
 }  // namespace vidkeep

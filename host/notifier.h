@@ -1,5 +1,5 @@
-// Tells the browser about sync-state changes, whichever process made them:
-// this host's syncer, another host process, or `vidkeep sync`.
+// Tells the browser about sync and media-cache changes, whichever process
+// made them: this host's syncer or downloader, another host process, or the CLI.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@
 
 namespace vidkeep {
 
-/// Sends one `sync_state` event per outbox change since the last one sent.
+/// Sends one `sync_state` event per outbox change and one `media_state` event
+/// per cached-file change since the last one sent.
 /// Notify() reads changes at once (after this process's own commits); a
 /// once-a-second timer notices other processes' commits through SQLite's
 /// data_version, which costs one pragma when nothing changed.
@@ -37,6 +38,7 @@ class ChangeNotifier {
   std::function<void()> on_foreign_change_;
   boost::asio::steady_timer timer_;
   std::int64_t last_seq_ = 0;
+  std::int64_t last_media_seq_ = 0;
   std::int64_t data_version_ = -1;
 };
 

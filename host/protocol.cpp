@@ -1,7 +1,11 @@
 #include "protocol.h"
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
+#include <tuple>
 
+#include <openssl/evp.h>
 #include <spdlog/fmt/fmt.h>
 
 #include "dedupe.h"
@@ -172,6 +176,32 @@ Status ParseList(const json& body, Request& r) {
   return {};
 }
 
+Status ParseMediaRead(const json& body, Request& r) {
+  Fields f(body, "");
+  if (Status s = f.Text("video_id", 64, r.video_id, true); !s.ok()) return s;
+  std::string kind = "video";
+  if (Status s = f.Text("kind", 16, kind); !s.ok()) return s;
+  auto parsed = ParseFileKind(kind);
+  if (!parsed) return Status::BadRequest("field 'kind' must be video or thumbnail");
+  r.kind = *parsed;
+  for (auto [key, out, min, max] : {std::tuple{"offset", &r.offset, std::int64_t{0}, INT64_MAX},
+                                    std::tuple{"length", &r.length, std::int64_t{1}, kMaxMediaReadBytes}}) {
+    const json* v = f.Find(key);
+    if (!v) continue;
+    if (!v->is_number_integer() || v->get<long long>() < min)
+      return Status::BadRequest(fmt::format("field '{}' must be a whole number of at least {}", key, min));
+    *out = std::min<std::int64_t>(v->get<long long>(), max);  // a longer read is served in part
+  }
+  return {};
+}
+
+Status ParseMediaPin(const json& body, Request& r) {
+  const json* pinned = body.contains("pinned") ? &body["pinned"] : nullptr;
+  if (!pinned || !pinned->is_boolean()) return Status::BadRequest("field 'pinned' must be true or false");
+  r.pinned = pinned->get<bool>();
+  return Fields(body, "").Ids("video_ids", r.video_ids);
+}
+
 Status ParseConfigure(const json& body, Request& r) {
   const json* server = body.contains("server") ? &body["server"] : nullptr;
   if (!server || !server->is_object())
@@ -243,7 +273,9 @@ Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Reques
       {"hello", RequestType::kHello},   {"video", RequestType::kVideo},
       {"list", RequestType::kList},     {"get", RequestType::kGet},
       {"delete", RequestType::kDelete}, {"resync", RequestType::kResync},
-      {"status", RequestType::kStatus}, {"configure", RequestType::kConfigure}};
+      {"status", RequestType::kStatus}, {"configure", RequestType::kConfigure},
+      {"media_read", RequestType::kMediaRead}, {"media_pin", RequestType::kMediaPin},
+      {"media_fetch", RequestType::kMediaFetch}};
   bool known = false;
   for (const auto& [text, t] : kTypes)
     if (text == name) {
@@ -266,7 +298,12 @@ Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Reques
       return f.Text("video_id", 64, out.video_id, true);
     case RequestType::kDelete:
     case RequestType::kResync:
+    case RequestType::kMediaFetch:
       return f.Ids("video_ids", out.video_ids);
+    case RequestType::kMediaRead:
+      return ParseMediaRead(body, out);
+    case RequestType::kMediaPin:
+      return ParseMediaPin(body, out);
     case RequestType::kStatus:
       return {};
     case RequestType::kConfigure:
@@ -304,9 +341,46 @@ std::string ErrorAnswer(const json& id, const Status& status) {
                  {"retryable", status.retryable()}}}});
 }
 
+namespace {
+
+json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+// One file's cache state: `evicted` is `not_cached` with the reason in `error`.
+json FileCacheToJson(const FileCache& f, bool with_generated) {
+  const CacheState shown = f.state == CacheState::kEvicted ? CacheState::kNotCached : f.state;
+  json total = f.total ? json(*f.total) : json(nullptr);
+  json percent = nullptr;
+  if (f.state == CacheState::kCached)
+    percent = 100;
+  else if (f.total && *f.total > 0)
+    percent = std::min<std::int64_t>(99, f.bytes * 100 / *f.total);
+  json out = {{"state", ToString(shown)}, {"bytes", f.bytes},       {"total", total},
+              {"percent", percent},       {"content_type", OrNull(f.content_type)},
+              {"sha256", OrNull(f.sha256)}, {"error", OrNull(f.error)}};
+  if (with_generated) out["generated"] = f.generated;
+  return out;
+}
+
+json MediaToJson(const MediaSummary& m) {
+  json info = nullptr;
+  if (m.info) {
+    auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+    info = {{"duration_s", opt(m.info->duration_s)}, {"width", opt(m.info->width)},
+            {"height", opt(m.info->height)},         {"video_codec", OrNull(m.info->video_codec)},
+            {"audio_codec", OrNull(m.info->audio_codec)}, {"container", OrNull(m.info->container)}};
+  }
+  return {{"video", FileCacheToJson(m.video, false)},
+          {"thumbnail", FileCacheToJson(m.thumbnail, true)},
+          {"info", info},
+          {"pinned", m.pinned},
+          {"last_viewed_at", m.last_viewed_ms > 0 ? json(FormatUtcMs(m.last_viewed_ms)) : json(nullptr)}};
+}
+
+}  // namespace
+
 json RecordToJson(const VideoRecord& r) {
-  auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-  return {{"video_id", r.video_id},
+  auto or_null = OrNull;
+  json out = {{"video_id", r.video_id},
           {"url", r.video.url},
           {"thumbnail_url", or_null(r.video.thumbnail_url)},
           {"prompt", or_null(r.video.prompt)},
@@ -321,6 +395,8 @@ json RecordToJson(const VideoRecord& r) {
           {"sync_attempts", r.sync_attempts},
           {"last_error", or_null(r.last_error)},
           {"created_at", r.created_at}};
+  if (r.media) out["media"] = MediaToJson(*r.media);
+  return out;
 }
 
 std::string CursorAfter(const VideoRecord& record) { return "s" + std::to_string(record.seq); }
@@ -329,6 +405,24 @@ std::string SyncStateEvent(const std::string& video_id, SyncState state,
                            const std::string& last_error) {
   json event = {{"type", "sync_state"}, {"video_id", video_id}, {"sync", ToString(state)}};
   if (!last_error.empty()) event["last_error"] = last_error;
+  return Dump(event);
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  // EVP_EncodeBlock takes an int length; reads are at most 512 KiB.
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string MediaStateEvent(const std::string& video_id, FileKind kind, const FileCache& file) {
+  json event = FileCacheToJson(file, kind == FileKind::kThumbnail);
+  event["type"] = "media_state";
+  event["video_id"] = video_id;
+  event["kind"] = ToString(kind);
   return Dump(event);
 }
 

@@ -20,7 +20,15 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr int kMaxListLimit = 500;
 inline constexpr std::size_t kMaxIdsPerRequest = 10000;
 
-enum class RequestType { kHello, kVideo, kList, kGet, kDelete, kResync, kStatus, kConfigure };
+enum class RequestType {
+  kHello, kVideo, kList, kGet, kDelete, kResync, kStatus, kConfigure,
+  // The media cache (docs/protocol-extensions.md).
+  kMediaRead, kMediaPin, kMediaFetch,
+};
+
+/// The most `media_read` answers at once: 512 KiB is 699,052 base64
+/// characters, well under the browsers' 1 MiB message limit.
+inline constexpr std::int64_t kMaxMediaReadBytes = 512 * 1024;
 
 /// Credentials for one chat-app origin. Held in memory only.
 struct ServerAuth {
@@ -41,15 +49,20 @@ struct Request {
   std::optional<std::string> chat_id;    // list
   std::string query;                     // list
   std::optional<SyncState> sync;         // list
-  std::string video_id;                  // get
-  std::vector<std::string> video_ids;    // delete, resync
+  std::string video_id;                  // get, media_read
+  std::vector<std::string> video_ids;    // delete, resync, media_pin, media_fetch
+  FileKind kind = FileKind::kVideo;      // media_read
+  std::int64_t offset = 0;               // media_read
+  std::int64_t length = kMaxMediaReadBytes;  // media_read
+  bool pinned = true;                    // media_pin
   std::string origin;                    // configure (normalized)
   ServerAuth auth;                       // configure
 
   /// True for requests whose `ok` means "committed".
   bool IsWrite() const {
     return type == RequestType::kVideo || type == RequestType::kDelete ||
-           type == RequestType::kResync;
+           type == RequestType::kResync || type == RequestType::kMediaPin ||
+           type == RequestType::kMediaFetch;
   }
 };
 
@@ -71,6 +84,12 @@ std::string CursorAfter(const VideoRecord& record);
 /// The unsolicited event telling the browser a video's sync state changed.
 std::string SyncStateEvent(const std::string& video_id, SyncState state,
                            const std::string& last_error);
+
+/// The unsolicited event telling the browser a cached file's state changed.
+std::string MediaStateEvent(const std::string& video_id, FileKind kind, const FileCache& file);
+
+/// Standard base64 with padding, as `media_read` carries bytes.
+std::string Base64(std::string_view bytes);
 
 /// Serializes JSON without ever throwing (invalid UTF-8 is replaced).
 std::string Dump(const nlohmann::json& value);

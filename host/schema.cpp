@@ -92,6 +92,51 @@ CREATE TABLE deleted_leases (
   lease_until_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 5: the media cache (docs/media.md). One row per file of a video (its
+    // video and its thumbnail), created by the downloader for videos past the
+    // `media_scanned` watermark, so saving a video writes nothing more. Files
+    // live content-addressed under media/ by sha256; the rows say which.
+    R"sql(
+ALTER TABLE videos ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE videos ADD COLUMN last_viewed_ms INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE media (
+  video_id       TEXT NOT NULL,
+  kind           TEXT NOT NULL,              -- video | thumbnail
+  state          TEXT NOT NULL DEFAULT 'not_cached', -- not_cached downloading cached failed evicted
+  bytes          INTEGER NOT NULL DEFAULT 0, -- so far, or the file size when cached
+  total          INTEGER,                    -- NULL: unknown
+  content_type   TEXT,
+  sha256         TEXT,                       -- set when cached
+  validator      TEXT,                       -- ETag / Last-Modified, for a Range resume
+  generated      INTEGER NOT NULL DEFAULT 0, -- a thumbnail made from the video
+  cached_ms      INTEGER NOT NULL DEFAULT 0, -- unix ms when it was cached: counts as a view
+  error          TEXT,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  next_try_ms    INTEGER NOT NULL DEFAULT 0,
+  lease_owner    TEXT,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  change_seq     INTEGER NOT NULL DEFAULT 0, -- counters.media_change at the last change
+  updated_at     TEXT,
+  PRIMARY KEY (video_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX media_due ON media (state, next_try_ms);
+CREATE INDEX media_by_sha ON media (sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX media_by_change ON media (change_seq) WHERE change_seq > 0;
+CREATE TABLE media_info (
+  video_id    TEXT PRIMARY KEY,
+  duration_s  REAL,
+  width       INTEGER,
+  height      INTEGER,
+  video_codec TEXT,
+  audio_codec TEXT,
+  container   TEXT
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('media_scanned', 0), ('media_change', 0);
+CREATE TRIGGER media_forget AFTER DELETE ON videos BEGIN
+  DELETE FROM media WHERE video_id = old.video_id;
+  DELETE FROM media_info WHERE video_id = old.video_id;
+END;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

@@ -26,7 +26,16 @@ std::size_t JsonSizeBound(const VideoRecord& r) {
                            r.video.page_url.size() + r.video.observed_at.size() +
                            r.origin.size() + r.canonical_url.size() + r.last_error.size() +
                            r.created_at.size();
-  return 6 * text + 6 * Dump(r.video.meta).size() + 512;
+  // The media summary: fixed keys, a hash, a content type and an error.
+  std::size_t media = 0;
+  if (r.media)
+    media = 1024 + 6 * (r.media->video.error.size() + r.media->thumbnail.error.size() +
+                        r.media->video.content_type.size() + r.media->thumbnail.content_type.size() +
+                        (r.media->info ? r.media->info->video_codec.size() +
+                                             r.media->info->audio_codec.size() +
+                                             r.media->info->container.size()
+                                       : 0));
+  return 6 * text + 6 * Dump(r.video.meta).size() + 512 + media;
 }
 
 }  // namespace
@@ -105,6 +114,8 @@ std::vector<std::string> Service::HandleBatch(const std::vector<FrameEvent>& fra
       if (item.parsed.ok() && item.request.type == RequestType::kConfigure)
         on_configure_(item.request.origin, item.request.auth);
   if (queued_sync && on_sync_work_) on_sync_work_();
+  if ((queued_media_ || stored_video_) && on_media_work_) on_media_work_();
+  queued_media_ = stored_video_ = false;
 
   std::vector<std::string> answers;
   answers.reserve(items.size());
@@ -154,6 +165,19 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
       for (SyncState s : kAllSyncStates) fields[std::string(ToString(s))] = stats->count(s);
       return fields;
     }
+    case RequestType::kMediaRead:
+      return HandleMediaRead(r);
+    case RequestType::kMediaPin: {
+      auto changed = store_->SetPinned(r.video_ids, r.pinned);
+      if (!changed.ok()) return changed.status();
+      return json({{"changed", *changed}});
+    }
+    case RequestType::kMediaFetch: {
+      auto queued = store_->RequeueMedia(r.video_ids);
+      if (!queued.ok()) return queued.status();
+      if (*queued > 0) queued_media_ = true;
+      return json({{"queued", *queued}});
+    }
     case RequestType::kConfigure: {
       // Never log the credential itself, only which kinds arrived.
       spdlog::info("configure origin={} cookie={} bearer={}", r.origin,
@@ -179,11 +203,33 @@ Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
   auto outcome = store_->PutVideo(record);
   if (!outcome.ok()) return outcome.status();
   if (!outcome->duplicate && outcome->sync == SyncState::kPending) queued_sync = true;
+  if (!outcome->duplicate) stored_video_ = true;
   spdlog::debug("video {} {} ({})", outcome->video_id, outcome->duplicate ? "duplicate" : "stored",
                 ToString(r.video.source));
   return json({{"video_id", outcome->video_id},
                          {"duplicate", outcome->duplicate},
                          {"sync", ToString(outcome->sync)}});
+}
+
+Result<json> Service::HandleMediaRead(const Request& r) {
+  if (!media_files_) return Status::Error(ErrorCode::kUnsupported, "the media cache is off");
+  auto file = store_->CachedFileOf(r.video_id, r.kind);
+  if (!file.ok()) return file.status();
+  auto data = media_files_->Read(file->sha256, r.offset, static_cast<std::size_t>(r.length));
+  if (!data.ok()) return data.status();
+  if (r.kind == FileKind::kVideo && r.offset == 0) {
+    // Playing counts as a view for eviction; a failure to note it is no
+    // reason to refuse the bytes.
+    auto view = [&] { return store_->MarkViewed(r.video_id, UnixMs()); };
+    Status viewed = store_->InTransaction() ? view() : store_->Transact(view);
+    if (!viewed.ok()) spdlog::debug("view of {} not recorded: {}", r.video_id, viewed.message());
+  }
+  const std::int64_t got = static_cast<std::int64_t>(data->size());
+  return json({{"content_type", file->content_type.empty() ? json(nullptr) : json(file->content_type)},
+               {"size", file->bytes},
+               {"offset", r.offset},
+               {"data", Base64(*data)},
+               {"eof", r.offset + got >= file->bytes}});
 }
 
 Result<json> Service::HandleList(const Request& r) {

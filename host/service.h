@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dedupe.h"
 #include "framing.h"
+#include "media_cache.h"
 #include "protocol.h"
 #include "store.h"
 
@@ -35,12 +36,17 @@ class Service {
   /// to be kept in memory only.
   using ConfigureHandler = std::function<void(const std::string& origin, const ServerAuth& auth)>;
   void set_on_configure(ConfigureHandler callback) { on_configure_ = std::move(callback); }
+  /// Called after a batch stored new videos or queued downloads.
+  void set_on_media_work(std::function<void()> callback) { on_media_work_ = std::move(callback); }
+  /// Where `media_read` finds cached files; without it, it is unsupported.
+  void set_media_files(const MediaFiles* files) { media_files_ = files; }
 
  private:
   // Each returns the answer's fields, or why the request failed.
   Result<nlohmann::json> Handle(const Request& request, bool& queued_sync);
   Result<nlohmann::json> HandleVideo(const Request& request, bool& queued_sync);
   Result<nlohmann::json> HandleList(const Request& request);
+  Result<nlohmann::json> HandleMediaRead(const Request& request);
 
   Store* store_;
   const Config& config_;
@@ -49,6 +55,10 @@ class Service {
   SigningParams signing_;
   std::function<void()> on_sync_work_;
   ConfigureHandler on_configure_;
+  std::function<void()> on_media_work_;
+  const MediaFiles* media_files_ = nullptr;
+  bool queued_media_ = false;  // this batch: media_fetch queued files
+  bool stored_video_ = false;  // this batch: a new video to download
 };
 
 /// The version this build reports in `hello` and `status`.

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <thread>
+#include <type_traits>
 
 #include <sqlite3.h>
 #include <spdlog/fmt/fmt.h>
 
 #include "schema.h"
+#include "store_internal.h"
 
 namespace vidkeep {
 
@@ -17,29 +19,22 @@ namespace {
 constexpr const char* kRecordColumns =
     "v.seq, v.video_id, v.chat_id, v.canonical_url, v.url, v.thumbnail_url, v.prompt, "
     "v.source, v.page_url, v.origin, v.observed_at, v.meta, v.created_at, "
-    "o.state, o.attempts, o.last_error "
-    "FROM videos v JOIN outbox o ON o.seq = v.seq";
+    "o.state, o.attempts, o.last_error, v.pinned, v.last_viewed_ms, "
+    "mv.state, mv.bytes, mv.total, mv.content_type, mv.sha256, mv.error, mv.generated, "
+    "mt.state, mt.bytes, mt.total, mt.content_type, mt.sha256, mt.error, mt.generated, "
+    "mi.video_id, mi.duration_s, mi.width, mi.height, mi.video_codec, mi.audio_codec, mi.container "
+    "FROM videos v JOIN outbox o ON o.seq = v.seq "
+    "LEFT JOIN media mv ON mv.video_id = v.video_id AND mv.kind = 'video' "
+    "LEFT JOIN media mt ON mt.video_id = v.video_id AND mt.kind = 'thumbnail' "
+    "LEFT JOIN media_info mi ON mi.video_id = v.video_id";
 
-// Resets a cached statement when the caller is done with it, so no statement
-// keeps a read snapshot open between requests.
-class Use {
- public:
-  explicit Use(SQLite::Statement& s) : s_(s) {}
-  ~Use() { s_.tryReset(); }  // a failed step's error was already thrown
-  SQLite::Statement* operator->() { return &s_; }
-  SQLite::Statement& operator*() { return s_; }
-
- private:
-  SQLite::Statement& s_;
-};
-
-std::string TextOrEmpty(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
-
-void BindOptional(SQLite::Statement& s, int index, const std::string& value) {
-  if (value.empty())
-    s.bind(index);  // NULL
+template <typename T>
+std::optional<T> OptionalColumn(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  if constexpr (std::is_same_v<T, double>)
+    return c.getDouble();
   else
-    s.bind(index, value);
+    return static_cast<T>(c.getInt64());
 }
 
 VideoRecord ReadRecord(SQLite::Statement& s) {
@@ -61,6 +56,20 @@ VideoRecord ReadRecord(SQLite::Statement& s) {
   r.sync = ParseSyncState(s.getColumn(13).getString()).value_or(SyncState::kPending);
   r.sync_attempts = s.getColumn(14).getInt();
   r.last_error = TextOrEmpty(s.getColumn(15));
+  MediaSummary& m = r.media.emplace();
+  m.pinned = s.getColumn(16).getInt() != 0;
+  m.last_viewed_ms = s.getColumn(17).getInt64();
+  m.video = ReadFileCache(s, 18);
+  m.thumbnail = ReadFileCache(s, 25);
+  if (!s.getColumn(32).isNull()) {
+    MediaFacts& info = m.info.emplace();
+    info.duration_s = OptionalColumn<double>(s.getColumn(33));
+    info.width = OptionalColumn<int>(s.getColumn(34));
+    info.height = OptionalColumn<int>(s.getColumn(35));
+    info.video_codec = TextOrEmpty(s.getColumn(36));
+    info.audio_codec = TextOrEmpty(s.getColumn(37));
+    info.container = TextOrEmpty(s.getColumn(38));
+  }
   return r;
 }
 
@@ -108,24 +117,6 @@ Status StatusFromSqlite(int extended_code, const std::string& what, const std::s
       return Status::Unavailable(fmt::format("{}: {}", what, detail));
     default:
       return Status::Internal(fmt::format("{}: {}", what, detail));
-  }
-}
-
-namespace {
-std::int64_t UnixMsNow() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
-template <typename F>
-auto Store::Guard(const char* what, F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SQLite::Exception& e) {
-    return StatusFromSqlite(e.getExtendedErrorCode(), what, e.what());
-  } catch (const std::exception& e) {
-    return Status::Internal(fmt::format("{}: {}", what, e.what()));
   }
 }
 
@@ -332,7 +323,7 @@ Result<int> Store::Delete(const std::vector<std::string>& video_ids) {
   return Guard("deleting", [&]() -> Result<int> {
     IndexNewPrompts();  // the delete trigger removes index entries, so they must exist
     int deleted = 0;
-    const std::int64_t now = UnixMsNow();
+    const std::int64_t now = UnixMs();
     {
       Use s(Cached("DELETE FROM deleted_leases WHERE lease_until_ms <= ?"));
       s->bind(1, now);

@@ -61,6 +61,56 @@ struct ListPage {
   bool more = false;  // older videos exist past the last one returned
 };
 
+/// A file the downloader leased: fetch `url`, or, for a thumbnail the event
+/// did not have, make one from the cached video `source_sha256`.
+struct MediaJob {
+  std::string video_id;
+  FileKind kind = FileKind::kVideo;
+  std::string url;            // empty: generate the thumbnail
+  std::string source_sha256;  // the cached video, when generating
+  std::string validator;      // for a Range resume of the partial file
+  int attempts = 0;
+};
+
+/// How a download ended, for FinishMedia.
+struct MediaOutcome {
+  CacheState state = CacheState::kCached;  // cached, failed, or not_cached (retry later)
+  std::int64_t bytes = 0;
+  std::optional<std::int64_t> total;
+  std::string content_type;
+  std::string sha256;
+  std::string validator;
+  std::string error;
+  bool generated = false;
+  std::int64_t next_try_ms = 0;
+};
+
+/// A media row whose state changed, for the browser's media_state events.
+struct MediaChange {
+  std::string video_id;
+  FileKind kind = FileKind::kVideo;
+  FileCache file;
+  std::int64_t seq = 0;
+};
+
+/// One cached file (for reads, verify, prune and export).
+struct CachedFile {
+  std::string video_id;
+  FileKind kind = FileKind::kVideo;
+  std::string sha256;
+  std::int64_t bytes = 0;
+  std::string content_type;
+};
+
+/// The cache as a whole, for `vidkeep cache stats` and `status`.
+struct CacheUsage {
+  std::int64_t bytes = 0;  // distinct cached files
+  std::int64_t files = 0;
+  std::int64_t pinned_videos = 0;
+  std::map<std::string, std::int64_t> videos_by_state;      // of video files
+  std::map<std::string, std::int64_t> thumbnails_by_state;  // of thumbnails
+};
+
 /// One connection to the database file. Not thread-safe: owned by one thread
 /// (the host's event loop, or the CLI). Several processes may each have one
 /// on the same file: writes take the lock with BEGIN IMMEDIATE and wait up to
@@ -78,6 +128,18 @@ class Store {
   Status Commit();
   void Rollback();
   bool InTransaction() const { return in_transaction_; }
+  /// Runs `body` (returning a Status or a Result) in a write transaction of
+  /// its own: committed when it succeeds, rolled back when it or the commit
+  /// fails.
+  template <typename F>
+  auto Transact(F&& body) -> decltype(body()) {
+    if (Status s = Begin(); !s.ok()) return s;
+    auto result = body();
+    Status done = result.ok() ? Commit() : Status();
+    if (!result.ok() || !done.ok()) Rollback();
+    if (!done.ok()) return done;
+    return result;
+  }
   /// Runs `body` in a savepoint: its writes are undone if it fails, and only
   /// its own.
   Status InSavepoint(const std::function<Status()>& body);
@@ -134,6 +196,48 @@ class Store {
   /// SQLite's data_version: changes when another connection commits.
   Result<std::int64_t> DataVersion();
 
+  // The media cache (store_media.cpp, docs/media.md). Writes run between
+  // Begin and Commit.
+
+  /// Creates media rows for up to `limit` videos saved since the last scan
+  /// (any process's); returns how many videos it covered.
+  Result<int> ScanForMedia(int limit);
+  /// Leases up to `limit` due files for `owner` until `until_ms`: thumbnails
+  /// first, then the newest videos (their links are the freshest).
+  Result<std::vector<MediaJob>> LeaseMedia(const std::string& owner, std::int64_t now_ms,
+                                           std::int64_t until_ms, int limit);
+  /// When the next file is due or its lease ends (unix ms); nullopt: none.
+  Result<std::optional<std::int64_t>> NextMediaDue();
+  /// Records a running download's progress and extends the lease; false
+  /// when `owner` no longer holds it (the download must stop).
+  Result<bool> MediaProgress(const std::string& video_id, FileKind kind, const std::string& owner,
+                             std::int64_t bytes, std::optional<std::int64_t> total,
+                             const std::string& validator, std::int64_t until_ms);
+  /// Records how a download ended and ends the lease, if `owner` holds it.
+  Result<bool> FinishMedia(const std::string& video_id, FileKind kind, const std::string& owner,
+                           const MediaOutcome& outcome);
+  Status SetMediaFacts(const std::string& video_id, const MediaFacts& facts);
+  /// The cached file of a video, or not_found saying why.
+  Result<CachedFile> CachedFileOf(const std::string& video_id, FileKind kind);
+  /// Counts a view for eviction (least recently viewed goes first).
+  Status MarkViewed(const std::string& video_id, std::int64_t now_ms);
+  Result<int> SetPinned(const std::vector<std::string>& video_ids, bool pinned);
+  /// Makes failed, evicted or waiting files of `video_ids` (every one when
+  /// empty) due now; returns how many.
+  Result<int> RequeueMedia(const std::vector<std::string>& video_ids);
+  /// Cached video files that may be evicted, least recently viewed first.
+  Result<std::vector<CachedFile>> EvictionCandidates(int limit);
+  /// A cached file is gone (evicted, or found damaged by verify): the row
+  /// says why, `evicted` ones wait for `media_fetch`, others are fetched again.
+  Result<bool> DropCachedFile(const std::string& video_id, FileKind kind, CacheState state,
+                              const std::string& why);
+  /// Whether any cached row still points at this file.
+  Result<bool> ShaInUse(const std::string& sha256);
+  Result<CacheUsage> MediaUsage();
+  Status ForEachCachedFile(const std::function<void(const CachedFile&)>& visit);
+  Result<std::vector<MediaChange>> MediaChangesSince(std::int64_t after_seq, int limit);
+  Result<std::int64_t> LatestMediaChange();
+
   /// Records one sync attempt and keeps the last `keep` per video.
   Status AddAttempt(const std::string& video_id, const SyncAttempt& attempt, int keep = 20);
 
@@ -144,6 +248,7 @@ class Store {
   Store(std::unique_ptr<SQLite::Database> db, std::string path);
   SQLite::Statement& Cached(const std::string& sql);
   std::int64_t NextChangeSeq();
+  std::int64_t NextMediaChangeSeq();
   bool TransactionLost() const;
   void IndexNewPrompts();
   template <typename F>

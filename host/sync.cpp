@@ -92,11 +92,6 @@ Result<std::string> ReadAdminToken(const SyncConfig& config) {
   return token;
 }
 
-std::int64_t UnixMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::optional<std::int64_t> RetryAfterMs(const std::string& value, std::int64_t now_ms) {
   if (value.empty()) return std::nullopt;
   if (value.find_first_not_of("0123456789 ") == std::string::npos) {

@@ -45,8 +45,6 @@ std::optional<std::int64_t> RetryAfterMs(const std::string& value, std::int64_t 
 /// logged.
 Result<std::string> ReadAdminToken(const SyncConfig& config);
 
-/// The current time in unix milliseconds (shared by all processes).
-std::int64_t UnixMs();
 
 class Syncer {
  public:
