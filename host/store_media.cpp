@@ -262,12 +262,13 @@ Result<int> Store::RequeueMedia(const std::vector<std::string>& video_ids) {
   return Guard("queueing downloads", [&]() -> Result<int> {
     // A thumbnail without a link keeps waiting for its video.
     const std::string sql =
-        "UPDATE media SET state = 'not_cached', attempts = 0, error = NULL, change_seq = ?,"
+        "UPDATE media SET state = 'not_cached', attempts = 0, error = NULL, change_seq = ?1,"
         " next_try_ms = CASE WHEN kind = 'thumbnail' AND (SELECT thumbnail_url FROM videos v"
         " WHERE v.video_id = media.video_id) IS NULL AND NOT EXISTS (SELECT 1 FROM media c"
         " WHERE c.video_id = media.video_id AND c.kind = 'video' AND c.state = 'cached')"
-        " THEN ? ELSE 0 END WHERE (state IN ('failed', 'evicted')"
-        " OR (state = 'not_cached' AND next_try_ms > 0))";
+        " THEN ?2 ELSE 0 END WHERE (state IN ('failed', 'evicted')"
+        // ...and retries waiting out their backoff, not thumbnails waiting for a video.
+        " OR (state = 'not_cached' AND next_try_ms > 0 AND next_try_ms < ?2))";
     if (video_ids.empty()) {
       Use s(Cached(sql));
       s->bind(1, NextMediaChangeSeq());
@@ -276,7 +277,7 @@ Result<int> Store::RequeueMedia(const std::vector<std::string>& video_ids) {
     }
     int queued = 0;
     for (const auto& id : video_ids) {
-      Use s(Cached(sql + " AND video_id = ?"));
+      Use s(Cached(sql + " AND video_id = ?3"));
       s->bind(1, NextMediaChangeSeq());
       s->bind(2, kWaitingForVideo);
       s->bind(3, id);
