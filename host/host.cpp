@@ -1,6 +1,7 @@
 #include "host.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -19,7 +20,7 @@
 
 namespace vidkeep {
 
-int RunHost(const std::vector<std::string>& args) {
+void RunHost(const std::vector<std::string>& args) {
   // Nothing may reach stdout but frames; the browser reading it is gone when
   // a write fails, which must be an error, not a signal.
   InitSilentLogging();
@@ -125,7 +126,13 @@ int RunHost(const std::vector<std::string>& args) {
   channel->Start();
   io.run();
   spdlog::info("exiting");
-  return 0;
+  // Leave without unwinding: every answer is written and every commit is
+  // durable by now, while a background thread may be blocked for seconds (a
+  // DNS lookup of a media host inside Asio's resolver, a libavformat probe)
+  // and destroying the io_context would wait for it, past the 2 s the browser
+  // gives a host after closing its input.
+  spdlog::shutdown();
+  std::_Exit(0);
 }
 
 }  // namespace vidkeep

@@ -7,8 +7,8 @@
 
 namespace vidkeep {
 
-/// Runs the host until stdin closes. `args` is argv as the browser gave it.
-/// Returns the process exit status (0 after a clean end of input).
-int RunHost(const std::vector<std::string>& args);
+/// Runs the host until stdin closes, then ends the process with status 0
+/// (without unwinding: see host.cpp). `args` is argv as the browser gave it.
+[[noreturn]] void RunHost(const std::vector<std::string>& args);
 
 }  // namespace vidkeep

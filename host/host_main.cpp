@@ -8,5 +8,5 @@
 
 int main(int argc, char** argv) {
   ::umask(077);  // every file and directory the host creates is private
-  return vidkeep::RunHost(std::vector<std::string>(argv, argv + argc));
+  vidkeep::RunHost(std::vector<std::string>(argv, argv + argc));
 }

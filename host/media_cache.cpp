@@ -335,11 +335,12 @@ asio::awaitable<void> MediaCache::Run() {
   if (auto pruned = PruneCache(store_, files_, config_.quota_bytes, true); !pruned.ok())
     spdlog::warn("media cache: {}", pruned.status().message());
   while (!stopped_) {
-    // New videos (saved by any process) get their media rows.
-    for (int pass = 0; pass < 100; ++pass) {
-      auto scanned = store_.Transact([&] { return store_.ScanForMedia(500); });
-      if (!scanned.ok() || *scanned < 500) break;
-    }
+    // New videos (saved by any process) get their media rows, a batch per
+    // turn of the loop so a backlog (the first start on a big database)
+    // never holds up the answers to the browser.
+    constexpr int kScanBatch = 500;
+    auto scanned = store_.Transact([&] { return store_.ScanForMedia(kScanBatch); });
+    const bool backlog = scanned.ok() && *scanned == kScanBatch;
     std::size_t leased = 0;
     if (in_flight_ < config_.max_downloads) {
       auto jobs = store_.Transact([&] {
@@ -359,7 +360,7 @@ asio::awaitable<void> MediaCache::Run() {
       }
     }
     std::optional<std::int64_t> wait;
-    if (leased > 0 || in_flight_ > 0) {
+    if (leased > 0 || in_flight_ > 0 || backlog) {
       wait = 0;
     } else {
       auto next = store_.NextMediaDue();
@@ -368,8 +369,9 @@ asio::awaitable<void> MediaCache::Run() {
     }
     if (mode_ == Mode::kDrain && in_flight_ == 0 && leased == 0 && (!wait || *wait > 2000)) break;
     std::int64_t sleep_ms = wait.value_or(60000);
-    if (in_flight_ > 0) sleep_ms = 60000;  // a completion wakes us
-    if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);
+    if (in_flight_ > 0 && !backlog) sleep_ms = 60000;  // a completion wakes us
+    if (backlog) sleep_ms = 1;  // let the browser's requests in between batches
+    else if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);
     wake_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(sleep_ms, 60000)));
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
   }

@@ -18,7 +18,12 @@ process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } ca
 /** A fresh data root (VIDKEEP_HOME) with an optional user config. */
 export function makeHome(config) {
   const home = mkdtempSync(path.join(tmpdir(), 'vidkeep-test-'));
-  if (config) writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
+  // The media cache is off unless a test asks for it (`media: {...}`): the
+  // test URLs (cdn.example) never resolve, and the downloader's retries would
+  // only add media_state events to what these tests watch. media.test.mjs
+  // and the e2e tests cover the cache.
+  config = { ...config, media: { enabled: false, ...config?.media } };
+  writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
   return {
     home,
     env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(home, 'no-system-config.json') },
