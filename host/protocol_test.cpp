@@ -159,3 +159,73 @@ TEST_CASE("answers and events") {
   // Invalid UTF-8 never makes serialization throw.
   CHECK_NOTHROW(Dump(json(std::string("\xff\xfe"))));
 }
+
+TEST_CASE("media requests: media_read ranges, media_pin, media_fetch; bad fields refused") {
+  Request r;
+  REQUIRE(Parse(json{{"type", "media_read"}, {"id", 1}, {"video_id", "v"}}, r).ok());
+  CHECK(r.type == RequestType::kMediaRead);
+  CHECK(r.kind == FileKind::kVideo);
+  CHECK(r.offset == 0);
+  CHECK(r.length == kMaxMediaReadBytes);
+  CHECK_FALSE(r.IsWrite());
+
+  REQUIRE(Parse(json{{"type", "media_read"}, {"id", 2}, {"video_id", "v"}, {"kind", "thumbnail"},
+                     {"offset", 1000}, {"length", 10 * 1024 * 1024}},
+                r)
+              .ok());
+  CHECK(r.kind == FileKind::kThumbnail);
+  CHECK(r.offset == 1000);
+  CHECK(r.length == kMaxMediaReadBytes);  // a longer read is served in part
+
+  for (const json& bad : {json{{"kind", "audio"}}, json{{"offset", -1}}, json{{"offset", "0"}},
+                          json{{"length", 0}}, json{{"length", 1.5}}, json{{"video_id", 5}}}) {
+    json req = {{"type", "media_read"}, {"id", 3}, {"video_id", "v"}};
+    req.update(bad);
+    Request out;
+    CHECK(Parse(req, out).code() == ErrorCode::kBadRequest);
+  }
+
+  REQUIRE(Parse(json{{"type", "media_pin"}, {"id", 4}, {"video_ids", {"a", "b"}}, {"pinned", false}}, r).ok());
+  CHECK(r.type == RequestType::kMediaPin);
+  CHECK_FALSE(r.pinned);
+  CHECK(r.video_ids.size() == 2);
+  CHECK(r.IsWrite());
+  Request no_flag;
+  CHECK(Parse(json{{"type", "media_pin"}, {"id", 5}, {"video_ids", {"a"}}}, no_flag).code() ==
+        ErrorCode::kBadRequest);
+  REQUIRE(Parse(json{{"type", "media_fetch"}, {"id", 6}, {"video_ids", json::array()}}, r).ok());
+  CHECK(r.type == RequestType::kMediaFetch);
+}
+
+TEST_CASE("records carry the media summary; media_state events; base64") {
+  VideoRecord rec;
+  rec.video_id = "v";
+  rec.video.url = "https://cdn.example/v.mp4";
+  MediaSummary& m = rec.media.emplace();
+  m.video = {CacheState::kDownloading, 250, 1000, "video/mp4", "", "", false};
+  m.thumbnail = {CacheState::kEvicted, 0, std::nullopt, "", "", "evicted: over quota", true};
+  m.info = MediaFacts{5.0, 1280, 720, "h264", "", "mp4"};
+  m.pinned = true;
+  m.last_viewed_ms = 1000;
+  json out = RecordToJson(rec);
+  CHECK(out["media"]["video"]["state"] == "downloading");
+  CHECK(out["media"]["video"]["percent"] == 25);
+  CHECK(out["media"]["thumbnail"]["state"] == "not_cached");  // evicted shows as not cached...
+  CHECK(out["media"]["thumbnail"]["error"] == "evicted: over quota");  // ...with why
+  CHECK(out["media"]["thumbnail"]["total"].is_null());
+  CHECK(out["media"]["info"]["width"] == 1280);
+  CHECK(out["media"]["info"]["audio_codec"].is_null());
+  CHECK(out["media"]["pinned"] == true);
+  CHECK(out["media"]["last_viewed_at"] == "1970-01-01T00:00:01.000Z");
+
+  json event = json::parse(MediaStateEvent("v", FileKind::kVideo, m.video));
+  CHECK(event["type"] == "media_state");
+  CHECK_FALSE(event.contains("id"));
+  CHECK(event["kind"] == "video");
+  CHECK(event["bytes"] == 250);
+
+  CHECK(Base64("") == "");
+  CHECK(Base64("f") == "Zg==");
+  CHECK(Base64("foobar") == "Zm9vYmFy");
+  CHECK(Base64(std::string("\0\xff", 2)) == "AP8=");
+}
