@@ -461,6 +461,14 @@ asio::awaitable<void> MediaCache::Download(MediaJob job) {
                  Megabytes(out.bytes), result.resumed ? "resumed" : "whole");
     Finish(job, out);
     co_await AfterCached(job, result.sha256);
+  } else if (job.kind == FileKind::kThumbnail && result.permanent) {
+    // An expired or refused thumbnail link: the video makes a thumbnail.
+    MediaOutcome out;
+    out.state = CacheState::kNotCached;
+    out.make_from_video = true;
+    out.error = result.error + "; a thumbnail is made from the video instead";
+    spdlog::info("thumbnail of {}: {}", job.video_id, out.error);
+    Finish(job, out);
   } else {
     MediaOutcome out = Retry(job, result.error, result.permanent);
     out.bytes = static_cast<std::int64_t>(result.bytes);

@@ -83,6 +83,9 @@ struct MediaOutcome {
   std::string error;
   bool generated = false;
   std::int64_t next_try_ms = 0;
+  /// A thumbnail whose link failed for good: make it from the video instead
+  /// (`state` must be not_cached; `error` says why the link failed).
+  bool make_from_video = false;
 };
 
 /// A media row whose state changed, for the browser's media_state events.

@@ -39,8 +39,11 @@ Result<int> Store::ScanForMedia(int limit) {
           "SELECT seq, video_id, thumbnail_url IS NOT NULL FROM videos WHERE seq > ? ORDER BY seq LIMIT ?"));
       videos->bind(1, after);
       videos->bind(2, limit);
+      // A thumbnail the event did not have is made from the video
+      // (`generated`), once the video is cached.
       Use insert(Cached(
-          "INSERT OR IGNORE INTO media (video_id, kind, next_try_ms, updated_at) VALUES (?, ?, ?, ?)"));
+          "INSERT OR IGNORE INTO media (video_id, kind, next_try_ms, generated, updated_at)"
+          " VALUES (?, ?, ?, ?, ?)"));
       const std::string now = NowUtc();
       while (videos->executeStep()) {
         newest = videos->getColumn(0).getInt64();
@@ -49,8 +52,10 @@ Result<int> Store::ScanForMedia(int limit) {
         for (FileKind kind : {FileKind::kVideo, FileKind::kThumbnail}) {
           insert->bind(1, id);
           insert->bind(2, Kind(kind));
-          insert->bind(3, kind == FileKind::kThumbnail && !has_thumbnail ? kWaitingForVideo : 0);
-          insert->bind(4, now);
+          const bool make = kind == FileKind::kThumbnail && !has_thumbnail;
+          insert->bind(3, make ? kWaitingForVideo : 0);
+          insert->bind(4, make ? 1 : 0);
+          insert->bind(5, now);
           insert->exec();
           insert->reset();
         }
@@ -92,7 +97,8 @@ Result<std::vector<MediaJob>> Store::LeaseMedia(const std::string& owner, std::i
     std::vector<MediaJob> jobs;
     for (auto& [video_id, kind] : leased) {
       Use s(Cached(
-          "SELECT CASE WHEN m.kind = 'video' THEN v.url ELSE v.thumbnail_url END, m.validator,"
+          "SELECT CASE WHEN m.kind = 'video' THEN v.url WHEN m.generated THEN NULL"
+          " ELSE v.thumbnail_url END, m.validator,"
           " m.attempts, (SELECT c.sha256 FROM media c WHERE c.video_id = m.video_id"
           " AND c.kind = 'video' AND c.state = 'cached')"
           " FROM media m JOIN videos v ON v.video_id = m.video_id"
@@ -158,12 +164,18 @@ Result<bool> Store::FinishMedia(const std::string& video_id, FileKind kind,
   return Guard("recording a download", [&]() -> Result<bool> {
     const bool cached = outcome.state == CacheState::kCached;
     {
+      // make_from_video: the thumbnail link failed for good, so the
+      // thumbnail is made from the video instead, now or once it is cached.
       Use s(Cached(
           "UPDATE media SET state = :state, bytes = :bytes, total = :total,"
           " content_type = :type, sha256 = :sha, validator = :validator, error = :error,"
-          " generated = :generated, attempts = CASE WHEN :cached THEN 0 ELSE attempts + 1 END,"
+          " generated = :generated OR :from_video,"
+          " attempts = CASE WHEN :cached OR :from_video THEN 0 ELSE attempts + 1 END,"
           " cached_ms = CASE WHEN :cached THEN :now_ms ELSE 0 END,"
-          " next_try_ms = :next, lease_owner = NULL, lease_until_ms = 0, change_seq = :seq,"
+          " next_try_ms = CASE WHEN NOT :from_video THEN :next WHEN EXISTS (SELECT 1 FROM media c"
+          "   WHERE c.video_id = :id AND c.kind = 'video' AND c.state = 'cached') THEN 0"
+          "   ELSE :waiting END,"
+          " lease_owner = NULL, lease_until_ms = 0, change_seq = :seq,"
           " updated_at = :now WHERE video_id = :id AND kind = :kind AND lease_owner = :owner"));
       s->bind(":state", std::string(ToString(outcome.state)));
       s->bind(":bytes", outcome.bytes);
@@ -174,6 +186,8 @@ Result<bool> Store::FinishMedia(const std::string& video_id, FileKind kind,
       BindOptional(*s, s->getIndex(":error"), outcome.error);
       s->bind(":generated", outcome.generated ? 1 : 0);
       s->bind(":cached", cached ? 1 : 0);
+      s->bind(":from_video", outcome.make_from_video ? 1 : 0);
+      s->bind(":waiting", kWaitingForVideo);
       s->bind(":now_ms", UnixMs());
       s->bind(":next", outcome.next_try_ms);
       s->bind(":seq", NextMediaChangeSeq());
@@ -263,8 +277,7 @@ Result<int> Store::RequeueMedia(const std::vector<std::string>& video_ids) {
     // A thumbnail without a link keeps waiting for its video.
     const std::string sql =
         "UPDATE media SET state = 'not_cached', attempts = 0, error = NULL, change_seq = ?1,"
-        " next_try_ms = CASE WHEN kind = 'thumbnail' AND (SELECT thumbnail_url FROM videos v"
-        " WHERE v.video_id = media.video_id) IS NULL AND NOT EXISTS (SELECT 1 FROM media c"
+        " next_try_ms = CASE WHEN kind = 'thumbnail' AND generated AND NOT EXISTS (SELECT 1 FROM media c"
         " WHERE c.video_id = media.video_id AND c.kind = 'video' AND c.state = 'cached')"
         " THEN ?2 ELSE 0 END WHERE (state IN ('failed', 'evicted')"
         // ...and retries waiting out their backoff, not thumbnails waiting for a video.

@@ -233,3 +233,25 @@ TEST_CASE("MediaFiles: identical content is kept once, reads are ranged") {
   CHECK(f.files->Read(std::string(64, '0'), 0, 1).status().code() == ErrorCode::kNotFound);
   CHECK(f.files->Read("../../etc/passwd", 0, 1).status().code() == ErrorCode::kBadRequest);
 }
+
+TEST_CASE("media rows: a thumbnail whose link failed for good is made from the video instead") {
+  Fixture f;
+  const std::string id = f.Save(1);
+  auto jobs = f.Lease("x", 100, 10);
+  REQUIRE(jobs.size() == 2);
+  REQUIRE(jobs[0].kind == FileKind::kThumbnail);
+  REQUIRE(jobs[0].url == "https://cdn.example/t/1.jpg");
+  MediaOutcome expired;
+  expired.state = CacheState::kNotCached;
+  expired.make_from_video = true;
+  expired.error = "the link has probably expired: 403";
+  REQUIRE(*f.store->Transact([&] { return f.store->FinishMedia(id, FileKind::kThumbnail, "x", expired); }));
+  CHECK(f.State(id, FileKind::kThumbnail).generated);
+  CHECK(f.Lease("y", 200, 10).empty());  // waits: the video is x's, not cached yet
+  const std::string sha = f.Cache(jobs[1], "x", "video bytes");
+  auto next = f.Lease("y", 300, 10);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].kind == FileKind::kThumbnail);
+  CHECK(next[0].url.empty());
+  CHECK(next[0].source_sha256 == sha);
+}
