@@ -1,13 +1,15 @@
 #include "cli.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <CLI/CLI.hpp>
 #include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
 
 #include "config.h"
 #include "dedupe.h"
@@ -24,6 +27,7 @@
 #include "doctor.h"
 #include "export.h"
 #include "log.h"
+#include "media_cache.h"
 #include "protocol.h"
 #include "store.h"
 
@@ -93,6 +97,176 @@ void PrintTable(const std::vector<std::string>& headers,
 std::string ShortTime(const std::string& t) {
   return t.size() >= 16 ? t.substr(0, 10) + " " + t.substr(11, 5) : t;
 }
+
+constexpr CacheState kAllCacheStates[] = {CacheState::kNotCached, CacheState::kDownloading,
+                                          CacheState::kCached, CacheState::kFailed,
+                                          CacheState::kEvicted};
+
+std::string Plural(std::int64_t n, const char* noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
+// "500M", "2G", "1.5GiB", "4096": bytes, the suffixes K M G T being powers
+// of 1024 (as the config's quota_bytes default, 5 GiB, is).
+std::optional<std::uint64_t> ParseByteSize(std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || !std::isfinite(value) || value < 0) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::map<std::string, int> kShift = {
+      {"", 0},    {"b", 0},    {"k", 10},  {"kb", 10},  {"kib", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"g", 30},  {"gb", 30},  {"gib", 30}, {"t", 40},
+      {"tb", 40}, {"tib", 40}};
+  auto it = kShift.find(unit);
+  if (it == kShift.end()) return std::nullopt;
+  const double bytes = std::ldexp(value, it->second);
+  if (bytes > std::ldexp(1.0, 60)) return std::nullopt;
+  return static_cast<std::uint64_t>(bytes);
+}
+
+std::string Percent(std::int64_t bytes, std::optional<std::int64_t> total) {
+  if (!total || *total <= 0) return "";
+  return fmt::format("{}%", std::min<std::int64_t>(99, bytes * 100 / *total));
+}
+
+// CacheUsage's counts in the order of kAllCacheStates, every state present.
+std::vector<std::pair<std::string, std::int64_t>> CountsByState(
+    const std::map<std::string, std::int64_t>& counts) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (CacheState s : kAllCacheStates) {
+    auto it = counts.find(std::string(ToString(s)));
+    out.emplace_back(ToString(s), it == counts.end() ? 0 : it->second);
+  }
+  return out;
+}
+
+// VerifyReport's "video_id kind: why" as {"video_id", "kind", "why"}.
+json DamagedToJson(const std::string& damaged) {
+  const auto space = damaged.find(' ');
+  const auto colon = damaged.find(": ", space == std::string::npos ? 0 : space);
+  if (space == std::string::npos || colon == std::string::npos) return {{"why", damaged}};
+  return {{"video_id", damaged.substr(0, space)},
+          {"kind", damaged.substr(space + 1, colon - space - 1)},
+          {"why", damaged.substr(colon + 2)}};
+}
+
+// A video's local copy in a few words, for `list`.
+std::string MediaLabel(const std::optional<MediaSummary>& media) {
+  if (!media) return "-";
+  const FileCache& f = media->video;
+  switch (f.state) {
+    case CacheState::kCached: return "cached " + FormatBytes(f.bytes);
+    case CacheState::kDownloading: {
+      const std::string percent = Percent(f.bytes, f.total);
+      return "downloading " + (percent.empty() ? FormatBytes(f.bytes) : percent);
+    }
+    case CacheState::kFailed: return "failed";
+    default: return "not cached";  // evicted ones too, as on the wire
+  }
+}
+
+// One cached file's state for `show`: "cached, 1.2 MiB, video/mp4".
+std::string DescribeFile(const FileCache& f) {
+  std::string out(ToString(f.state));
+  if (f.state == CacheState::kCached) {
+    out += ", " + FormatBytes(f.bytes);
+    if (!f.content_type.empty()) out += ", " + f.content_type;
+    if (f.generated) out += ", made from the video";
+  } else if (f.state == CacheState::kDownloading) {
+    out += ", " + FormatBytes(f.bytes);
+    if (f.total) out += " of " + FormatBytes(*f.total) + " (" + Percent(f.bytes, f.total) + ")";
+  }
+  return out;
+}
+
+void PrintMedia(const MediaSummary& m, const MediaFiles& files) {
+  auto line = [](const char* key, const std::string& value) {
+    std::cout << fmt::format("  {:<12}{}\n", key, value.empty() ? "-" : value);
+  };
+  for (FileKind kind : {FileKind::kVideo, FileKind::kThumbnail}) {
+    const FileCache& f = kind == FileKind::kVideo ? m.video : m.thumbnail;
+    line(kind == FileKind::kVideo ? "Video" : "Thumbnail", DescribeFile(f));
+    if (f.state == CacheState::kCached) {
+      line("SHA-256", f.sha256);
+      line("File", files.PathOf(f.sha256));
+    }
+    if (!f.error.empty()) line("Error", f.error);
+  }
+  line("Info", m.info ? DescribeFacts(*m.info) : "");
+  line("Pinned", m.pinned ? "yes" : "no");
+  line("Last viewed", m.last_viewed_ms > 0 ? FormatUtcMs(m.last_viewed_ms) : "never");
+}
+
+// Prints a line for every file whose download ends while `vidkeep cache
+// fetch` runs, read from the store's change feed (so a host's downloads
+// meanwhile count too), and tallies how each one ended.
+class FetchLog {
+ public:
+  FetchLog(Store& store, std::int64_t after, std::ostream& out)
+      : store_(store), after_(after), out_(out) {}
+
+  void Poll() {
+    constexpr int kBatch = 500;
+    for (;;) {
+      auto changes = store_.MediaChangesSince(after_, kBatch);
+      if (!changes.ok() || changes->empty()) return;
+      for (const auto& c : *changes) {
+        after_ = c.seq;
+        Note(c);
+      }
+      if (changes->size() < kBatch) return;
+    }
+  }
+
+  struct Tally {
+    std::int64_t cached = 0, failed = 0, later = 0, bytes = 0;
+  };
+  Tally Count() const {
+    Tally t;
+    for (const auto& [key, file] : ended_) {
+      if (file.state == CacheState::kCached) {
+        ++t.cached;
+        t.bytes += file.bytes;
+      } else if (file.state == CacheState::kFailed) {
+        ++t.failed;
+      } else {
+        ++t.later;
+      }
+    }
+    return t;
+  }
+
+ private:
+  void Note(const MediaChange& c) {
+    const FileCache& f = c.file;
+    std::string word, detail;
+    if (f.state == CacheState::kCached) {
+      word = "cached";
+      detail = FormatBytes(f.bytes) + (f.generated ? ", made from the video" : "");
+    } else if (f.state == CacheState::kFailed) {
+      word = "failed";
+      detail = f.error;
+    } else if (f.state == CacheState::kNotCached && !f.error.empty()) {
+      word = "retry";
+      detail = f.error + " (tried again later)";
+    } else {
+      return;  // started, progressing or queued: not an end
+    }
+    auto [it, fresh] = ended_.try_emplace({c.video_id, c.kind});
+    const bool same = !fresh && it->second.state == f.state && it->second.error == f.error;
+    it->second = f;
+    if (same) return;  // e.g. the probe's facts touched a cached row
+    out_ << fmt::format("{:<7}{} {:<10}{}\n", word, c.video_id.substr(0, 8), ToString(c.kind),
+                        detail)
+         << std::flush;
+  }
+
+  Store& store_;
+  std::int64_t after_;
+  std::ostream& out_;
+  std::map<std::pair<std::string, FileKind>, FileCache> ended_;
+};
 
 // Progress of `vidkeep sync` on stderr: a bar redrawn in place on a
 // terminal, a plain line every few seconds otherwise.
@@ -175,8 +349,9 @@ class Cli {
     for (const auto& r : page->videos)
       rows.push_back({r.video_id.substr(0, 8), ShortTime(r.created_at), std::string(ToString(r.sync)),
                       std::string(ToString(r.video.source)), Clip(r.video.chat_id, 12),
+                      MediaLabel(r.media),
                       Clip(r.video.prompt.empty() ? "(no prompt)" : r.video.prompt, 56)});
-    PrintTable({"ID", "SAVED (UTC)", "SYNC", "SOURCE", "CHAT", "PROMPT"}, rows);
+    PrintTable({"ID", "SAVED (UTC)", "SYNC", "SOURCE", "CHAT", "MEDIA", "PROMPT"}, rows);
     if (page->more)
       std::cerr << fmt::format("(newest {} shown; --limit N for more)\n", page->videos.size());
     return 0;
@@ -215,6 +390,11 @@ class Cli {
                              r.sync_attempts == 1 ? "" : "s"));
     line("Last error", r.last_error);
     if (!r.video.meta.empty()) line("Meta", Dump(r.video.meta));
+    std::cout << "\nLocal copy:\n";
+    if (r.media)
+      PrintMedia(*r.media, Files());
+    else
+      std::cout << "  (not known to the cache yet)\n";
     std::cout << "\nSync history:\n";
     if (history->empty()) {
       std::cout << "  (no attempts yet)\n";
@@ -252,28 +432,14 @@ class Cli {
   int Resync(const std::vector<std::string>& prefixes, bool failed) {
     if (failed == !prefixes.empty())
       return Fail(Status::BadRequest("resync takes video ids or --failed, not both or neither"));
-    if (Status s = store_->Begin(); !s.ok()) return Fail(s);
-    Result<int> queued = 0;
-    if (failed) {
-      queued = store_->ResyncFailed();
-    } else {
-      std::vector<std::string> ids;
-      for (const auto& p : prefixes) {
-        auto id = store_->ResolveId(p);
-        if (!id.ok()) {
-          store_->Rollback();
-          return Fail(id.status());
-        }
-        ids.push_back(*id);
-      }
-      queued = store_->Resync(ids);
-    }
-    if (!queued.ok()) {
-      store_->Rollback();
-      return Fail(queued.status());
-    }
-    if (Status s = store_->Commit(); !s.ok()) return Fail(s);
-    std::cout << fmt::format("Queued {} video{} for sync.\n", *queued, *queued == 1 ? "" : "s");
+    auto queued = store_->Transact([&]() -> Result<int> {
+      if (failed) return store_->ResyncFailed();
+      auto ids = ResolveIds(prefixes);
+      if (!ids.ok()) return ids.status();
+      return store_->Resync(*ids);
+    });
+    if (!queued.ok()) return Fail(queued.status());
+    std::cout << fmt::format("Queued {} for sync.\n", Plural(*queued, "video"));
     return 0;
   }
 
@@ -284,24 +450,155 @@ class Cli {
       Status s = ExportVideos(*store_, *format, std::cout);
       return s.ok() ? 0 : Fail(s);
     }
-    // Write beside the target and rename, so a failed export never leaves a
-    // half-written file under the real name.
-    const std::string temp = output + ".partial";
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      if (!out) return Fail("cannot write " + temp);
-      Status s = ExportVideos(*store_, *format, out);
-      out.close();
-      if (s.ok() && !out) s = Status::Unavailable("writing " + temp + " failed");
-      if (!s.ok()) {
-        std::remove(temp.c_str());
-        return Fail(s);
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, output, ec);
-    if (ec) return Fail("cannot rename to " + output + ": " + ec.message());
+    Status s = WriteFileAtomically(
+        output, [&](std::ostream& out) { return ExportVideos(*store_, *format, out); });
+    if (!s.ok()) return Fail(s);
     std::cerr << "Exported to " << output << "\n";
+    return 0;
+  }
+
+  int ExportFolder(const std::string& dir, bool force) {
+    if (dir.empty() || dir == "-")
+      return Fail(Status::BadRequest("--with-media writes a folder: pass -o DIR"));
+    auto report = ExportWithMedia(*store_, Files(), dir, force);
+    if (!report.ok()) return Fail(report.status());
+    for (const auto& d : report->damaged)
+      std::cerr << "vidkeep: warning: left out a damaged cached file: " << d << "\n";
+    std::cerr << fmt::format(
+        "Exported {} to {}: {} with a local copy ({}, {}: {} linked, {} copied), {} without.\n",
+        Plural(report->videos, "video"), dir, report->local_videos, Plural(report->files, "file"),
+        FormatBytes(report->bytes), report->linked, report->copied,
+        report->videos - report->local_videos);
+    return 0;
+  }
+
+  // ------------------------------------------------------------ cache
+
+  int CacheStats(bool as_json) {
+    auto usage = store_->MediaUsage();
+    if (!usage.ok()) return Fail(usage.status());
+    const auto quota = static_cast<std::int64_t>(config_.media.quota_bytes);
+    const auto videos = CountsByState(usage->videos_by_state);
+    const auto thumbnails = CountsByState(usage->thumbnails_by_state);
+    if (as_json) {
+      json out = {{"files", usage->files},       {"bytes", usage->bytes},
+                  {"quota_bytes", quota},        {"pinned", usage->pinned_videos},
+                  {"directory", Files().root()}, {"enabled", config_.media.enabled},
+                  {"videos", json::object()},    {"thumbnails", json::object()}};
+      for (const auto& [state, n] : videos) out["videos"][state] = n;
+      for (const auto& [state, n] : thumbnails) out["thumbnails"][state] = n;
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    const double used =
+        static_cast<double>(usage->bytes) / static_cast<double>(std::max<std::int64_t>(quota, 1));
+    std::cout << fmt::format("{:<15}{}, {} of {} ({:.0f}%)\n", "Cached", Plural(usage->files, "file"),
+                             FormatBytes(usage->bytes), FormatBytes(quota), 100 * used);
+    for (const auto& [title, counts] : {std::pair{"Videos", &videos}, {"Thumbnails", &thumbnails}}) {
+      std::cout << title << "\n";
+      for (const auto& [state, n] : *counts) std::cout << fmt::format("  {:<13}{}\n", state, n);
+    }
+    std::cout << fmt::format("{:<15}{}\n", "Pinned", Plural(usage->pinned_videos, "video"));
+    std::cout << fmt::format("{:<15}{}\n", "Directory", Files().root());
+    if (!config_.media.enabled)
+      std::cout << fmt::format("{:<15}off (media.enabled is false in the config)\n", "Downloads");
+    return 0;
+  }
+
+  int CacheVerify(bool as_json, bool fetch) {
+    auto report = VerifyCache(*store_, Files());
+    if (!report.ok()) return Fail(report.status());
+    const auto damaged = static_cast<std::int64_t>(report->damaged.size());
+    std::ostream& log = as_json ? std::cerr : std::cout;
+    if (!as_json) {
+      std::cout << fmt::format("Checked {} ({} read) in {}.\n", Plural(report->checked, "file"),
+                               FormatBytes(report->bytes), Files().root());
+      if (damaged > 0) std::cout << "Damaged, dropped and queued to be fetched again:\n";
+      for (const auto& d : report->damaged) std::cout << "  " << d << "\n";
+    }
+    std::optional<FetchLog::Tally> fetched;
+    if (fetch && damaged > 0) {
+      auto tally = Drain(log);
+      if (!tally.ok()) return Fail(tally.status());
+      fetched = *tally;
+    }
+    if (as_json) {
+      json out = {{"checked", report->checked}, {"bytes", report->bytes},
+                  {"directory", Files().root()}, {"damaged", json::array()}};
+      for (const auto& d : report->damaged) out["damaged"].push_back(DamagedToJson(d));
+      if (fetched)
+        out["fetched"] = {
+            {"cached", fetched->cached}, {"failed", fetched->failed}, {"later", fetched->later}};
+      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    }
+    if (damaged == 0) return 0;
+    if (fetched) {
+      if (fetched->failed + fetched->later == 0) return 0;
+      return Fail(fmt::format("{} damaged, and not every one could be fetched again",
+                              Plural(damaged, "cached file")));
+    }
+    return Fail(fmt::format("{} damaged: dropped and queued; the host fetches them again when it "
+                            "next runs, or run `vidkeep cache fetch` (or verify --fetch)",
+                            Plural(damaged, "cached file")));
+  }
+
+  int CachePrune(const std::string& quota_text, bool as_json) {
+    std::uint64_t quota = config_.media.quota_bytes;
+    if (!quota_text.empty()) {
+      auto parsed = ParseByteSize(quota_text);
+      if (!parsed) return Fail(Status::BadRequest("--quota must be a size such as 500M or 2G"));
+      quota = *parsed;
+    }
+    auto report = PruneCache(*store_, Files(), quota, true);
+    if (!report.ok()) return Fail(report.status());
+    auto usage = store_->MediaUsage();
+    if (!usage.ok()) return Fail(usage.status());
+    const auto quota_bytes = static_cast<std::int64_t>(std::min<std::uint64_t>(quota, INT64_MAX));
+    if (as_json) {
+      std::cout << json{{"evicted", report->evicted},       {"orphans", report->orphans},
+                        {"partials", report->partials},     {"bytes_freed", report->bytes_freed},
+                        {"bytes", usage->bytes},            {"quota_bytes", quota_bytes}}
+                       .dump(2)
+                << "\n";
+      return 0;
+    }
+    std::cout << fmt::format(
+        "Evicted {}, deleted {} and {}; freed {}.\nThe cache holds {} of {}.\n",
+        Plural(report->evicted, "video"), Plural(report->orphans, "orphaned file"),
+        Plural(report->partials, "partial download"), FormatBytes(report->bytes_freed),
+        FormatBytes(usage->bytes), FormatBytes(quota_bytes));
+    if (usage->bytes > quota_bytes)
+      std::cout << "Still over the quota: pinned videos and thumbnails are never evicted.\n";
+    return 0;
+  }
+
+  int CacheFetch(const std::vector<std::string>& prefixes) {
+    auto queued = store_->Transact([&]() -> Result<int> {
+      auto ids = ResolveIds(prefixes);
+      if (!ids.ok()) return ids.status();
+      return store_->RequeueMedia(*ids);
+    });
+    if (!queued.ok()) return Fail(queued.status());
+    if (*queued > 0) std::cout << fmt::format("Queued {} again.\n", Plural(*queued, "file"));
+    const auto started = std::chrono::steady_clock::now();
+    auto tally = Drain(std::cout);
+    if (!tally.ok()) return Fail(tally.status());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << fmt::format("Cached {} ({}) in {:.1f} s; {} failed, {} to be tried again later.\n",
+                             Plural(tally->cached, "file"), FormatBytes(tally->bytes), seconds,
+                             tally->failed, tally->later);
+    return tally->failed + tally->later > 0 ? kExitFailure : 0;
+  }
+
+  int CachePin(const std::vector<std::string>& prefixes, bool pinned) {
+    auto changed = store_->Transact([&]() -> Result<int> {
+      auto ids = ResolveIds(prefixes);
+      if (!ids.ok()) return ids.status();
+      return store_->SetPinned(*ids, pinned);
+    });
+    if (!changed.ok()) return Fail(changed.status());
+    std::cout << fmt::format("{} {}.\n", pinned ? "Pinned" : "Unpinned", Plural(*changed, "video"));
     return 0;
   }
 
@@ -361,6 +658,41 @@ class Cli {
   }
 
  private:
+  MediaFiles Files() const { return MediaFiles(paths_.data_dir + "/media"); }
+
+  // Full ids of `prefixes`, each resolved as `show` does.
+  Result<std::vector<std::string>> ResolveIds(const std::vector<std::string>& prefixes) {
+    std::vector<std::string> ids;
+    for (const auto& p : prefixes) {
+      auto id = store_->ResolveId(p);
+      if (!id.ok()) return id.status();
+      ids.push_back(*id);
+    }
+    return ids;
+  }
+
+  // Runs the downloader until nothing is due soon, a line on `log` for every
+  // file that ends.
+  Result<FetchLog::Tally> Drain(std::ostream& log) {
+    if (!config_.media.enabled)
+      return Status::Unavailable("the media cache is off (media.enabled is false in the config)");
+    auto since = store_->LatestMediaChange();
+    if (!since.ok()) return since.status();
+    // The lines below say how each download ended; the downloader's own
+    // warnings would say it twice.
+    spdlog::set_level(spdlog::level::err);
+    boost::asio::io_context io;
+    MediaCache cache(io, *store_, config_.media, config_.sync.extra_ca_file, Files(),
+                     ProcessOwner("cli"), MediaCache::Mode::kDrain);
+    FetchLog fetch_log(*store_, *since, log);
+    cache.set_on_change([&] { fetch_log.Poll(); });
+    cache.set_on_done([&] { io.stop(); });
+    cache.Start();
+    io.run();
+    fetch_log.Poll();
+    return fetch_log.Count();
+  }
+
   Paths paths_;
   Config config_;
   std::unique_ptr<Store> store_;
@@ -402,10 +734,38 @@ int RunCli(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "Counts by sync state, database size");
   stats->add_flag("--json", as_json, "Machine-readable output");
 
+  bool with_media = false, force = false;
   auto* exporter = app.add_subcommand("export", "Everything, to a file");
-  exporter->add_option("--format", format, "json, csv or html (default json)")
+  auto* format_option = exporter->add_option("--format", format, "json, csv or html (default json)")
       ->check(CLI::IsMember({"json", "csv", "html"}));
-  exporter->add_option("-o,--output", output, "File to write (default: standard output)");
+  exporter->add_option("-o,--output", output,
+                       "File to write (default: standard output); with --with-media, a folder");
+  auto* with_media_flag = exporter->add_flag(
+      "--with-media", with_media,
+      "An offline folder: index.html, videos.json and the cached files under media/")
+      ->excludes(format_option);
+  exporter->add_flag("--force", force, "With --with-media: write into a folder that is not empty")
+      ->needs(with_media_flag);
+
+  std::string quota;
+  bool fetch_now = false;
+  auto* cache = app.add_subcommand("cache", "The local copies of videos and thumbnails");
+  cache->require_subcommand(1);
+  auto* cache_stats = cache->add_subcommand("stats", "Files and bytes cached, quota, counts by state");
+  cache_stats->add_flag("--json", as_json, "Machine-readable output");
+  auto* verify = cache->add_subcommand("verify", "Check every cached file against its SHA-256");
+  verify->add_flag("--json", as_json, "Machine-readable output");
+  verify->add_flag("--fetch", fetch_now, "Fetch the damaged files again now");
+  auto* prune = cache->add_subcommand("prune", "Evict over-quota videos, delete leftover files");
+  prune->add_option("--quota", quota, "Shrink to this size (500M, 2G; default media.quota_bytes)");
+  prune->add_flag("--json", as_json, "Machine-readable output");
+  auto* fetch =
+      cache->add_subcommand("fetch", "Download what is not cached now (failed and evicted too)");
+  fetch->add_option("ids", ids, "Only these videos (ids or their first characters)");
+  auto* pin = cache->add_subcommand("pin", "Keep videos through quota eviction");
+  pin->add_option("ids", ids, "Video ids (or their first characters)")->required();
+  auto* unpin = cache->add_subcommand("unpin", "Let pinned videos be evicted again");
+  unpin->add_option("ids", ids, "Video ids (or their first characters)")->required();
 
   std::string sync_origin;
   bool once = false;
@@ -436,7 +796,12 @@ int RunCli(int argc, char** argv) {
   if (*show) return cli.Show(id, as_json);
   if (*resync) return cli.Resync(ids, failed);
   if (*stats) return cli.Stats(as_json);
-  if (*exporter) return cli.Export(format, output);
+  if (*exporter) return with_media ? cli.ExportFolder(output, force) : cli.Export(format, output);
+  if (*cache_stats) return cli.CacheStats(as_json);
+  if (*verify) return cli.CacheVerify(as_json, fetch_now);
+  if (*prune) return cli.CachePrune(quota, as_json);
+  if (*fetch) return cli.CacheFetch(ids);
+  if (*pin || *unpin) return cli.CachePin(ids, pin->parsed());
   if (*sync) return cli.Sync(sync_origin, once);
   return kExitUsage;
 }

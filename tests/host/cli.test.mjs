@@ -85,7 +85,7 @@ test('list: an aligned table, newest first, Cyrillic intact, long prompts clippe
   assert.equal(out.stderr, '');
   const rows = lines(out.stdout);
   assert.equal(rows.length, 1 + ALL.length);
-  assert.match(rows[0], /^ID +SAVED \(UTC\) +SYNC +SOURCE +CHAT +PROMPT$/);
+  assert.match(rows[0], /^ID +SAVED \(UTC\) +SYNC +SOURCE +CHAT +MEDIA +PROMPT$/);
   const newestFirst = [...ALL].reverse();
   rows.slice(1).forEach((row, i) => assert.ok(row.startsWith(idOf(newestFirst[i]).slice(0, 8) + ' '), `row ${i}: ${row}`));
   // Columns line up by characters (code points), whatever the script.
@@ -108,8 +108,10 @@ test('list: an aligned table, newest first, Cyrillic intact, long prompts clippe
   assert.equal(promptOf(byId.get(idOf(VIDEOS[7]).slice(0, 8))), [...LONG_CYRILLIC].slice(0, 55).join('') + '…');
   assert.ok(!out.stdout.includes('\ufffd'), 'valid UTF-8');
   const local = byId.get(idOf(VIDEOS[5]).slice(0, 8));
-  assert.match(local, / local +sse +a dog skiing downhill$/);
-  assert.match(byId.get(idOf(VIDEOS[0]).slice(0, 8)), / pending +sse +3f2c0000-00… +a cat/);
+  // MEDIA: the links of cdn.example never download here.
+  const media = '(not cached|failed|downloading [^ ]+(?: [KMG]?i?B)?)';
+  assert.match(local, new RegExp(` local +sse +${media} +a dog skiing downhill$`));
+  assert.match(byId.get(idOf(VIDEOS[0]).slice(0, 8)), new RegExp(` pending +sse +3f2c0000-00… +${media} +a cat`));
 });
 
 test('list --json: every record, newest first, with the protocol fields', T, async () => {
