@@ -33,18 +33,6 @@ constexpr std::string_view kSigningExact[] = {
     "token"};
 constexpr std::string_view kSigningPrefixes[] = {"x-amz-", "x-goog-"};
 
-// Parses a URI, also refusing what Boost.URL 1.81 lets through: a host
-// followed by something other than '/', '?', '#' or the end, as in
-// "http://127.0.0.1.evil.example/", which it reads as host 127.0.0.1 with
-// path ".evil.example/". The view points into `text`.
-std::optional<boost::urls::url_view> ParseUrl(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return std::nullopt;
-  const auto path = parsed->encoded_path();
-  if (parsed->has_authority() && !path.empty() && path.front() != '/') return std::nullopt;
-  return *parsed;
-}
-
 bool IsHttpScheme(std::string_view scheme) {
   const std::string s = Lower(scheme);
   return s == "http" || s == "https";
@@ -55,6 +43,15 @@ std::string_view DefaultPort(std::string_view lower_scheme) {
 }
 
 }  // namespace
+
+std::optional<boost::urls::url_view> ParseUrl(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) return std::nullopt;
+  const auto path = parsed->encoded_path();
+  if (parsed->has_authority() && !path.empty() && path.front() != '/') return std::nullopt;
+  return *parsed;
+}
+
 
 Status ValidateMediaUrl(std::string_view url, std::size_t max_bytes) {
   if (url.empty()) return Status::InvalidUrl("the URL is empty");

@@ -3,9 +3,12 @@
 // Pure functions: no I/O.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/url/url_view.hpp>
 
 #include "status.h"
 
@@ -49,5 +52,12 @@ bool IsAllowedSyncOrigin(std::string_view origin);
 
 /// True for "localhost", 127.0.0.0/8 and ::1 (brackets allowed).
 bool IsLoopbackHost(std::string_view host);
+
+/// Parses a URI with Boost.URL, also refusing what Boost.URL 1.81 lets
+/// through: a host followed by something other than '/', '?', '#' or the end,
+/// as in "http://127.0.0.1.evil.example/" (read as host 127.0.0.1 and path
+/// ".evil.example/"). The view points into `text`. Every URL vidkeep reads
+/// goes through here.
+std::optional<boost::urls::url_view> ParseUrl(std::string_view text);
 
 }  // namespace vidkeep

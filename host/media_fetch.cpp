@@ -124,17 +124,6 @@ AddressClass ClassifyV4(std::uint32_t a) {
 
 // ---- URLs -------------------------------------------------------------------
 
-// Parses like dedupe.cpp's ParseUrl: Boost.URL 1.81 reads
-// "http://127.0.0.1.evil.example/" as host 127.0.0.1 and path
-// ".evil.example/"; such URLs are refused.
-std::optional<boost::urls::url_view> ParseUrl(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return std::nullopt;
-  const auto path = parsed->encoded_path();
-  if (parsed->has_authority() && !path.empty() && path.front() != '/') return std::nullopt;
-  return *parsed;
-}
-
 // Where one URL leads, after the policy checks on its text.
 struct Target {
   bool tls = false;
