@@ -15,7 +15,8 @@ import path from 'node:path';
 import { makeMedia } from '../lib/media.mjs';
 import { killAllBrowsers, prepareChromiumExtension, prepareFirefoxXpi, processesMentioning, within } from './lib/browsers.mjs';
 import { Scenario, snapshotBinaries } from './lib/harness.mjs';
-import { scenarios } from './scenarios.mjs';
+import { scenarios as chatScenarios } from './scenarios.mjs';
+import { scenarios as mediaScenarios } from './scenarios-media.mjs';
 
 const here = import.meta.dirname;
 const repo = path.resolve(here, '../..');
@@ -55,6 +56,7 @@ const onSignal = (sig) => { interrupted = true; console.error(`\n${sig}: stoppin
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+const scenarios = [...chatScenarios, ...mediaScenarios];
 const selected = scenarios.filter((sc) => !args.only || args.only.includes(sc.id) || args.only.includes(sc.slug));
 if (selected.length === 0) { console.error(`no scenario matches --only ${args.only}`); process.exit(2); }
 
@@ -93,7 +95,7 @@ try {
       let s;
       let error;
       try {
-        s = new Scenario(run, kind, sc.id, sc.slug);
+        s = new Scenario(run, kind, sc.id, sc.slug, sc.config);
         await within(timeoutMs[kind], sc.run(s), `scenario ${sc.id}`);
       } catch (err) {
         error = err;

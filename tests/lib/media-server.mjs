@@ -247,7 +247,7 @@ export async function startMediaServer({ host = '127.0.0.1' } = {}) {
      *   chunked      no Content-Length (chunked transfer)
      *   signed       add an S3-style signature query to `url` (default true)
      * Returns the resource: {path, url, size, sha256 (hex, null for generated:
-     * see `hash()`), requests (count), expire(), setRate(r), hash()}.
+     * see `hash()`), requests (count), signedUrl(), expire(), setRate(r), hash()}.
      */
     add(path, options = {}) {
       let content = null;
@@ -283,6 +283,8 @@ export async function startMediaServer({ host = '127.0.0.1' } = {}) {
         expired: false,
         requests: 0,
         url: `${origin}${path}${options.signed === false ? '' : `?${signature()}`}`,
+        /** Another URL of the same file with a fresh signature (as a CDN re-signs). */
+        signedUrl() { return `${origin}${path}?${signature()}`; },
         expire() { r.expired = true; },
         setRate(rate) { r.rate = rate; },
         /** SHA-256 of the full content (computed by streaming for generated files). */

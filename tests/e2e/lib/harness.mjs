@@ -11,6 +11,12 @@ import { launchBrowser, processesMentioning, until } from './browsers.mjs';
 
 /** Fast sync timings for tests (docs/config.md). */
 export const FAST_SYNC = { sync: { backoff_base_ms: 50, backoff_cap_ms: 500, request_timeout_ms: 2000, lease_ms: 4000 } };
+/**
+ * Lets the media cache download from the tier's loopback servers (plain http
+ * to 127.0.0.1): a scenario asks for it with `config: MEDIA_LOOPBACK`. Off
+ * elsewhere, so the popups of the other scenarios show the remote thumbnails.
+ */
+export const MEDIA_LOOPBACK = { media: { allow_http: true, allow_private_addresses: true } };
 
 /** Runs `cmd args`; resolves with {code, stdout, stderr}; killed after `timeoutMs`. */
 function exec(cmd, args, { env, timeoutMs = 15000 } = {}) {
@@ -55,15 +61,16 @@ export class Scenario {
   /**
    * run: {repo, bin, workDir, artifactsDir, mediaDir, chromiumExtension, firefoxXpi, headless, debug}
    * kind: 'chromium' | 'firefox'; id: '1'…'9'; slug: short name for files
+   * config: more keys for the host's config.json (the scenario's `config`)
    */
-  constructor(run, kind, id, slug) {
+  constructor(run, kind, id, slug, config = {}) {
     Object.assign(this, { run, kind, id, slug });
     this.dir = mkdtempSync(path.join(run.workDir, `${kind}-${id}-`));
     this.tmp = path.join(this.dir, 'tmp');
     this.vidkeepHome = path.join(this.dir, 'vidkeep');
     mkdirSync(this.tmp, { recursive: true });
     mkdirSync(this.vidkeepHome, { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(this.vidkeepHome, 'config.json'), JSON.stringify({ ...FAST_SYNC, log: { level: 'debug' } }));
+    writeFileSync(path.join(this.vidkeepHome, 'config.json'), JSON.stringify({ ...FAST_SYNC, log: { level: 'debug' }, ...config }));
     this.env = {
       VIDKEEP_HOME: this.vidkeepHome,
       VIDKEEP_SYSTEM_CONFIG: path.join(this.dir, 'no-system-config.json'),
