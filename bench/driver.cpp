@@ -7,11 +7,14 @@
 //   driver lat    [opts] -- CMD ARGS...   round trips of list / query / status
 //   driver sync   [opts] -- CMD ARGS...   configure -> N videos synced
 //   driver run    [opts] -- CMD ARGS...   run a command to its end (wall, rusage)
+//   driver media  [opts] -- CMD ARGS...   one video of --bytes from a loopback HTTP
+//                                         server (this process) -> media_state cached
 //
 // Common options: --env K=V (repeatable; added to the driver's environment),
 // --stderr FILE (child's stderr; default /dev/null). Every subcommand prints
-// one JSON object on stdout. Build: g++ -O2 -std=c++20 -pthread driver.cpp
+// one JSON object on stdout. Build: g++ -O2 -std=c++20 -pthread driver.cpp -lcrypto
 #include <algorithm>
+#include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
@@ -22,15 +25,21 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <spawn.h>
 #include <string>
 #include <string_view>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <time.h>
 #include <unistd.h>
+#include <memory>
+#include <mutex>
 #include <unordered_set>
 #include <vector>
 
@@ -71,6 +80,7 @@ struct Options {
   long seed = 1;
   std::string latency_out;  // file for per-request samples (ns, one per line)
   std::vector<std::string> requests;  // lat: label=JSON
+  long long bytes = 1LL << 30;        // media: the file's size
 };
 
 Options Parse(int argc, char** argv, int start) {
@@ -101,6 +111,7 @@ Options Parse(int argc, char** argv, int start) {
     else if (a == "--seed") o.seed = std::stol(next());
     else if (a == "--latency-out") o.latency_out = next();
     else if (a == "--request") o.requests.push_back(next());
+    else if (a == "--bytes") o.bytes = std::stoll(next());
     else Die("unknown option %s", a.c_str());
   }
   if (o.cmd.empty()) Die("no command after --%s", "");
@@ -704,6 +715,262 @@ int Sync(const Options& o) {
   return timed_out ? 1 : 0;
 }
 
+// ---------------------------------------------------------------- media
+// A loopback HTTP/1.1 server in this process, one thread per connection:
+// /bench.mp4 is `size` bytes made block by block (1 MiB blocks of one
+// xorshift block, each stamped with its index, an ISO-BMFF ftyp box first so
+// it is sniffed as video/mp4), with Content-Length, a strong ETag and Range
+// (bytes=N-); /thumb.jpg is 4 KiB starting with a JPEG marker. Nothing is
+// read from disk and nothing is held but one block, so the server's cost is a
+// memcpy of 32 bytes and a write() per MiB.
+class MediaServer {
+ public:
+  static constexpr size_t kBlock = 1 << 20;
+  static constexpr long long kBlockLL = 1 << 20;
+
+  explicit MediaServer(long long size) : size_(size), base_(kBlock) {
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < kBlock; i += 4) {
+      x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+      std::memcpy(base_.data() + i, &x, 4);
+    }
+    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_ < 0) Die("socket%s", "");
+    int one = 1;
+    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(listen_, 16)) Die("bind/listen%s", "");
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] { Accept(); });
+  }
+  ~MediaServer() {
+    stop_ = true;
+    acceptor_.join();
+    ::close(listen_);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& t : conns_) t.join();
+  }
+
+  int port() const { return port_; }
+  long long size() const { return size_; }
+
+  // Block k of the file (its first `n` bytes) into `out`.
+  void Block(size_t k, char* out, size_t n) const {
+    std::memcpy(out, base_.data(), n);
+    uint64_t stamp = k;
+    if (n >= 8) std::memcpy(out, &stamp, 8);
+    static const unsigned char kFtyp[24] = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm',
+                                            0, 0, 2, 0, 'i', 's', 'o', 'm', 'm', 'p', '4', '1'};
+    if (k == 0) std::memcpy(out, kFtyp, std::min<size_t>(n, sizeof kFtyp));
+  }
+
+  // SHA-256 (hex) of the whole file, made the same way it is served.
+  std::string Sha256() const {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+    std::vector<char> buf(kBlock);
+    for (long long at = 0; at < size_; at += kBlockLL) {
+      size_t n = size_t(std::min<long long>(size_ - at, kBlockLL));
+      Block(size_t(at / kBlockLL), buf.data(), n);
+      EVP_DigestUpdate(ctx.get(), buf.data(), n);
+    }
+    unsigned char d[32];
+    unsigned int dl = 0;
+    EVP_DigestFinal_ex(ctx.get(), d, &dl);
+    std::string hex;
+    char h[3];
+    for (unsigned i = 0; i < dl; ++i) { std::snprintf(h, sizeof h, "%02x", d[i]); hex += h; }
+    return hex;
+  }
+
+  std::atomic<int64_t> first_byte_ns{0}, last_byte_ns{0};
+  std::atomic<long long> sent{0};
+  std::atomic<int> requests{0}, ranged{0};
+
+ private:
+  void Accept() {
+    while (!stop_) {
+      pollfd p{listen_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      conns_.emplace_back([this, fd] { Serve(fd); ::close(fd); });
+    }
+  }
+
+  bool Send(int fd, const char* p, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      p += w;
+      n -= size_t(w);
+    }
+    return true;
+  }
+
+  void Serve(int fd) {
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 16384) {
+      ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+      if (r <= 0) return;
+      req.append(buf, size_t(r));
+    }
+    ++requests;
+    const bool thumb = req.compare(0, 14, "GET /thumb.jpg") == 0;
+    const long long total = thumb ? 4096 : size_;
+    long long from = 0;
+    std::string lower = req;
+    for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (size_t at = lower.find("\r\nrange: bytes="); at != std::string::npos && !thumb) {
+      from = std::atoll(lower.c_str() + at + 15);
+      if (from < 0 || from >= total) from = 0;
+      if (from > 0) ++ranged;
+    }
+    char head[512];
+    int hl = from > 0
+        ? std::snprintf(head, sizeof head,
+                        "HTTP/1.1 206 Partial Content\r\nContent-Type: video/mp4\r\nContent-Length: %lld\r\n"
+                        "Content-Range: bytes %lld-%lld/%lld\r\nAccept-Ranges: bytes\r\nETag: \"bench-1\"\r\n"
+                        "Connection: close\r\n\r\n", total - from, from, total - 1, total)
+        : std::snprintf(head, sizeof head,
+                        "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\nAccept-Ranges: bytes\r\n"
+                        "ETag: \"bench-1\"\r\nConnection: close\r\n\r\n", thumb ? "image/jpeg" : "video/mp4", total);
+    if (!Send(fd, head, size_t(hl))) return;
+    std::vector<char> block(kBlock);
+    if (thumb) {
+      std::memcpy(block.data(), base_.data(), 4096);
+      block[0] = char(0xff); block[1] = char(0xd8); block[2] = char(0xff);
+      Send(fd, block.data(), 4096);
+      return;
+    }
+    int64_t expected = 0;
+    first_byte_ns.compare_exchange_strong(expected, NowNs());
+    for (long long at = from; at < total;) {
+      const size_t k = size_t(at / kBlockLL);
+      const size_t in = size_t(at % kBlockLL);
+      const size_t n = size_t(std::min<long long>(total - (long long)(k * kBlock), kBlockLL));
+      Block(k, block.data(), n);
+      if (!Send(fd, block.data() + in, n - in)) return;
+      at += (long long)(n - in);
+      sent += (long long)(n - in);
+    }
+    last_byte_ns = NowNs();
+  }
+
+  long long size_;
+  std::vector<char> base_;
+  int listen_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::thread> conns_;
+};
+
+// Saves one video whose URL is on the loopback server and times the host's
+// downloader: request written -> `media_state` video `cached`. VmRSS is
+// sampled every 20 ms, VmHWM read at the end; the file's SHA-256 must match.
+int Media(const Options& o) {
+  MediaServer server(o.bytes);
+  const int64_t h0 = NowNs();
+  const std::string expected = server.Sha256();
+  const int64_t hash_ns = NowNs() - h0;
+  SpawnSpec s = PrepareSpawn(o);
+  Reader* reader = nullptr;
+  Child c = StartAndHello(s, nullptr, nullptr, &reader);
+  char body[1024];
+  std::snprintf(body, sizeof body,
+                "{\"type\":\"video\",\"id\":\"v\",\"video\":{"
+                "\"url\":\"http://127.0.0.1:%d/bench.mp4?X-Amz-Expires=3600&X-Amz-Signature=%016llx\","
+                "\"thumbnail_url\":\"http://127.0.0.1:%d/thumb.jpg\",\"prompt\":\"bench download\","
+                "\"source\":\"manual\",\"observed_at\":\"2026-11-25T00:00:00Z\"}}",
+                server.port(), (unsigned long long)h0, server.port());
+  std::string fr;
+  AppendFrame(fr, body);
+  const int64_t cpu0 = CpuNs(c.pid);
+  const int64_t t0 = NowNs();
+  WriteAll(c.in, fr.data(), fr.size());
+  const int64_t deadline = t0 + int64_t(o.timeout_s) * 1000000000LL;
+  const long rss_before_kb = ProcStatusKb(c.pid, "VmRSS");
+  long max_rss = rss_before_kb, hwm_download = 0;
+  int64_t last_sample = 0, t_cached = 0, t_downloading = 0;
+  long progress_events = 0;
+  std::string state, sha, error, answer;
+  bool timed_out = false;
+  std::string_view f;
+  while (t_cached == 0) {
+    const int64_t now = NowNs();
+    if (now - last_sample >= 20000000) {
+      max_rss = std::max(max_rss, ProcStatusKb(c.pid, "VmRSS"));
+      hwm_download = ProcStatusKb(c.pid, "VmHWM");
+      last_sample = now;
+    }
+    size_t avail = reader->end - reader->start;
+    bool complete = false;
+    if (avail >= 4) {
+      uint32_t len;
+      std::memcpy(&len, reader->buf.data() + reader->start, 4);
+      complete = avail >= 4 + size_t(len);
+    }
+    if (!complete) {
+      if (now >= deadline) { timed_out = true; break; }
+      pollfd p{c.out, POLLIN, 0};
+      if (::poll(&p, 1, 20) == 0) continue;
+    }
+    if (!reader->Next(f)) break;
+    if (HasId(f)) { answer = std::string(f); continue; }
+    if (StringField(f, "type") != "media_state" || StringField(f, "kind") != "video") continue;
+    state = std::string(StringField(f, "state"));
+    if (state == "downloading") {
+      ++progress_events;
+      if (!t_downloading) t_downloading = NowNs();
+    } else if (state == "cached") {
+      t_cached = NowNs();
+      // The high-water mark of the download itself: what follows (the
+      // libavformat probe on the worker thread) is not the downloader's.
+      hwm_download = ProcStatusKb(c.pid, "VmHWM");
+      sha = std::string(StringField(f, "sha256"));
+    } else if (state == "failed" || state == "not_cached") {
+      error = std::string(StringField(f, "error"));
+      if (state == "failed") break;
+    }
+  }
+  const int64_t cpu1 = CpuNs(c.pid);
+  // And after the probe, which starts once the file is cached (bounded wait).
+  for (int i = 0; i < 100 && t_cached; ++i) {
+    pollfd p{c.out, POLLIN, 0};
+    if (::poll(&p, 1, 20) > 0 && reader->Next(f) && StringField(f, "type") == "media_state" &&
+        StringField(f, "kind") == "video" && f.find("\"info\"") != std::string_view::npos)
+      break;
+  }
+  const long hwm = ProcStatusKb(c.pid, "VmHWM");
+  max_rss = std::max(max_rss, ProcStatusKb(c.pid, "VmRSS"));
+  rusage ru{};
+  WaitChild(c, &ru);
+  delete reader;
+  const int64_t first = server.first_byte_ns.load(), last = server.last_byte_ns.load();
+  std::printf(
+      "{\"bytes\":%lld,\"cached\":%s,\"timed_out\":%s,\"sha_ok\":%s,\"sha256\":%s,\"expected_sha256\":%s,"
+      "\"error\":%s,\"elapsed_ns\":%" PRId64 ",\"first_byte_ns\":%" PRId64 ",\"transfer_ns\":%" PRId64 ","
+      "\"after_last_byte_ns\":%" PRId64 ",\"sent\":%lld,\"requests\":%d,\"ranged_requests\":%d,"
+      "\"progress_events\":%ld,\"cpu_ns\":%" PRId64 ",\"vm_hwm_kb\":%ld,\"vm_hwm_after_probe_kb\":%ld,"
+      "\"max_vm_rss_kb\":%ld,\"rss_before_kb\":%ld,"
+      "\"server_hash_ns\":%" PRId64 ",\"answer\":%s}\n",
+      server.size(), t_cached ? "true" : "false", timed_out ? "true" : "false",
+      (t_cached && sha == expected) ? "true" : "false", Json(sha).c_str(), Json(expected).c_str(),
+      Json(error).c_str(), t_cached ? t_cached - t0 : 0, first ? first - t0 : 0, last && first ? last - first : 0,
+      t_cached && last ? t_cached - last : 0, server.sent.load(), server.requests.load(), server.ranged.load(),
+      progress_events, cpu1 - cpu0, hwm_download, hwm, max_rss, rss_before_kb, hash_ns, answer.empty() ? "null" : answer.c_str());
+  return t_cached && sha == expected ? 0 : 1;
+}
+
 // ---------------------------------------------------------------- run
 int Run(const Options& o) {
   SpawnSpec s = PrepareSpawn(o);
@@ -731,7 +998,7 @@ int Gen(const Options& o) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
-    std::fprintf(stderr, "usage: driver cold|ingest|lat|sync|run|gen [options] -- command args...\n");
+    std::fprintf(stderr, "usage: driver cold|ingest|lat|sync|run|media|gen [options] -- command args...\n");
     return 2;
   }
   std::string sub = argv[1];
@@ -749,6 +1016,7 @@ int main(int argc, char** argv) {
   if (sub == "lat") return Lat(o);
   if (sub == "sync") return Sync(o);
   if (sub == "run") return Run(o);
+  if (sub == "media") return Media(o);
   std::fprintf(stderr, "unknown subcommand %s\n", sub.c_str());
   return 2;
 }

@@ -8,11 +8,12 @@
 #              into build-bench/bin (others edit host/ in this checkout meanwhile)
 #            --worktree: build the working tree as it is instead (build-bench/bin)
 #            --skip-extension, --keep (keep the temporary databases), --no-doc
+#            --only PARTS: some of ingest,cold,lat,sync,extension,download (no doc update)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-smoke=0; skip_ext=0; keep=0; doc=1; worktree=0
+smoke=0; skip_ext=0; keep=0; doc=1; worktree=0; only=
 bin="${VIDKEEP_BENCH_BIN:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,7 +23,8 @@ while [ $# -gt 0 ]; do
     --no-doc) doc=0 ;;
     --worktree) worktree=1 ;;
     --bin) bin="$2"; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --only) only="$2"; doc=0; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -61,7 +63,7 @@ bin=$(cd "$bin" && pwd)
 tools="$root/build-bench/tools"
 mkdir -p "$tools"
 if [ ! -x "$tools/driver" ] || [ bench/driver.cpp -nt "$tools/driver" ]; then
-  c++ -O2 -std=c++20 -pthread -Wall -Wextra -o "$tools/driver.tmp" bench/driver.cpp && mv "$tools/driver.tmp" "$tools/driver"
+  c++ -O2 -std=c++20 -pthread -Wall -Wextra -o "$tools/driver.tmp" bench/driver.cpp -lcrypto && mv "$tools/driver.tmp" "$tools/driver"
 fi
 if [ ! -x "$tools/trivial_host" ] || [ bench/trivial_host.c -nt "$tools/trivial_host" ]; then
   cc -O2 -Wall -o "$tools/trivial_host" bench/trivial_host.c
@@ -81,5 +83,6 @@ args=(--built "${built:-given binaries}" --bin "$bin" --driver "$tools/driver" -
 [ "$smoke" = 1 ] && args+=(--smoke)
 [ "$skip_ext" = 1 ] && args+=(--skip-extension)
 [ "$keep" = 1 ] && args+=(--keep)
+[ -n "$only" ] && args+=(--only "$only")
 [ "$smoke" = 0 ] && [ "$doc" = 1 ] && args+=(--doc "$root/docs/benchmarks.md")
 exec python3 bench/bench.py "${args[@]}"
