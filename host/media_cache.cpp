@@ -65,20 +65,19 @@ std::string MediaFiles::PartialPath(const std::string& video_id, FileKind kind) 
 }
 
 Status MediaFiles::Prepare() const {
-  std::error_code ec;
-  fs::create_directories(root_ + "/partial", ec);
-  if (ec) return Status::Unavailable("cannot create " + root_ + "/partial: " + ec.message());
-  ::chmod(root_.c_str(), 0700);
-  ::chmod((root_ + "/partial").c_str(), 0700);
+  // Private whatever the umask: the files are the user's videos.
+  for (const std::string& dir : {root_, root_ + "/partial"})
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return Status::Unavailable("cannot create " + dir + ": " + std::strerror(errno));
   return {};
 }
 
 Status MediaFiles::Adopt(const std::string& partial, const std::string& sha256) const {
   if (!IsSha256(sha256)) return Status::Internal("not a SHA-256: " + sha256);
   const std::string dir = root_ + "/" + sha256.substr(0, 2);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::Unavailable("cannot create " + dir + ": " + std::strerror(errno));
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
   const std::string target = PathOf(sha256);
   if (fs::exists(target, ec)) {
     fs::remove(partial, ec);  // identical content is kept once

@@ -48,7 +48,9 @@ function fill(dir) {
 function homeIn(dir, config = {}) {
   const home = path.join(dir, 'home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
+  // As makeHome: no media cache (cdn.example never resolves; its failing
+  // downloads would only spend the small disk's room on their own commits).
+  writeFileSync(path.join(home, 'config.json'), JSON.stringify({ ...config, media: { enabled: false, ...config.media } }));
   return { home, env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(dir, 'none.json') } };
 }
 

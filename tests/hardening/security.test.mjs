@@ -126,7 +126,14 @@ test('files 0600 and directories 0700 under umask 000, in the XDG layout, with l
   await host.count(1500, 20000);
   const data = path.join(root, 'data', 'vidkeep');
   const state = path.join(root, 'state', 'vidkeep');
-  const files = readdirSync(data).map((f) => path.join(data, f)).concat(readdirSync(state).map((f) => path.join(state, f)));
+  // Every file 0600 and every directory 0700, the media cache's included.
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? [[p, 'dir'], ...walk(p)] : [[p, 'file']];
+  });
+  const dirs = walk(data).filter(([, kind]) => kind === 'dir').map(([p]) => p);
+  assert.ok(dirs.some((d) => d.endsWith('/media/partial')), dirs.join(' '));
+  const files = walk(data).filter(([, kind]) => kind === 'file').map(([p]) => p).concat(readdirSync(state).map((f) => path.join(state, f)));
   assert.ok(files.some((f) => f.endsWith('-wal')), files.join(' '));
   await host.close();
   const exported = path.join(root, 'out.json');
@@ -134,7 +141,7 @@ test('files 0600 and directories 0700 under umask 000, in the XDG layout, with l
   assert.equal(ex.code, 0, ex.stderr);
   for (const f of [...files.filter((f) => existsSync(f)), ...readdirSync(state).map((f) => path.join(state, f)), exported]) assert.equal(modeOf(f), '600', f);
   if (readdirSync(state).length < 2) t.diagnostic(`the log did not rotate: ${readdirSync(state).join(' ')}`);
-  for (const d of [data, state, path.join(root, 'data'), path.join(root, 'state')]) assert.equal(modeOf(d), '700', d);
+  for (const d of [data, state, path.join(root, 'data'), path.join(root, 'state'), ...dirs]) assert.equal(modeOf(d), '700', d);
 });
 
 const HOSTILE_URLS = [
