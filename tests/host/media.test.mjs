@@ -1,9 +1,11 @@
 // The media cache (issue 7) through the real vidkeep-host over pipes, with a
 // loopback media server (tests/lib/media-server.mjs) serving real media made
 // by ffmpeg and generated big files: caching and media_read, generated
-// thumbnails, expired links, a resume after kill -9, refusals, quota
-// eviction and pins, two hosts on one database, and answers during a big
-// download. Every wait is for an event or a state, each bounded.
+// thumbnails, expired links, a resume after kill -9 (and when the server
+// ignores Range, the file changed, only a weak ETag, a cut connection),
+// refusals, quota eviction and pins, cache verify beside a running host, two
+// hosts on one database, and answers during a big download. Every wait is
+// for an event or a state, each bounded.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -327,6 +329,62 @@ test('kill -9 during a 200 MB download: the next host resumes with a Range reque
   const tail = await second.request({ type: 'media_read', video_id: id, kind: 'video', offset: from - 100, length: 200 });
   assert.deepEqual(Buffer.from(tail.data, 'base64'), big.content.slice(from - 100, from + 100), 'the bytes around the resume point');
   await second.close();
+});
+
+test('resuming: a server without ranges, a file changed on the server, a weak ETag, a cut connection', { timeout: 90000 }, async (t) => {
+  const s = await server(t);
+  const SIZE = 8 * MiB;
+  // Kill -9 mid-way, change what the server does, start another host: the file must be the one served last.
+  async function killAndRestart(t, name, options, change) {
+    const r = s.add(`/v/${name}.mp4`, { generate: { size: SIZE, seed: 40 }, rate: 4 * MiB, ...options });
+    const home = mediaHome(t, { lease_ms: 300 });
+    const first = host(t, home);
+    const id = await save(first, 1, { url: r.url, thumbnail_url: undefined });
+    await mediaEvent(first, id, 'video', 'downloading', { pred: (m) => m.bytes >= 2 * MiB });
+    await first.kill('SIGKILL');
+    r.setRate(null);
+    const served = change ? change(r) : r;
+    const second = host(t, home);
+    const done = await mediaEvent(second, id, 'video', 'cached', { timeoutMs: 30000 });
+    assert.equal(done.sha256, await served.hash(), `${name}: the file served last`);
+    assert.equal(done.bytes, SIZE);
+    await second.close();
+    return s.requestsFor(r.path);
+  }
+
+  await t.test('no Range support: the server answers 200, the download starts over', async (t) => {
+    const gets = await killAndRestart(t, 'noranges', { ranges: false });
+    assert.equal(gets.length, 2);
+    assert.match(gets[1].range ?? '', /^bytes=[1-9]\d*-$/, 'a resume was asked for');
+    assert.equal(gets[1].status, 200);
+    assert.equal(gets[1].sent, SIZE, 'the whole file again');
+  });
+
+  await t.test('the file changed on the server: If-Range no longer matches, the new file is kept whole', async (t) => {
+    const gets = await killAndRestart(t, 'changed', {}, (r) => s.add(r.path, { generate: { size: SIZE, seed: 41 } }));
+    assert.equal(gets[1].ifRange, '"g40-8388608"', 'If-Range carries the old ETag');
+    assert.equal(gets[1].status, 200, 'the server sent the new file whole');
+  });
+
+  await t.test('only a weak ETag: no validator to resume with, so no Range', async (t) => {
+    const gets = await killAndRestart(t, 'weak', { etag: 'W/"weak"' });
+    assert.equal(gets.length, 2);
+    assert.equal(gets[1].range, null, 'no Range without a strong validator');
+  });
+
+  await t.test('the connection is cut mid-body while the host runs: retried after a backoff, resumed', async (t) => {
+    const r = s.add('/v/cut.mp4', { generate: { size: SIZE, seed: 42 }, cut: { afterBytes: 3 * MiB } });
+    const home = mediaHome(t, { backoff_base_ms: 200 });
+    const h = host(t, home);
+    const id = await save(h, 1, { url: r.url, thumbnail_url: undefined });
+    const retry = await mediaEvent(h, id, 'video', 'not_cached');
+    assert.match(retry.error, /127\.0\.0\.1/, `a transient error naming the server: ${retry.error}`);
+    const done = await mediaEvent(h, id, 'video', 'cached');
+    assert.equal(done.sha256, await r.hash());
+    const gets = s.requestsFor(r.path);
+    assert.deepEqual(gets.map((q) => [q.range, q.status, q.sent]), [[null, 200, 3 * MiB], [`bytes=${3 * MiB}-`, 206, SIZE - 3 * MiB]]);
+    await h.close();
+  });
 });
 
 test('refused downloads say why and leave nothing on disk', { timeout: 90000 }, async (t) => {

@@ -219,8 +219,13 @@ export async function startMediaServer({ host = '127.0.0.1' } = {}) {
     record.status = status;
     res.writeHead(status, headers);
     if (req.method === 'HEAD') return res.end();
-    await pump(r, res, record, r.content.range(start, end));
+    // A connection cut mid-body (a reset, a proxy timeout): the first
+    // `cut.times` answers stop after `cut.afterBytes` of their body.
+    const cut = r.cut && r.cuts < (r.cut.times ?? 1) ? Math.min(end, start + r.cut.afterBytes) : null;
+    if (cut !== null) r.cuts++;
+    await pump(r, res, record, r.content.range(start, cut ?? end));
     if (res.destroyed) return;
+    if (cut !== null && cut < end) { record.cut = true; return res.destroy(); }
     // A declared length the body does not reach: the connection just ends.
     if (r.declaredLength != null && r.declaredLength !== end - start) return res.destroy();
     res.end();
@@ -245,6 +250,8 @@ export async function startMediaServer({ host = '127.0.0.1' } = {}) {
      *   rate         bytes per second (null: as fast as the socket takes)
      *   declaredLength   Content-Length to send whatever the body (a lie, or oversized)
      *   chunked      no Content-Length (chunked transfer)
+     *   cut          {afterBytes, times = 1}: the first `times` answers end the
+     *                connection after that many bytes of their body
      *   signed       add an S3-style signature query to `url` (default true)
      * Returns the resource: {path, url, size, sha256 (hex, null for generated:
      * see `hash()`), requests (count), signedUrl(), expire(), setRate(r), hash()}.
@@ -277,6 +284,8 @@ export async function startMediaServer({ host = '127.0.0.1' } = {}) {
         rate: options.rate ?? null,
         declaredLength: options.declaredLength ?? null,
         chunked: options.chunked ?? false,
+        cut: options.cut ?? null,
+        cuts: 0,
         redirect: options.redirect ?? null,
         status: options.status ?? null,
         createdAt: Date.now(),
