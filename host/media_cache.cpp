@@ -20,7 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "media_fetch.h"
-#include "media_probe.h"
+#include "media_child.h"
 
 namespace vidkeep {
 
@@ -486,7 +486,7 @@ asio::awaitable<void> MediaCache::Generate(MediaJob job) {
   const std::string source = files_.PathOf(job.source_sha256);
   // Named, not a temporary in the co_await (see AfterCached).
   std::function<Result<std::string>()> make = [partial, source]() -> Result<std::string> {
-    if (Status s = MakeThumbnail(source, partial, 1.0, 480); !s.ok()) return s;
+    if (Status s = MakeThumbnailInChild(source, partial); !s.ok()) return s;
     return HashFile(partial);
   };
   auto made = co_await OffLoop<Result<std::string>>(std::move(make));
@@ -518,7 +518,7 @@ asio::awaitable<void> MediaCache::AfterCached(MediaJob job, std::string sha256) 
     const std::string path = files_.PathOf(sha256);
     // Named, not a temporary in the co_await: GCC 12 destroys a lambda
     // temporary of a co_await expression twice.
-    std::function<Result<MediaInfo>()> probe = [path] { return ProbeMedia(path); };
+    std::function<Result<MediaInfo>()> probe = [path] { return ProbeMediaInChild(path); };
     auto info = co_await OffLoop<Result<MediaInfo>>(std::move(probe));
     if (info.ok()) {
       auto s = store_.Transact([&] { return store_.SetMediaFacts(job.video_id, FactsOf(*info)); });
