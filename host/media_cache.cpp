@@ -409,7 +409,8 @@ asio::awaitable<void> MediaCache::Download(MediaJob job) {
   FetchPolicy policy;
   policy.allow_http = config_.allow_http;
   policy.allow_private_addresses = config_.allow_private_addresses;
-  policy.max_bytes = config_.max_file_bytes;
+  // A file bigger than the whole quota would be evicted as soon as cached.
+  policy.max_bytes = std::min(config_.max_file_bytes, config_.quota_bytes);
   policy.connect_timeout_ms = config_.connect_timeout_ms;
   policy.stall_timeout_ms = config_.stall_timeout_ms;
   policy.extra_ca_file = extra_ca_file_;
