@@ -479,9 +479,18 @@ Result<bool> Store::FinishSend(const std::string& video_id, const std::string& o
     s->bind(":success", success ? 1 : 0);
     s->bind(":owner", owner);
     const bool changed = s->exec() > 0;
-    if (changed) {
-      if (Status h = AddAttempt(video_id, outcome.attempt); !h.ok()) return h;
+    // The history keeps every attempt that happened, also one whose outcome
+    // came after this process's lease ended (not applied: another process
+    // had the video by then), so a resend can always be explained.
+    SyncAttempt attempt = outcome.attempt;
+    if (!changed) {
+      Use exists(Cached("SELECT 1 FROM videos WHERE video_id = ?"));
+      exists->bind(1, video_id);
+      if (!exists->executeStep()) return false;
+      attempt.reason += attempt.reason.empty() ? "" : "; ";
+      attempt.reason += "not applied: this process's lease had ended";
     }
+    if (Status h = AddAttempt(video_id, attempt); !h.ok()) return h;
     return changed;
   });
 }

@@ -183,7 +183,8 @@ class Store {
   Result<std::optional<std::int64_t>> NextDue(const std::vector<std::string>& origins);
   /// Records a send's outcome and ends the lease. A success always applies
   /// (the server has the message); anything else only while `owner` still
-  /// holds the lease. Returns whether the row changed.
+  /// holds the lease. Returns whether the row changed. The attempt goes into
+  /// the history either way (while the video exists).
   Result<bool> FinishSend(const std::string& video_id, const std::string& owner,
                           const SendOutcome& outcome);
   /// Moves `origin`'s auth_required videos back to pending (new credentials).

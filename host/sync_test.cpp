@@ -178,6 +178,10 @@ TEST_CASE("leases: one owner at a time, taken over after expiry") {
   retry.next_try_ms = 5000;
   REQUIRE(a->Begin().ok());
   CHECK_FALSE(*a->FinishSend(first[0].video_id, "a", retry));
+  // ...but the attempt happened: the history says so (a resend is explained).
+  auto history = a->History(first[0].video_id);
+  REQUIRE(history->size() == 1);
+  CHECK(history->front().reason.find("not applied") != std::string::npos);
   SendOutcome done;
   done.state = SyncState::kSynced;
   CHECK(*a->FinishSend(first[1].video_id, "a", done));
