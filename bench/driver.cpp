@@ -207,6 +207,13 @@ struct Reader {
   int fd;
   std::vector<char> buf = std::vector<char>(1 << 20);
   size_t start = 0, end = 0;
+  // Whether a whole frame is buffered (Next returns it without reading).
+  bool HasFrame() const {
+    if (end - start < 4) return false;
+    uint32_t len;
+    std::memcpy(&len, buf.data() + start, 4);
+    return end - start >= 4 + size_t(len);
+  }
   // Returns false at EOF. `frame` views into the buffer until the next call.
   bool Next(std::string_view& frame) {
     while (true) {
@@ -658,22 +665,13 @@ int Sync(const Options& o) {
   std::string_view f;
   bool timed_out = false;
   while (long(synced.size()) < o.expect) {
-    if (reader->end == reader->start || true) {
+    // Only poll when the buffer holds no complete frame.
+    if (!reader->HasFrame()) {
       pollfd p{c.out, POLLIN, 0};
-      // Only poll when the buffer holds no complete frame.
-      size_t avail = reader->end - reader->start;
-      bool complete = false;
-      if (avail >= 4) {
-        uint32_t len;
-        std::memcpy(&len, reader->buf.data() + reader->start, 4);
-        complete = avail >= 4 + size_t(len);
-      }
-      if (!complete) {
-        int64_t left = deadline - NowNs();
-        if (left <= 0) { timed_out = true; break; }
-        int pr = ::poll(&p, 1, int(std::min<int64_t>(left / 1000000 + 1, 1000)));
-        if (pr == 0) continue;
-      }
+      int64_t left = deadline - NowNs();
+      if (left <= 0) { timed_out = true; break; }
+      int pr = ::poll(&p, 1, int(std::min<int64_t>(left / 1000000 + 1, 1000)));
+      if (pr == 0) continue;
     }
     if (!reader->Next(f)) break;
     if (HasId(f)) { configured = configured || IsOk(f); continue; }
@@ -912,14 +910,7 @@ int Media(const Options& o) {
       hwm_download = ProcStatusKb(c.pid, "VmHWM");
       last_sample = now;
     }
-    size_t avail = reader->end - reader->start;
-    bool complete = false;
-    if (avail >= 4) {
-      uint32_t len;
-      std::memcpy(&len, reader->buf.data() + reader->start, 4);
-      complete = avail >= 4 + size_t(len);
-    }
-    if (!complete) {
+    if (!reader->HasFrame()) {
       if (now >= deadline) { timed_out = true; break; }
       pollfd p{c.out, POLLIN, 0};
       if (::poll(&p, 1, 20) == 0) continue;

@@ -162,12 +162,7 @@ Result<std::string> HashFile(const std::string& path) {
     EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
   }
   ::close(fd);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &size);
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return FinishHexDigest(ctx.get());
 }
 
 // ------------------------------------------------------- verify and prune

@@ -379,14 +379,7 @@ class MediaFile {
     size_ = 0;
   }
 
-  std::string HexDigest() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(sha_.get(), digest, &length);
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-    return hex;
-  }
+  std::string HexDigest() { return FinishHexDigest(sha_.get()); }
 
   std::uint64_t size() const { return size_; }
   const std::string& content_type() const { return content_type_; }
@@ -961,6 +954,15 @@ asio::awaitable<FetchResult> FetchMedia(asio::any_io_executor ex, FetchRequest r
     r.sha256 = file.HexDigest();
     co_return r;
   }
+}
+
+std::string FinishHexDigest(EVP_MD_CTX* ctx) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
 }
 
 }  // namespace vidkeep

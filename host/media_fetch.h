@@ -40,6 +40,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <openssl/types.h>
 
 namespace vidkeep {
 
@@ -170,6 +171,10 @@ struct SniffedType {
 /// their brand are images), EBML (webm, mkv), Ogg, AVI, FLV, MPEG-TS (sync
 /// bytes of two packets), JPEG, PNG, GIF, WebP. Anything else: nullopt.
 std::optional<SniffedType> SniffMedia(std::string_view head);
+
+/// Finishes a SHA-256 (any EVP digest) and returns it as lowercase hex, as
+/// FetchResult::sha256 and the cache's file names spell it.
+std::string FinishHexDigest(EVP_MD_CTX* ctx);
 
 /// scheme://host[:port]/path of `url` (no user-info, query or fragment), for
 /// messages and logs; "(an invalid URL)" when it does not parse.
