@@ -25,6 +25,7 @@ export function installPage(win: typeof globalThis): boolean {
     captureEnabled: kDefaultSettings.captureEnabled,
     debugLogging: kDefaultSettings.debugLogging,
     artifactSelector: kDefaultSettings.artifactSelector,
+    inlineSelector: kDefaultSettings.inlineSelector,
   };
   const onError = (what: string, err: unknown) => log.debug(`${what} failed:`, String(err));
 

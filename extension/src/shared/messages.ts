@@ -25,8 +25,21 @@ export interface CapturedVideo {
   meta?: VideoMeta;
 }
 
+/// The app's own `POST /api/save-message` as the page world saw it (request
+/// body and answer status). Only video attachments are listed. The background
+/// checks `chatId` against the tab's before it tells the host (`app_save`).
+export interface AppSaveSeen {
+  chatId: string;
+  messageId?: string;
+  /// "started" when the request is made; "finished" with its status (0: it failed without an answer).
+  phase: "started" | "finished";
+  httpStatus?: number;
+  attachments: Array<{ url: string; thumbnailUrl?: string; contentType?: string }>;
+}
+
 export type PageToRelay =
   | { tag: typeof kPageTag; kind: "capture"; video: CapturedVideo; requestId?: string }
+  | { tag: typeof kPageTag; kind: "appSave"; save: AppSaveSeen }
   | { tag: typeof kPageTag; kind: "configRequest" };
 
 export type RelayToPage =
@@ -44,6 +57,8 @@ export type CaptureAnswer =
 export const Msg = {
   /// relay -> background: a captured video. Answer: CaptureAnswer.
   captureVideo: "captureVideo",
+  /// relay -> background: the app's own save (AppSaveSeen). Answer: none that matters.
+  appSave: "appSave",
   /// relay -> background: the page config. Answer: PageConfig.
   getPageConfig: "getPageConfig",
   /// popup -> background: one host request (kPopupRequestTypes). Answer: Answer.
@@ -60,6 +75,7 @@ export const Msg = {
 
 export type ExtensionMessage =
   | { type: typeof Msg.captureVideo; video: CapturedVideo }
+  | { type: typeof Msg.appSave; save: AppSaveSeen }
   | { type: typeof Msg.getPageConfig }
   | { type: typeof Msg.hostRequest; request: PopupHostRequest }
   | { type: typeof Msg.getOverview; tabUrl?: string }

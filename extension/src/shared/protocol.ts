@@ -12,7 +12,10 @@ export const kProtocolVersion = 1;
 export type SyncState = "pending" | "synced" | "failed" | "auth_required" | "local";
 export const kSyncStates: readonly SyncState[] = ["pending", "synced", "failed", "auth_required", "local"];
 
-export type VideoSource = "sse" | "artifact" | "manual";
+/// Where a video was seen (docs/protocol-extensions.md, "New capture sources").
+/// `artifact` and `inline` are "seen" sources: never sent by themselves.
+/// `app` is set by the host only (the app's own save).
+export type VideoSource = "sse" | "websocket" | "poll" | "tool" | "artifact" | "inline" | "manual" | "app";
 
 export type ErrorCode =
   | "bad_request"

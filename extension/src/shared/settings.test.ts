@@ -43,6 +43,6 @@ describe("sanitizeSettings", () => {
 describe("pageConfigOf", () => {
   it("carries nothing but what the page world needs", () => {
     const config = pageConfigOf({ ...kDefaultSettings, origins: ["https://a.example"], cookieNames: ["secret-name"] });
-    expect(Object.keys(config).sort()).toEqual(["artifactSelector", "captureEnabled", "debugLogging"]);
+    expect(Object.keys(config).sort()).toEqual(["artifactSelector", "captureEnabled", "debugLogging", "inlineSelector"]);
   });
 });

@@ -13,6 +13,9 @@ export interface Settings {
   chatIdPattern: string;
   /// CSS selector of the chat's artifact panel; `<video>`s inside it count.
   artifactSelector: string;
+  /// CSS selector of the chat's message list items; `<video>`s inside them
+  /// count as source "inline" (the TOOL version plays videos in the message).
+  inlineSelector: string;
   /// Session cookie names sent to the host with `configure`; their chunked
   /// variants (`name.0`, `name.1`, …) are included.
   cookieNames: string[];
@@ -25,17 +28,26 @@ export interface Settings {
 
 export type SettingKey = keyof Settings;
 export const kSettingKeys: readonly SettingKey[] = [
-  "origins", "chatIdPattern", "artifactSelector", "cookieNames", "captureEnabled", "debugLogging",
+  "origins", "chatIdPattern", "artifactSelector", "inlineSelector", "cookieNames", "captureEnabled", "debugLogging",
 ];
 
 /// The Vercel chatbot renders its artifact panel as `data-testid="artifact"`.
 export const kDefaultArtifactSelector = '[data-testid="artifact"]';
-export const kDefaultCookieNames = ["authjs.session-token", "__Secure-authjs.session-token"];
+/// The Vercel chatbot marks each message `data-testid="message-assistant"` and
+/// `data-role="assistant"`.
+export const kDefaultInlineSelector = '[data-testid="message-assistant"], [data-role="assistant"]';
+/// Auth.js v5 names (WS and SSE versions) and NextAuth v4 names (TOOL version),
+/// REAL-APP.md section 5.
+export const kDefaultCookieNames = [
+  "authjs.session-token", "__Secure-authjs.session-token",
+  "next-auth.session-token", "__Secure-next-auth.session-token",
+];
 
 export const kDefaultSettings: Readonly<Settings> = Object.freeze({
   origins: [],
   chatIdPattern: kDefaultChatIdPattern,
   artifactSelector: kDefaultArtifactSelector,
+  inlineSelector: kDefaultInlineSelector,
   cookieNames: kDefaultCookieNames,
   captureEnabled: true,
   debugLogging: false,
@@ -68,6 +80,9 @@ export function sanitizeSettings(raw: unknown): Partial<Settings> {
   if (typeof r["artifactSelector"] === "string" && r["artifactSelector"].trim() !== "") {
     out.artifactSelector = r["artifactSelector"].trim();
   }
+  if (typeof r["inlineSelector"] === "string" && r["inlineSelector"].trim() !== "") {
+    out.inlineSelector = r["inlineSelector"].trim();
+  }
   if (Array.isArray(r["cookieNames"])) {
     const names = r["cookieNames"]
       .filter((n): n is string => typeof n === "string")
@@ -97,6 +112,7 @@ export interface PageConfig {
   captureEnabled: boolean;
   debugLogging: boolean;
   artifactSelector: string;
+  inlineSelector: string;
 }
 
 export function pageConfigOf(settings: Settings): PageConfig {
@@ -104,5 +120,6 @@ export function pageConfigOf(settings: Settings): PageConfig {
     captureEnabled: settings.captureEnabled,
     debugLogging: settings.debugLogging,
     artifactSelector: settings.artifactSelector,
+    inlineSelector: settings.inlineSelector,
   };
 }
