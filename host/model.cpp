@@ -7,9 +7,10 @@
 namespace vidkeep {
 
 namespace {
-constexpr std::string_view kSourceNames[] = {"sse", "artifact", "manual"};
+constexpr std::string_view kSourceNames[] = {"sse",  "artifact", "manual", "websocket",
+                                             "poll", "tool",     "inline", "app"};
 constexpr std::string_view kSyncNames[] = {"pending", "synced", "failed", "auth_required",
-                                           "local"};
+                                           "local",   "saved_by_app"};
 constexpr std::string_view kFileKindNames[] = {"video", "thumbnail"};
 constexpr std::string_view kCacheNames[] = {"not_cached", "downloading", "cached", "failed",
                                             "evicted"};

@@ -12,15 +12,19 @@
 
 namespace vidkeep {
 
-/// Where the extension saw a video (PROTOCOL.md section 3).
-enum class Source { kSse, kArtifact, kManual };
+/// Where the extension saw a video (PROTOCOL.md section 3;
+/// docs/protocol-extensions.md "New capture sources"). kArtifact and kInline
+/// are "seen" sources: a video known only from them is never sent by itself.
+/// kApp is the app's own save (`app_save`); the extension never sends it.
+enum class Source { kSse, kArtifact, kManual, kWebSocket, kPoll, kTool, kInline, kApp };
 
 /// Sync state of a video's outbox row (PROTOCOL.md section 3).
-enum class SyncState { kPending, kSynced, kFailed, kAuthRequired, kLocal };
+/// kSavedByApp: the app saved a message with the video itself; never sent.
+enum class SyncState { kPending, kSynced, kFailed, kAuthRequired, kLocal, kSavedByApp };
 
-inline constexpr SyncState kAllSyncStates[] = {SyncState::kPending, SyncState::kSynced,
-                                               SyncState::kFailed, SyncState::kAuthRequired,
-                                               SyncState::kLocal};
+inline constexpr SyncState kAllSyncStates[] = {SyncState::kPending,      SyncState::kSynced,
+                                               SyncState::kFailed,       SyncState::kAuthRequired,
+                                               SyncState::kLocal,        SyncState::kSavedByApp};
 
 std::string_view ToString(Source source);
 std::optional<Source> ParseSource(std::string_view text);
@@ -37,6 +41,10 @@ struct Video {
   std::string page_url;
   std::string observed_at;
   nlohmann::json meta = nlohmann::json::object();  // free-form, kept as given
+  /// Who was signed in on the origin when the video was captured (the last
+  /// identity the extension saw there). Empty id: unknown.
+  std::string account_id;
+  std::string account_label;
 };
 
 /// The two files the media cache keeps of a video (docs/media.md).
@@ -87,6 +95,7 @@ struct VideoRecord {
   int sync_attempts = 0;
   std::string last_error;
   std::string created_at;
+  std::string app_message_id;  // set when the app saved it itself (kSavedByApp)
   std::optional<MediaSummary> media;  // absent where the cache is not read
 };
 
