@@ -75,7 +75,7 @@ export interface Video {
 }
 
 /// A Video record as the host answers it.
-export interface VideoRecord extends Video {
+export interface VideoRecord extends Omit<Video, "account"> {
   video_id: string;
   origin?: string;
   sync: SyncState;
