@@ -193,7 +193,7 @@ describe("VideoQueue holding videos until their tab has a chat id", () => {
     await queue.flush();
     expect(sent).toEqual([]);
     expect(store.queued()).toMatchObject([{ video: { url: "https://cdn.example/v/1.mp4" }, hold: { tabId: 7, origin: "https://chat.example" } }]);
-    expect(queue.heldTabs()).toEqual([tab]);
+    expect(queue.heldTabs()).toEqual([{ ...tab, pageUrl: "https://chat.example/" }]);
   });
 
   it("sends held videos once, with the chat id and page URL the tab gained", async () => {
@@ -240,7 +240,7 @@ describe("VideoQueue holding videos until their tab has a chat id", () => {
     const after = recording(store);
     await after.queue.load();
     after.queue.setOnline(true);
-    await vi.waitFor(() => expect(after.queue.heldTabs()).toEqual([tab]));
+    await vi.waitFor(() => expect(after.queue.heldTabs()).toEqual([{ ...tab, pageUrl: "https://chat.example/" }]));
     expect(after.sent).toEqual([]);
     vi.setSystemTime(Date.now() + kHoldMs);
     expect(await after.queue.releaseExpired()).toBe(1);

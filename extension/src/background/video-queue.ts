@@ -26,6 +26,11 @@ export interface HoldTarget {
   origin: string;
 }
 
+export interface HeldTab extends HoldTarget {
+  /// The page the held videos were seen on.
+  pageUrl?: string;
+}
+
 export interface HeldInfo extends HoldTarget {
   /// When it is sent without a chat id (ms since epoch).
   until: number;
@@ -125,11 +130,14 @@ export class VideoQueue {
     if (online) void this.flush();
   }
 
-  /// The tabs that have held videos.
-  heldTabs(): HoldTarget[] {
-    const tabs = new Map<number, HoldTarget>();
+  /// The tabs that have held videos, with the page they were seen on.
+  heldTabs(): HeldTab[] {
+    const tabs = new Map<number, HeldTab>();
     for (const e of this.entries.values()) {
-      if (e.hold !== undefined && !tabs.has(e.hold.tabId)) tabs.set(e.hold.tabId, { tabId: e.hold.tabId, origin: e.hold.origin });
+      if (e.hold === undefined || tabs.has(e.hold.tabId)) continue;
+      const tab: HeldTab = { tabId: e.hold.tabId, origin: e.hold.origin };
+      if (e.video.page_url !== undefined) tab.pageUrl = e.video.page_url;
+      tabs.set(e.hold.tabId, tab);
     }
     return [...tabs.values()];
   }
