@@ -55,6 +55,16 @@ export class AccountMemory {
     return true;
   }
 
+  /// Forgets the last person on `origin` (its session now comes from
+  /// another cookie store: cookie-store.ts), so the next `configure` answer
+  /// names who is signed in there, and nobody else is stamped meanwhile.
+  async forget(origin: string): Promise<void> {
+    await this.load();
+    if (!(origin in this.byOrigin)) return;
+    delete this.byOrigin[origin];
+    await this.persist();
+  }
+
   /// Forgets origins no longer configured.
   async keepOnly(origins: readonly string[]): Promise<void> {
     await this.load();

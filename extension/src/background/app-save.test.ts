@@ -3,8 +3,8 @@ import { buildAppSave, kMaxAppSaveAttachments } from "./app-save";
 
 const pattern = "/chat/([^/?#]+)";
 const chat = "3f2c9a1e-aaaa-4bbb-8ccc-000000000001";
-const inChat = { pageUrl: `https://chat.example/chat/${chat}`, origin: "https://chat.example", chatId: chat, tabId: 3 };
-const newChat = { pageUrl: "https://chat.example/", origin: "https://chat.example", tabId: 3 };
+const inChat = { pageUrl: `https://chat.example/chat/${chat}`, origin: "https://chat.example", chatId: chat, tabId: 3, incognito: false };
+const newChat = { pageUrl: "https://chat.example/", origin: "https://chat.example", tabId: 3, incognito: false };
 const seen = (extra: Record<string, unknown> = {}) => ({
   chatId: chat,
   messageId: "9b1d-uuid",

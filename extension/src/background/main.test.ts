@@ -320,7 +320,8 @@ describe("service worker", () => {
     openTabs.set(5, "https://chat.example/");
     const answer = await send({ type: "captureVideo", video: { url: "https://cdn.example/v/12.mp4", source: "tool", prompt: "a fox" } },
       inTab(5, "https://chat.example/"));
-    expect(answer).toEqual({ ok: false, queued: true, error: { code: "unavailable", message: "held until the chat has an id", retryable: true } });
+    // the page reads this answer: a stable code and a generic message (issue 13, finding 5)
+    expect(answer).toEqual({ ok: false, queued: true, error: { code: "unavailable", message: "vidkeep keeps the video and saves it later; see the vidkeep popup", retryable: true } });
     expect(queued()).toMatchObject([{ video: { url: "https://cdn.example/v/12.mp4", page_url: "https://chat.example/" }, hold: { tabId: 5 } }]);
     const videosBefore = sentOf("video").length;
 
@@ -388,7 +389,7 @@ describe("service worker", () => {
       await expect(send({ type: "appSave", save }, sender)).resolves.toMatchObject({ ok: false, error: { code: "unauthorized" } });
     }
     await expect(send({ type: "appSave", save }, inTab(3, "https://chat.example/chat/11111111-aaaa-4bbb-8ccc-000000000001")))
-      .resolves.toMatchObject({ ok: false, error: { code: "bad_request", message: "chat id differs from the tab's" } });
+      .resolves.toMatchObject({ ok: false, error: { code: "bad_request", message: "vidkeep could not save the video; see the vidkeep popup" } });
     await expect(send({ type: "appSave", save: { ...save, chatId: "../api/x" } }, inTab(3, "https://chat.example/")))
       .resolves.toMatchObject({ ok: false, error: { code: "bad_request" } });
     expect(sentOf("app_save").length).toBe(1); // only the one from the test before

@@ -43,10 +43,12 @@ import { syncContentScripts, type ScriptRegistration } from "./content-scripts";
 import { DebugState } from "./debug-state";
 import { HostConnection, HostUnavailableError, type NativePort } from "./host-connection";
 import { mediaIdFromUrl, serveMedia } from "./media-server";
+import { pageAppSaveAnswer, pageCaptureAnswer } from "./page-answer";
 import { mediaReader } from "../shared/media-read";
 import { sanitizePopupRequest } from "./popup-requests";
-import { buildVideo, checkContentSender, isExtensionPage } from "./sender";
-import { VideoQueue, type KeyValueStore } from "./video-queue";
+import { buildVideo, checkContentSender, isExtensionPage, privateWindowRefusal, type SenderLike } from "./sender";
+import { CookieStoreSlots, storeOfTab } from "./cookie-store";
+import { kHeldError, VideoQueue, type KeyValueStore } from "./video-queue";
 
 const log = createLogger("background");
 const hostLog = createLogger("host");
@@ -63,6 +65,8 @@ const popupPorts = new Set<chrome.runtime.Port>();
 const debug = new DebugState(store);
 /// The last person signed in on each chat origin (stamped on captures).
 const accounts = new AccountMemory(store);
+/// The cookie store each origin's session is read from (cookie-store.ts).
+const cookieSlots = new CookieStoreSlots(store);
 
 // ---- the host ----
 
@@ -195,10 +199,16 @@ async function syncScriptsNow(): Promise<void> {
 async function configure(origin: string): Promise<void> {
   if (host.connection.state !== "connected") return;
   let cookie: string | undefined;
+  const storeId = cookieSlots.get(origin);
   try {
-    cookie = sessionCookieHeader(await browser.cookiesFor(`${origin}/`), current.settings.cookieNames);
+    cookie = sessionCookieHeader(await browser.cookiesFor(`${origin}/`, storeId), current.settings.cookieNames);
   } catch (err) {
-    log.debug("cookies unavailable for", origin, String(err));
+    log.debug("cookies unavailable for", origin, "in store", storeId ?? "(default)", String(err));
+    if (storeId !== undefined) {
+      // That store is gone (its private window closed): the default one.
+      await cookieSlots.set(origin, undefined);
+      return configure(origin);
+    }
   }
   const server: { origin: string; auth?: { cookie: string } } = { origin };
   if (cookie !== undefined) server.auth = { cookie };
@@ -227,6 +237,9 @@ function onCookieChanged(info: chrome.cookies.CookieChangeInfo): void {
   if (!isSessionCookieName(info.cookie.name, current.settings.cookieNames)) return;
   for (const origin of current.settings.origins) {
     if (!cookieAppliesToOrigin(info.cookie, origin)) continue;
+    // Another cookie store's session (a private window, a container) is not
+    // the one this origin's slot is filled from.
+    if (!cookieSlots.fills(origin, info.cookie.storeId)) continue;
     // Auth.js rewrites several chunks at once: wait for the burst to end.
     clearTimeout(cookieTimers.get(origin));
     cookieTimers.set(origin, setTimeout(() => {
@@ -242,8 +255,17 @@ async function settingsChanged(): Promise<void> {
   await loadSettings();
   await syncScripts();
   await accounts.keepOnly(current.settings.origins);
+  await cookieSlots.keepOnly(current.settings.origins);
   const added = current.settings.origins.filter((o) => !before.origins.includes(o));
   for (const origin of added) await configure(origin);
+  if (!current.settings.capturePrivateWindows) {
+    // A private window's session leaves the host with the setting.
+    for (const origin of await cookieSlots.leavePrivate()) {
+      if (added.includes(origin)) continue;
+      await accounts.forget(origin);
+      await configure(origin);
+    }
+  }
   if (JSON.stringify(before.cookieNames) !== JSON.stringify(current.settings.cookieNames)) await configureAll();
 }
 
@@ -289,9 +311,17 @@ async function onCapture(posted: unknown, sender: chrome.runtime.MessageSender):
   if (!current.settings.captureEnabled) {
     return { ok: false, error: { code: "unavailable", message: "capture is switched off", retryable: false } };
   }
+  const refusal = privateWindowRefusal(check.context, current.settings.capturePrivateWindows);
+  if (refusal !== null) {
+    log.debug("capture refused:", refusal);
+    return { ok: false, error: { code: "unavailable", message: refusal, retryable: false } };
+  }
   const video = buildVideo(posted, check.context);
   if (video === null) {
     return { ok: false, error: { code: "invalid_url", message: "no http(s) video URL", retryable: false } };
+  }
+  if (!(await followStore(check.context.origin, sender.tab))) {
+    return { ok: false, error: { code: "unavailable", message: "the private tab's cookie store is unknown", retryable: false } };
   }
   const account = accounts.get(check.context.origin);
   if (account !== undefined) video.account = account;
@@ -310,9 +340,41 @@ async function onCapture(posted: unknown, sender: chrome.runtime.MessageSender):
     if (tabId !== undefined) await checkHeldTab(tabId, async () => pageUrl);
     answer = await queue.submit(video);
   }
-  if (!answer.ok) log.debug("video kept or refused:", answer.error.code, answer.error.message);
+  if (!answer.ok) {
+    log.debug("video kept or refused:", answer.error.code, answer.error.message);
+    // What the page no longer reads goes to the popup instead (a held video
+    // and a missing host are no errors worth listing: the popup shows both).
+    if (answer.error !== kHeldError && answer.error.code !== "disconnected") {
+      debug.error(`video ${answer.queued === true ? "kept" : "not stored"} (${answer.error.code}): ${answer.error.message}`);
+    }
+  }
   scheduleBadge();
   return answer;
+}
+
+/// Fills `origin`'s session slot from the cookie store of `tab` (the tab
+/// that captures now), configuring the origin again when that store differs
+/// from the last one, before the capture is stamped with an account
+/// (cookie-store.ts says why). One switch at a time. False when the tab is
+/// private and its store cannot be found: its capture is refused, rather
+/// than synced with another store's session.
+let storeSwitches: Promise<unknown> = Promise.resolve();
+function followStore(origin: string, tab: SenderLike["tab"]): Promise<boolean> {
+  const run = async (): Promise<boolean> => {
+    const found = await storeOfTab(tab, browser.cookieStores);
+    if (!found.ok) {
+      log.debug("no cookie store found for private tab", tab?.id);
+      return false;
+    }
+    if (!(await cookieSlots.set(origin, found.storeId, tab?.incognito === true))) return true;
+    log.debug("the session of", origin, "is now read from cookie store", found.storeId ?? "(default)");
+    await accounts.forget(origin);
+    await configure(origin);
+    return true;
+  };
+  const next = storeSwitches.then(run, run);
+  storeSwitches = next.catch(() => {});
+  return next;
 }
 
 /// Releases the videos held for `tabId` when its URL (read by `url`, which
@@ -348,6 +410,14 @@ async function onAppSave(posted: unknown, sender: chrome.runtime.MessageSender):
   }
   if (!current.settings.captureEnabled) {
     return { ok: false, error: { code: "unavailable", message: "capture is switched off", retryable: false } };
+  }
+  const refusal = privateWindowRefusal(check.context, current.settings.capturePrivateWindows);
+  if (refusal !== null) {
+    log.debug("app save refused:", refusal);
+    return { ok: false, error: { code: "unavailable", message: refusal, retryable: false } };
+  }
+  if (!(await followStore(check.context.origin, sender.tab))) {
+    return { ok: false, error: { code: "unavailable", message: "the private tab's cookie store is unknown", retryable: false } };
   }
   const built = buildAppSave(posted, check.context, current.settings.chatIdPattern, accounts.get(check.context.origin));
   if (!built.ok) {
@@ -428,6 +498,7 @@ async function settingsView(): Promise<SettingsView> {
     settings: current.settings,
     locked: current.locked,
     missingPermissions: current.settings.origins.filter((o) => !granted.includes(o)),
+    refusedOrigins: current.refusedOrigins,
   };
 }
 
@@ -458,14 +529,22 @@ function handle(message: unknown, sender: chrome.runtime.MessageSender): Promise
   const m = message as { type?: unknown } & Record<string, unknown>;
   const fromExtensionPage = isExtensionPage(sender, extensionId, extensionBase);
   switch (m.type) {
+    // Both answers are posted into the page: stable codes and generic
+    // messages only (page-answer.ts); the details went to the log and the
+    // popup's debug errors.
     case Msg.captureVideo:
-      return ready.then(() => onCapture(m["video"], sender));
+      return ready.then(() => onCapture(m["video"], sender)).then(pageCaptureAnswer);
     case Msg.appSave:
-      return ready.then(() => onAppSave(m["save"], sender));
+      return ready.then(() => onAppSave(m["save"], sender)).then(pageAppSaveAnswer);
     case Msg.getPageConfig:
       return ready.then(() => {
         const check = checkContentSender(sender, extensionId, current.settings.origins, current.settings.chatIdPattern);
-        return check.ok || fromExtensionPage ? pageConfigOf(current.settings) : null;
+        if (fromExtensionPage) return pageConfigOf(current.settings);
+        if (!check.ok) return null; // not a configured origin (another port, say): the page stays inert
+        const config = pageConfigOf(current.settings);
+        // A private window's page need not watch at all when it may not capture.
+        if (privateWindowRefusal(check.context, current.settings.capturePrivateWindows) !== null) config.captureEnabled = false;
+        return config;
       });
     default:
       break;
@@ -582,7 +661,7 @@ host.start();
 
 const ready: Promise<void> = (async () => {
   try {
-    await Promise.all([loadSettings(), queue.load(), debug.load(), accounts.load()]);
+    await Promise.all([loadSettings(), queue.load(), debug.load(), accounts.load(), cookieSlots.load()]);
   } catch (err) {
     log.warn("could not load state", String(err));
   }

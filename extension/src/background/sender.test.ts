@@ -19,7 +19,7 @@ describe("checkContentSender", () => {
     const check = checkContentSender(tabSender("https://chat.example/chat/abc-123?x=1"), id, origins, pattern);
     expect(check).toEqual({
       ok: true,
-      context: { pageUrl: "https://chat.example/chat/abc-123?x=1", origin: "https://chat.example", chatId: "abc-123", tabId: 4 },
+      context: { pageUrl: "https://chat.example/chat/abc-123?x=1", origin: "https://chat.example", chatId: "abc-123", tabId: 4, incognito: false },
     });
   });
 
@@ -46,7 +46,7 @@ describe("checkContentSender", () => {
 });
 
 describe("buildVideo", () => {
-  const context = { pageUrl: "https://chat.example/chat/abc", origin: "https://chat.example", chatId: "abc" };
+  const context = { pageUrl: "https://chat.example/chat/abc", origin: "https://chat.example", chatId: "abc", incognito: false };
   const now = new Date("2026-11-24T10:00:00Z");
 
   it("uses the sender's page URL and chat id, never the page's", () => {

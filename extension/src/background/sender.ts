@@ -14,7 +14,7 @@ export interface SenderLike {
   url?: string;
   origin?: string;
   frameId?: number;
-  tab?: { id?: number; url?: string };
+  tab?: { id?: number; url?: string; incognito?: boolean; cookieStoreId?: string };
 }
 
 export interface CaptureContext {
@@ -24,6 +24,8 @@ export interface CaptureContext {
   /// The sender tab's id: a capture from a tab without a chat id waits for
   /// that tab to gain one (docs/extension.md, "Holding for the chat id").
   tabId?: number;
+  /// The sender tab is in a private (incognito) window.
+  incognito: boolean;
 }
 
 export type SenderCheck = { ok: true; context: CaptureContext } | { ok: false; reason: string };
@@ -48,12 +50,20 @@ export function checkContentSender(
   if (frameOrigin !== undefined && frameOrigin !== null && frameOrigin !== origin) {
     return { ok: false, reason: "frame origin differs from the tab's" };
   }
-  const context: CaptureContext = { pageUrl, origin };
+  const context: CaptureContext = { pageUrl, origin, incognito: sender.tab?.incognito === true };
   const chatId = chatIdFromUrl(pageUrl, chatIdPattern);
   if (chatId !== undefined) context.chatId = chatId;
   const tabId = sender.tab?.id;
   if (typeof tabId === "number" && Number.isInteger(tabId) && tabId >= 0) context.tabId = tabId;
   return { ok: true, context };
+}
+
+/// Why a capture or app save from a private window is refused, or null when
+/// it may go on (issue 13, finding 8): by default nothing seen in a private
+/// window is written to disk or sent; the "capture in private windows"
+/// setting allows it.
+export function privateWindowRefusal(context: CaptureContext, capturePrivateWindows: boolean): string | null {
+  return context.incognito && !capturePrivateWindows ? "a private window, and capture in private windows is off" : null;
 }
 
 /// Accepts this extension's own pages (popup, options).

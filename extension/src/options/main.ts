@@ -7,7 +7,7 @@ import { applyI18n } from "../shared/i18n-dom";
 import { compileChatIdPattern } from "../shared/chat-id";
 import { Msg, type SettingsView } from "../shared/messages";
 import type { SettingKey, Settings } from "../shared/settings";
-import { matchPatternFor, normalizeOrigin } from "../shared/urls";
+import { checkOrigin, matchPatternFor, type OriginProblem } from "../shared/urls";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const t = (key: string, subs?: string | string[]) => browser.t(key, subs);
@@ -20,7 +20,9 @@ const ui = {
   originInput: $<HTMLInputElement>("origin-input"),
   originAdd: $<HTMLButtonElement>("origin-add"),
   originError: $("origin-error"),
+  originsRefused: $<HTMLUListElement>("origins-refused"),
   captureEnabled: $<HTMLInputElement>("capture-enabled"),
+  capturePrivateWindows: $<HTMLInputElement>("capture-private-windows"),
   chatIdPattern: $<HTMLInputElement>("chat-id-pattern"),
   chatIdError: $("chat-id-error"),
   artifactSelector: $<HTMLInputElement>("artifact-selector"),
@@ -32,6 +34,13 @@ const ui = {
 };
 
 let view: SettingsView | undefined;
+
+/// Why an origin is not used, in the person's language.
+const originProblemKey: Record<OriginProblem, string> = {
+  invalid: "originInvalid",
+  wildcard: "originWildcard",
+  plain_http: "originInvalid",
+};
 
 const isLocked = (key: SettingKey): boolean => view?.locked.includes(key) ?? false;
 
@@ -107,8 +116,26 @@ function draw(): void {
     ui.origins.append(li);
   }
 
+  // Entries of the list (the person's or the policy's) that are not used:
+  // a wildcard would capture on, and hand sessions of, every matching site.
+  ui.originsRefused.replaceChildren();
+  ui.originsRefused.hidden = view.refusedOrigins.length === 0;
+  for (const refused of view.refusedOrigins) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.className = "origin";
+    name.textContent = refused.value;
+    const why = document.createElement("span");
+    why.className = "state missing";
+    const reason = t(originProblemKey[refused.problem]);
+    why.textContent = refused.byPolicy ? `${t("originRefused", reason)} (${t("lockedByAdmin")})` : t("originRefused", reason);
+    li.append(name, why);
+    ui.originsRefused.append(li);
+  }
+
   const fields: Array<[HTMLInputElement | HTMLTextAreaElement, SettingKey, () => void]> = [
     [ui.captureEnabled, "captureEnabled", () => (ui.captureEnabled.checked = settings.captureEnabled)],
+    [ui.capturePrivateWindows, "capturePrivateWindows", () => (ui.capturePrivateWindows.checked = settings.capturePrivateWindows)],
     [ui.debugLogging, "debugLogging", () => (ui.debugLogging.checked = settings.debugLogging)],
     [ui.chatIdPattern, "chatIdPattern", () => (ui.chatIdPattern.value = settings.chatIdPattern)],
     [ui.artifactSelector, "artifactSelector", () => (ui.artifactSelector.value = settings.artifactSelector)],
@@ -149,8 +176,9 @@ function wire(): void {
   ui.originForm.addEventListener("submit", (e) => {
     e.preventDefault();
     if (view === undefined) return;
-    const origin = normalizeOrigin(ui.originInput.value);
-    if (origin === null) return showError(ui.originError, t("originInvalid"));
+    const check = checkOrigin(ui.originInput.value);
+    if (!check.ok) return showError(ui.originError, t(originProblemKey[check.problem]));
+    const origin = check.origin;
     showError(ui.originError, undefined);
     const current = view.settings.origins;
     // permissions.request first, synchronously inside the submit event.
@@ -162,6 +190,7 @@ function wire(): void {
   });
 
   ui.captureEnabled.addEventListener("change", () => void save({ captureEnabled: ui.captureEnabled.checked }));
+  ui.capturePrivateWindows.addEventListener("change", () => void save({ capturePrivateWindows: ui.capturePrivateWindows.checked }));
   ui.debugLogging.addEventListener("change", () => void save({ debugLogging: ui.debugLogging.checked }));
   ui.chatIdPattern.addEventListener("change", () => {
     const value = ui.chatIdPattern.value.trim();

@@ -107,15 +107,23 @@ export function onStorageChanged(
 
 // ---- cookies ----
 
-/// All cookies the browser would send to `url`. Retries with
+/// All cookies the browser would send to `url` from the cookie store
+/// `storeId` (undefined: the default store). Retries with
 /// `firstPartyDomain: null` where Firefox's first-party isolation needs it.
-export async function cookiesFor(url: string): Promise<chrome.cookies.Cookie[]> {
+export async function cookiesFor(url: string, storeId?: string): Promise<chrome.cookies.Cookie[]> {
   const cookies = namespace().cookies;
+  const details: chrome.cookies.GetAllDetails = storeId === undefined ? { url } : { url, storeId };
   try {
-    return await cookies.getAll({ url });
+    return await cookies.getAll(details);
   } catch {
-    return await cookies.getAll({ url, firstPartyDomain: null } as unknown as chrome.cookies.GetAllDetails);
+    return await cookies.getAll({ ...details, firstPartyDomain: null } as unknown as chrome.cookies.GetAllDetails);
   }
+}
+
+/// The browser's cookie stores and the tabs in each (Chromium: "0" default,
+/// "1" incognito; Firefox also has containers, which tabs name themselves).
+export async function cookieStores(): Promise<Array<{ id: string; tabIds: number[] }>> {
+  return await namespace().cookies.getAllCookieStores();
 }
 
 export function onCookieChanged(fn: (info: chrome.cookies.CookieChangeInfo) => void): void {

@@ -4,7 +4,7 @@
 // Nothing here is trusted by the background without checking the sender
 // (see background/sender.ts).
 
-import type { PageConfig, Settings, SettingKey } from "./settings";
+import type { PageConfig, RefusedOrigin, Settings, SettingKey } from "./settings";
 import type { Answer, HostRequest, MediaKind, MediaState, SyncState, VideoMeta, VideoSource, WireError } from "./protocol";
 
 // ---- page world <-> relay (window.postMessage on the page's own window) ----
@@ -136,6 +136,8 @@ export interface SettingsView {
   locked: SettingKey[];
   /// Configured origins whose host permission is not granted yet.
   missingPermissions: string[];
+  /// Origins named in the options or by policy that are not used, and why.
+  refusedOrigins: RefusedOrigin[];
 }
 
 // ---- background -> popup (runtime.connect port named kPopupPortName) ----

@@ -3,7 +3,7 @@
 // defaults. Pure functions; the background reads the storage areas.
 
 import { compileChatIdPattern, kDefaultChatIdPattern } from "./chat-id";
-import { normalizeOrigin } from "./urls";
+import { checkOrigin, type OriginProblem } from "./urls";
 
 export interface Settings {
   /// Chat app origins the extension captures on and syncs to. Empty by
@@ -21,6 +21,10 @@ export interface Settings {
   cookieNames: string[];
   /// Capture on/off. Off: nothing is forwarded to the host.
   captureEnabled: boolean;
+  /// Whether videos made in a private (incognito) window are stored and
+  /// sent. Off by default, like a browser's "allow in private windows":
+  /// nothing from a private window reaches the disk (issue 13, finding 8).
+  capturePrivateWindows: boolean;
   /// Prints each step with a `[vidkeep]` prefix in the page console and the
   /// service worker. Never prints cookies.
   debugLogging: boolean;
@@ -28,7 +32,8 @@ export interface Settings {
 
 export type SettingKey = keyof Settings;
 export const kSettingKeys: readonly SettingKey[] = [
-  "origins", "chatIdPattern", "artifactSelector", "inlineSelector", "cookieNames", "captureEnabled", "debugLogging",
+  "origins", "chatIdPattern", "artifactSelector", "inlineSelector", "cookieNames", "captureEnabled", "capturePrivateWindows",
+  "debugLogging",
 ];
 
 /// The Vercel chatbot renders its artifact panel as `data-testid="artifact"`.
@@ -50,6 +55,7 @@ export const kDefaultSettings: Readonly<Settings> = Object.freeze({
   inlineSelector: kDefaultInlineSelector,
   cookieNames: kDefaultCookieNames,
   captureEnabled: true,
+  capturePrivateWindows: false,
   debugLogging: false,
 });
 
@@ -60,6 +66,31 @@ export interface EffectiveSettings {
   settings: Settings;
   /// Keys an admin set by policy: shown locked, not editable.
   locked: SettingKey[];
+  /// Configured origins that are not used, and why (the options page shows them).
+  refusedOrigins: RefusedOrigin[];
+}
+
+/// An origin a person or policy named that is not used.
+export interface RefusedOrigin {
+  /// As written (cut to 200 characters).
+  value: string;
+  problem: OriginProblem;
+  /// Named by policy (storage.managed) rather than the options page.
+  byPolicy: boolean;
+}
+
+/// The entries of a raw `origins` value that sanitizeSettings drops.
+export function refusedOrigins(raw: unknown, byPolicy: boolean): RefusedOrigin[] {
+  if (typeof raw !== "object" || raw === null) return [];
+  const origins = (raw as Record<string, unknown>)["origins"];
+  if (!Array.isArray(origins)) return [];
+  const out: RefusedOrigin[] = [];
+  for (const o of origins) {
+    if (typeof o !== "string") continue;
+    const check = checkOrigin(o);
+    if (!check.ok) out.push({ value: o.slice(0, 200), problem: check.problem, byPolicy });
+  }
+  return out;
 }
 
 /// Keeps only valid values of known keys; anything else is dropped (so a
@@ -70,8 +101,8 @@ export function sanitizeSettings(raw: unknown): Partial<Settings> {
   const r = raw as Record<string, unknown>;
   if (Array.isArray(r["origins"])) {
     const origins = r["origins"]
-      .map((o) => (typeof o === "string" ? normalizeOrigin(o) : null))
-      .filter((o): o is string => o !== null);
+      .map((o) => (typeof o === "string" ? checkOrigin(o) : null))
+      .flatMap((c) => (c !== null && c.ok ? [c.origin] : []));
     out.origins = [...new Set(origins)];
   }
   if (typeof r["chatIdPattern"] === "string" && compileChatIdPattern(r["chatIdPattern"]) !== null) {
@@ -91,6 +122,7 @@ export function sanitizeSettings(raw: unknown): Partial<Settings> {
     out.cookieNames = [...new Set(names)];
   }
   if (typeof r["captureEnabled"] === "boolean") out.captureEnabled = r["captureEnabled"];
+  if (typeof r["capturePrivateWindows"] === "boolean") out.capturePrivateWindows = r["capturePrivateWindows"];
   if (typeof r["debugLogging"] === "boolean") out.debugLogging = r["debugLogging"];
   return out;
 }
@@ -103,7 +135,9 @@ export function effectiveSettings(stored: unknown, managed: unknown): EffectiveS
   settings.origins = [...settings.origins];
   settings.cookieNames = [...settings.cookieNames];
   const locked = kSettingKeys.filter((k) => k in fromPolicy);
-  return { settings, locked };
+  // Stored entries are listed only while the person's list is the one used.
+  const refused = [...("origins" in fromPolicy ? [] : refusedOrigins(stored, false)), ...refusedOrigins(managed, true)];
+  return { settings, locked, refusedOrigins: refused };
 }
 
 /// What the page-world script needs to know (nothing secret: it is posted

@@ -22,19 +22,38 @@ export function originOf(value: unknown): string | null {
   return href === null ? null : new URL(href).origin;
 }
 
+/// Why a typed or configured chat app origin is not used.
+///  - "wildcard": `*`, `https://*.example.com`, `*://chat.example`: a
+///    wildcard would become a match pattern over many sites (`https://*/*`),
+///    and capture and the session cookies would go with it (issue 13,
+///    finding 4). Each chat app is named by its exact origin.
+///  - "plain_http": http on a host other than loopback (PROTOCOL.md section 4).
+///  - "invalid": not an address at all, or one with a user name or password.
+export type OriginProblem = "invalid" | "wildcard" | "plain_http";
+
+export type OriginCheck = { ok: true; origin: string } | { ok: false; problem: OriginProblem };
+
 /// Normalizes what a person typed as a chat app origin ("chat.example",
-/// "https://chat.example/chat/1") to "https://chat.example". Refuses plain
-/// http except on loopback, as the host does (PROTOCOL.md section 4).
-export function normalizeOrigin(input: string): string | null {
+/// "https://chat.example/chat/1") to "https://chat.example", or says why not.
+export function checkOrigin(input: string): OriginCheck {
   let text = input.trim();
-  if (text === "") return null;
+  if (text === "") return { ok: false, problem: "invalid" };
+  // Before parsing: URL() keeps `*` in a host, and "*://x" would become a
+  // host named "*" once the scheme is prefixed.
+  if (text.includes("*")) return { ok: false, problem: "wildcard" };
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `https://${text}`;
   const href = httpUrl(text);
-  if (href === null) return null;
+  if (href === null) return { ok: false, problem: "invalid" };
   const url = new URL(href);
-  if (url.username !== "" || url.password !== "") return null;
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) return null;
-  return url.origin;
+  if (url.username !== "" || url.password !== "" || url.hostname === "") return { ok: false, problem: "invalid" };
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) return { ok: false, problem: "plain_http" };
+  return { ok: true, origin: url.origin };
+}
+
+/// checkOrigin's origin, or null.
+export function normalizeOrigin(input: string): string | null {
+  const check = checkOrigin(input);
+  return check.ok ? check.origin : null;
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -42,10 +61,15 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /// The match pattern covering an origin. Match patterns carry no port
-/// (Firefox refuses one), so the pattern is wider than the origin; the
-/// background compares exact origins before trusting a sender.
+/// (Firefox refuses one), so the pattern is wider than the origin
+/// (`http://localhost:3000` gives `http://localhost/*`, every port): the
+/// background compares exact origins before it hears a sender or answers
+/// the page config, and the page world stays inert until that config says
+/// it is on a configured origin. Throws on a wildcard host, which would
+/// widen it to many sites.
 export function matchPatternFor(origin: string): string {
   const url = new URL(origin);
+  if (url.hostname.includes("*")) throw new Error(`no match pattern for a wildcard origin: ${origin}`);
   return `${url.protocol}//${url.hostname}/*`;
 }
 
