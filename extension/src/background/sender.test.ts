@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildVideo, checkContentSender, isExtensionPage, type SenderLike } from "./sender";
+import { buildVideo, checkContentSender, isExtensionPage, privateWindowRefusal, type SenderLike } from "./sender";
 
 const id = "dcdfhfchgbigephadgggjnlglgfffpgb";
 const origins = ["https://chat.example", "http://localhost:3000"];
@@ -42,6 +42,18 @@ describe("checkContentSender", () => {
       checkContentSender(tabSender("https://chat.example/chat/1", { origin: "https://ads.example" }), id, origins, pattern).ok,
     ).toBe(false);
     expect(checkContentSender({ id, frameId: 0 }, id, origins, pattern).ok).toBe(false);
+  });
+});
+
+describe("privateWindowRefusal", () => {
+  it("regression (issue 13, finding 8): a private window's tab is refused unless capture in private windows is on", () => {
+    const check = checkContentSender(tabSender("https://chat.example/chat/1", { tab: { id: 4, url: "https://chat.example/chat/1", incognito: true } }), id, origins, pattern);
+    expect(check.ok && check.context.incognito).toBe(true);
+    if (!check.ok) return;
+    expect(privateWindowRefusal(check.context, false)).toMatch(/private window/);
+    expect(privateWindowRefusal(check.context, true)).toBeNull();
+    const normal = checkContentSender(tabSender("https://chat.example/chat/1"), id, origins, pattern);
+    expect(normal.ok && privateWindowRefusal(normal.context, false)).toBeNull();
   });
 });
 

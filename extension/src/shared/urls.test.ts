@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { httpUrl, matchPatternFor, normalizeOrigin, originOf, signedUrlExpiry } from "./urls";
+import { checkOrigin, httpUrl, matchPatternFor, normalizeOrigin, originOf, signedUrlExpiry } from "./urls";
 
 describe("httpUrl", () => {
   it("accepts http and https only", () => {
@@ -29,12 +29,28 @@ describe("normalizeOrigin", () => {
     expect(normalizeOrigin("ftp://chat.example.com")).toBeNull();
     expect(normalizeOrigin("")).toBeNull();
   });
+
+  it("regression (issue 13, finding 4): `*` and wildcard origins are refused, and say so", () => {
+    // Before, "*" became https://* and then the match pattern https://*/*.
+    for (const wild of ["*", "https://*", "https://*.example.com", "*.example.com", "*://chat.example", "http://*:3000", "https://chat.*"]) {
+      expect(checkOrigin(wild), wild).toEqual({ ok: false, problem: "wildcard" });
+      expect(normalizeOrigin(wild), wild).toBeNull();
+    }
+    expect(checkOrigin("http://chat.example.com")).toEqual({ ok: false, problem: "plain_http" });
+    expect(checkOrigin("https://user:pw@chat.example.com")).toEqual({ ok: false, problem: "invalid" });
+    expect(checkOrigin("http://localhost:3000/chat/1")).toEqual({ ok: true, origin: "http://localhost:3000" });
+  });
 });
 
 describe("matchPatternFor / originOf", () => {
   it("drops the port (match patterns carry none in Firefox)", () => {
     expect(matchPatternFor("http://localhost:3000")).toBe("http://localhost/*");
     expect(matchPatternFor("https://chat.example.com")).toBe("https://chat.example.com/*");
+  });
+
+  it("regression (issue 13, finding 4): never a pattern over many sites", () => {
+    expect(() => matchPatternFor("https://*")).toThrow(/wildcard/);
+    expect(() => matchPatternFor("https://*.example.com")).toThrow(/wildcard/);
   });
 
   it("gives the origin of http(s) URLs only", () => {
