@@ -15,17 +15,22 @@ export interface CapturerDeps {
   now?: () => Date;
 }
 
+/// Names the stream for the debug log; a function is called only when a line
+/// is printed or a video found (most messages are neither).
+export type Where = string | (() => string);
+const whereText = (where: Where): string => (typeof where === "function" ? where() : where);
+
 /// Sources a stream message can come from (a tool result inside it is "tool").
 export type StreamSource = "sse" | "websocket";
 
 export interface Capturer {
   /// One SSE `data` or WebSocket text message (`where` names the stream, for
   /// the log). Anything but a string is ignored.
-  fromData(data: unknown, source: StreamSource, where: string): void;
+  fromData(data: unknown, source: StreamSource, where: Where): void;
   /// One line of an AI SDK v4 data stream.
-  fromDataStreamLine(line: string, where: string): void;
+  fromDataStreamLine(line: string, where: Where): void;
   /// A parsed JSON answer of the page's own fetch / XMLHttpRequest (polling).
-  fromPoll(body: unknown, where: string): void;
+  fromPoll(body: unknown, where: Where): void;
   /// A `<video>` the page shows: in the artifact panel or in the message list.
   fromElement(url: string, posterUrl: string | undefined, source: "artifact" | "inline"): void;
   manual(videoUrl: unknown, thumbnailUrl: unknown): Promise<CaptureAnswer>;
@@ -75,16 +80,16 @@ export function createCapturer(deps: CapturerDeps): Capturer {
       (!before.generating && isGenerating(source));
   };
 
-  const take = (found: DetectedVideo, source: VideoSource, where: string): void => {
-    deps.log.debug("video detected", source, where, found.url);
+  const take = (found: DetectedVideo, source: VideoSource, where: Where): void => {
+    deps.log.debug("video detected", source, whereText(where), found.url);
     if (!deps.captureEnabled()) return deps.log.debug("capture is off; not forwarded");
     if (!isNew(found, source)) return deps.log.debug("already forwarded", found.url);
     void forward(found, source, false);
   };
 
-  const takeFound = (detection: Found, source: VideoSource, where: string): void => {
+  const takeFound = (detection: Found, source: VideoSource, where: Where): void => {
     if (detection.ok) take(detection.video, detection.via === "tool" ? "tool" : source, where);
-    else deps.log.debug("not a video:", detection.reason, where);
+    else if (deps.log.enabled) deps.log.debug("not a video:", detection.reason, whereText(where));
   };
 
   return {

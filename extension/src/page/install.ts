@@ -49,22 +49,23 @@ export function installPage(win: typeof globalThis): boolean {
 
   attempt("EventSource hook", () => {
     wrapEventSource(win, (type, data, source) => {
-      log.debug("EventSource event", type, source.url);
-      capturer.fromData(data, "sse", `EventSource ${source.url} (${type})`);
+      // Called for every event: nothing is built unless a line is printed.
+      if (log.enabled) log.debug("EventSource event", type, source.url);
+      capturer.fromData(data, "sse", () => `EventSource ${source.url} (${type})`);
     });
   });
   attempt("WebSocket hook", () => {
-    wrapWebSocket(win, (data, socket) => capturer.fromData(data, "websocket", `WebSocket ${socket.url}`));
+    wrapWebSocket(win, (data, socket) => capturer.fromData(data, "websocket", () => `WebSocket ${socket.url}`));
   });
   attempt("fetch hook", () => {
     wrapFetch(
       win,
       {
         sse: (event, url) => {
-          log.debug("fetch SSE event", event.event, url);
-          capturer.fromData(event.data, "sse", `fetch ${url} (${event.event})`);
+          if (log.enabled) log.debug("fetch SSE event", event.event, url);
+          capturer.fromData(event.data, "sse", () => `fetch ${url} (${event.event})`);
         },
-        dataStreamLine: (line, url) => capturer.fromDataStreamLine(line, `fetch ${url} (data stream)`),
+        dataStreamLine: (line, url) => capturer.fromDataStreamLine(line, () => `fetch ${url} (data stream)`),
         json: (body, url) => capturer.fromPoll(body, `fetch ${url}`),
         appSave: (save) => {
           log.debug("the app's own save", save.phase, save.httpStatus ?? "", save.chatId);
