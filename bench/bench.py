@@ -281,7 +281,7 @@ class Bench:
             log("extension figure failed:", str(e)[-500:])
             return
         self.r["raw"]["extension"] = out
-        fig = self.r["figures"]["vidkeep"]
+        fig = self.r["figures"].setdefault("vidkeep", {})
         # Per workload: the renderer main thread's CPU time (cpu_ms; CDP
         # TaskDuration where /proc is missing), and the cost added by capture
         # per round (with ÷ without − 1 of the same round), then its median.

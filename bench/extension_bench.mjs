@@ -21,8 +21,9 @@
 // The figure is CPU time, not wall time: the on-CPU nanoseconds of the tab's
 // renderer main thread (/proc/<pid>/schedstat of every page renderer of this
 // browser, before and after the workload), so waiting on the network and
-// other processes' load count as little as possible. The extension's own
-// process (service worker) is read the same way and reported apart. CDP
+// other processes' load count as little as possible (the isolated-world
+// relay runs in the same renderer, so it is counted; the service worker is
+// not: it runs in the extension's own process). CDP
 // Performance.getMetrics TaskDuration / ScriptDuration are kept too. A round
 // runs every workload on both origins, in a fresh tab each, the order
 // alternating between rounds; the added cost is with ÷ without − 1 per round.
@@ -283,7 +284,7 @@ try {
 
   const cpuSnapshot = () => {
     const r = ourRenderers();
-    return r === null ? null : { page: mainThreadNs(r.page), extension: mainThreadNs(r.extension) };
+    return r === null ? null : { page: mainThreadNs(r.page) };
   };
   if (args['debug-procs']) log('renderers', JSON.stringify(ourRenderers()));
   result.cpu_source = cpuSnapshot() === null ? 'none (no /proc): see task_ms' : '/proc/<renderer>/schedstat (main thread)';
@@ -307,7 +308,6 @@ try {
       task_ms: (after.TaskDuration - before.TaskDuration) * 1000,
       script_ms: (after.ScriptDuration - before.ScriptDuration) * 1000,
       cpu_ms: cpuBefore && cpuAfter ? grownMs(cpuBefore.page, cpuAfter.page) : null,
-      extension_cpu_ms: cpuBefore && cpuAfter ? grownMs(cpuBefore.extension, cpuAfter.extension) : null,
     };
     if (memory) {
       await new Promise((r) => setTimeout(r, 1000)); // let the relay's messages drain
@@ -336,7 +336,7 @@ try {
         const out = await run(base, kind, sizeOf(kind), `r${r}${kind}${base === WITH ? 'w' : 'o'}`);
         result.by_kind[kind][base === WITH ? 'with_capture' : 'without_capture'].push(out);
         log(`${kind.padEnd(4)} ${base === WITH ? 'with   ' : 'without'}`, `cpu ${out.cpu_ms?.toFixed(1)} ms, task ${out.task_ms.toFixed(1)} ms, ` +
-          `script ${out.script_ms.toFixed(1)} ms, wall ${out.wall_ms.toFixed(1)} ms, ext ${out.extension_cpu_ms?.toFixed(1)} ms, ` +
+          `script ${out.script_ms.toFixed(1)} ms, wall ${out.wall_ms.toFixed(1)} ms, ` +
           `videos ${out.videos}, captured=${out.captured}`);
       }
     }
