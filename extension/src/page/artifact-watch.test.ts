@@ -71,4 +71,39 @@ describe("watchArtifacts", () => {
     watch!.rescan();
     expect(seen.map((s) => s[0])).toEqual(["https://cdn.example/old.mp4"]);
   });
+
+  it("sees inline videos in the message list as inline, the panel's as artifact", async () => {
+    const seen: Array<[string, string]> = [];
+    watch = watchArtifacts(document, [
+      { source: "artifact", selector: () => '[data-testid="artifact"]' },
+      { source: "inline", selector: () => '[data-testid="message-assistant"], [data-role="assistant"]' },
+    ], (url, _poster, source) => seen.push([source, url]));
+    document.body.innerHTML = '<div data-testid="message-assistant"><p>here</p></div>' +
+      '<div data-role="user"><video src="https://cdn.example/user.mp4"></video></div>';
+    await flush();
+    document.querySelector('[data-testid="message-assistant"]')!.insertAdjacentHTML("beforeend",
+      '<video src="https://cdn.example/inline.mp4"></video>');
+    const panel = document.createElement("div");
+    panel.dataset["testid"] = "artifact";
+    panel.innerHTML = '<video src="https://cdn.example/panel.mp4"></video>';
+    document.body.append(panel);
+    await vi.waitFor(() => expect(seen).toEqual([
+      ["inline", "https://cdn.example/inline.mp4"], ["artifact", "https://cdn.example/panel.mp4"],
+    ]));
+  });
+
+  it("rescan after a selector change finds inline videos already there", () => {
+    let inline = ".nothing";
+    const seen: Array<[string, string]> = [];
+    document.body.innerHTML = '<article class="msg"><video src="https://cdn.example/old-inline.mp4"></video></article>';
+    watch = watchArtifacts(document, [
+      { source: "artifact", selector: () => '[data-testid="artifact"]' },
+      { source: "inline", selector: () => inline },
+    ], (url, _poster, source) => seen.push([source, url]));
+    watch.rescan();
+    expect(seen).toEqual([]);
+    inline = "article.msg";
+    watch.rescan();
+    expect(seen).toEqual([["inline", "https://cdn.example/old-inline.mp4"]]);
+  });
 });

@@ -1,9 +1,19 @@
-// Watches the chat's artifact panel for a `<video>` (or its `<source>`) that
-// appears or gets a new `src` (PROTOCOL.md section 5, source "artifact").
+// Watches the chat's artifact panel (PROTOCOL.md section 5, source
+// "artifact") and its message list (source "inline": the TOOL version plays
+// videos inside the message, REAL-APP.md section 2) for a `<video>` (or its
+// `<source>`) that appears or gets a new `src`. One MutationObserver for both.
 
 import { httpUrl } from "../shared/urls";
 
-export type ArtifactObserver = (url: string, posterUrl: string | undefined) => void;
+export type ElementSource = "artifact" | "inline";
+export type ArtifactObserver = (url: string, posterUrl: string | undefined, source: ElementSource) => void;
+
+/// One watched part of the page; `selector` is read on every check, so a new
+/// selector from the options takes effect without reinstalling.
+export interface WatchedArea {
+  source: ElementSource;
+  selector: () => string;
+}
 
 export interface ArtifactWatch {
   /// Looks at every video already in the document (after a selector change).
@@ -11,23 +21,27 @@ export interface ArtifactWatch {
   stop(): void;
 }
 
-/// `getSelector` is read on every check, so a new selector from the options
-/// takes effect without reinstalling. An invalid selector matches nothing.
+/// `areas` (or one artifact selector) in order: a video counts for the first
+/// area it is inside. An invalid selector matches nothing.
 export function watchArtifacts(
   doc: Document,
-  getSelector: () => string,
+  areas: readonly WatchedArea[] | (() => string),
   observer: ArtifactObserver,
   onError?: (what: string, err: unknown) => void,
 ): ArtifactWatch {
   const view = doc.defaultView;
   const MutationObserverCtor = view?.MutationObserver;
+  const watched: readonly WatchedArea[] = typeof areas === "function" ? [{ source: "artifact", selector: areas }] : areas;
 
-  const inPanel = (el: Element): boolean => {
-    try {
-      return el.closest(getSelector()) !== null;
-    } catch {
-      return false; // invalid selector
+  const areaOf = (el: Element): ElementSource | undefined => {
+    for (const area of watched) {
+      try {
+        if (el.closest(area.selector()) !== null) return area.source;
+      } catch {
+        // invalid selector: matches nothing
+      }
     }
+    return undefined;
   };
 
   // The <video> an element stands for: itself, or the parent of a <source>.
@@ -38,14 +52,15 @@ export function watchArtifacts(
   };
 
   const check = (media: HTMLVideoElement): void => {
-    if (!inPanel(media)) return;
+    const source = areaOf(media);
+    if (source === undefined) return;
     const candidates: unknown[] = [media.currentSrc, media.src, media.getAttribute("src")];
     for (const source of Array.from(media.getElementsByTagName("source"))) candidates.push(source.src);
     const base = doc.baseURI;
     const url = candidates.map((c) => httpUrl(c, base)).find((u) => u !== null);
     if (url === undefined || url === null) return;
     const poster = httpUrl(media.poster || media.getAttribute("poster"), base) ?? undefined;
-    observer(url, poster);
+    observer(url, poster, source);
   };
 
   // Every video under `node` (itself included), once.

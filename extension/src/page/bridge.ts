@@ -1,7 +1,7 @@
 // The page world's side of window.postMessage to the relay. Nothing posted
 // here is secret: the page can read it too.
 
-import { kPageTag, kRelayTag, type CaptureAnswer, type CapturedVideo, type RelayToPage } from "../shared/messages";
+import { kPageTag, kRelayTag, type AppSaveSeen, type CaptureAnswer, type CapturedVideo, type RelayToPage } from "../shared/messages";
 import type { PageConfig } from "../shared/settings";
 
 /// How long `addVideoToChat` waits for the extension before settling with
@@ -11,6 +11,8 @@ export const kAnswerTimeoutMs = 20_000;
 export interface PageBridge {
   /// Posts a capture; with `wantAnswer`, resolves with the host's answer.
   post(video: CapturedVideo, wantAnswer: boolean): Promise<CaptureAnswer> | undefined;
+  /// Posts the app's own save as seen (fire and forget).
+  postAppSave(save: AppSaveSeen): void;
   onConfig(fn: (config: PageConfig) => void): void;
 }
 
@@ -62,6 +64,9 @@ export function createPageBridge(win: typeof globalThis): PageBridge {
         });
         postMessage({ tag: kPageTag, kind: "capture", video, requestId }, target());
       });
+    },
+    postAppSave(save) {
+      postMessage({ tag: kPageTag, kind: "appSave", save }, target());
     },
     onConfig(fn) {
       configListeners.push(fn);

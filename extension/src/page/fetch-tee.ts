@@ -1,15 +1,36 @@
-// Observes `fetch` responses of type text/event-stream. The body is teed: the
-// page reads one branch, byte for byte what the server sent, and we parse the
-// other with eventsource-parser. The copy is cancelled when the page cancels
-// its stream or when the stream ends, so nothing is kept.
+// Observes the page's `fetch`:
+// - responses of type text/event-stream, and AI SDK v4 data streams
+//   (`x-vercel-ai-data-stream: v1`): the body is teed: the page reads one
+//   branch, byte for byte what the server sent, and we parse the other (with
+//   eventsource-parser, or a line splitter). The copy is cancelled when the
+//   page cancels its stream or when the stream ends, so nothing is kept;
+// - JSON answers on the page's own origin (polling): read from
+//   `response.clone()` within 1 MiB; the page gets the very same Response;
+// - the app's own `POST /api/save-message` (app-save.ts): its body is read
+//   from the request (a clone), its status from the answer.
 //
 // The page's branch is handed out through a thin ReadableStream of our own:
 // a branch of a tee cannot tell anyone that it was cancelled, and without
 // that the copy would keep the connection open after the page let go.
 
-import { createSseByteParser, type SseEvent } from "./sse-parse";
+import type { AppSaveSeen } from "../shared/messages";
+import { observeSave, saveMessageBody } from "./app-save";
+import { createLineByteParser } from "./line-parse";
+import { isJsonType, kMaxPollBytes, onOrigin, parsePollText, readBounded, tooLong } from "./poll";
+import { createSseByteParser, type SseByteParser, type SseEvent } from "./sse-parse";
 
 export type SseObserver = (event: SseEvent, responseUrl: string) => void;
+
+export interface FetchObservers {
+  /// One event of a text/event-stream response.
+  sse: SseObserver;
+  /// One line of an AI SDK v4 data stream response.
+  dataStreamLine?: (line: string, responseUrl: string) => void;
+  /// A parsed JSON answer on the page's own origin that may hold a file record.
+  json?: (body: unknown, responseUrl: string) => void;
+  /// The app's own save: "started", then "finished" with the status.
+  appSave?: (save: AppSaveSeen) => void;
+}
 
 export interface TeeDeps {
   Response: typeof Response;
@@ -24,20 +45,53 @@ export function isEventStream(response: Response): boolean {
   return type !== null && kEventStream.test(type);
 }
 
+/// The AI SDK v4 data stream protocol marks its responses with this header.
+export function isDataStream(response: Response): boolean {
+  return response.headers.get("x-vercel-ai-data-stream")?.trim().toLowerCase() === "v1";
+}
+
 /// Wraps `win.fetch` in a Proxy of the native function (same name, length,
-/// `this` handling and errors). Non-SSE responses are returned untouched
-/// (the very same object).
-export function wrapFetch(win: typeof globalThis, observer: SseObserver, onError?: TeeDeps["onError"]): boolean {
+/// `this` handling and errors). Responses that are not teed are returned
+/// untouched (the very same object); the page's call reaches the native
+/// fetch at once, with its own arguments.
+export function wrapFetch(
+  win: typeof globalThis,
+  observers: FetchObservers | SseObserver,
+  onError?: TeeDeps["onError"],
+): boolean {
   const nativeFetch = win.fetch;
   if (typeof nativeFetch !== "function") return false;
+  const obs: FetchObservers = typeof observers === "function" ? { sse: observers } : observers;
   const deps: TeeDeps = { Response: win.Response, ReadableStream: win.ReadableStream };
   if (onError !== undefined) deps.onError = onError;
+  const pageOrigin = (): string | undefined => {
+    const origin = win.location?.origin;
+    return typeof origin === "string" && origin !== "null" ? origin : undefined;
+  };
   const wrapped = new Proxy(nativeFetch, {
     apply(target, thisArg, args) {
+      // Before the native call: it takes a Request's body.
+      let saveBody: Promise<string> | undefined;
+      if (obs.appSave !== undefined) {
+        try {
+          saveBody = saveMessageBody(args, pageOrigin());
+        } catch (err) {
+          onError?.("save-message observer", err);
+        }
+      }
       const result = Reflect.apply(target, thisArg, args) as Promise<Response>;
+      if (saveBody !== undefined && obs.appSave !== undefined) {
+        try {
+          observeSave(saveBody.catch(() => ""), result, obs.appSave);
+        } catch (err) {
+          onError?.("save-message observer", err);
+        }
+      }
       return result.then((response) => {
         try {
-          return teeEventStream(response, observer, deps);
+          const teed = teeResponse(response, obs, deps);
+          if (teed === response && obs.json !== undefined) readJsonCopy(response, obs.json, pageOrigin(), onError);
+          return teed;
         } catch (err) {
           onError?.("fetch tee", err);
           return response;
@@ -55,19 +109,80 @@ export function wrapFetch(win: typeof globalThis, observer: SseObserver, onError
   return true;
 }
 
+/// Polling: a 2xx JSON answer on the page's origin, declared ≤ 1 MiB, is
+/// read from a clone (never a second request) and handed to `observer`.
+export function readJsonCopy(
+  response: Response,
+  observer: (body: unknown, responseUrl: string) => void,
+  pageOrigin: string | undefined,
+  onError?: TeeDeps["onError"],
+): boolean {
+  if (response.status < 200 || response.status > 299 || response.body === null || response.bodyUsed) return false;
+  if (!onOrigin(response.url, pageOrigin) || !isJsonType(response.headers.get("content-type"))) return false;
+  if (tooLong(response.headers.get("content-length")) || response.body.locked) return false;
+  const copy = response.clone().body;
+  if (copy === null) return false;
+  const url = response.url;
+  void readBounded(copy, kMaxPollBytes).then((text) => {
+    if (text === undefined) return;
+    const body = parsePollText(text);
+    if (body === undefined) return;
+    try {
+      observer(body, url);
+    } catch (err) {
+      onError?.("json observer", err);
+    }
+  });
+  return true;
+}
+
+/// Tees an SSE or v4 data stream response (see teeEventStream); returns any
+/// other response itself.
+export function teeResponse(response: Response, obs: FetchObservers, deps: TeeDeps): Response {
+  if (isEventStream(response)) return teeEventStream(response, obs.sse, deps);
+  const onLine = obs.dataStreamLine;
+  if (onLine !== undefined && isDataStream(response)) {
+    const url = response.url;
+    return teeBody(response, deps, (stop) => createLineByteParser((line) => {
+      try {
+        onLine(line, url);
+      } catch (err) {
+        deps.onError?.("data stream observer", err);
+      }
+    }, { onError: (message) => { deps.onError?.("data stream parser", message); stop("vidkeep: parser limit"); } }));
+  }
+  return response;
+}
+
 /// When `response` is an unread text/event-stream with a body, returns a
 /// Response for the page that reads the same bytes, and parses a copy;
 /// otherwise returns `response` itself.
 export function teeEventStream(response: Response, observer: SseObserver, deps: TeeDeps): Response {
+  if (!isEventStream(response)) return response;
+  const url = response.url;
+  return teeBody(response, deps, (stop) => createSseByteParser(
+    (event) => {
+      try {
+        observer(event, url);
+      } catch (err) {
+        deps.onError?.("sse observer", err);
+      }
+    },
+    { onError: (message) => { deps.onError?.("sse parser", message); stop("vidkeep: parser limit"); } },
+  ));
+}
+
+/// The tee itself: the page's Response reads the server's bytes unchanged;
+/// the copy goes to the parser `makeParser` builds (`stop` cancels the copy).
+function teeBody(response: Response, deps: TeeDeps, makeParser: (stop: (reason?: unknown) => void) => SseByteParser): Response {
   const body = response.body;
-  if (body === null || !isEventStream(response) || response.bodyUsed || body.locked) return response;
+  if (body === null || response.bodyUsed || body.locked) return response;
   if (response.status < 200 || response.status > 599) return response;
 
   const bytes = isByteStream(body);
   const [pageBranch, copyBranch] = body.tee();
   const pageReader = pageBranch.getReader();
   const copyReader = copyBranch.getReader();
-  const responseUrl = response.url;
 
   let copyOpen = true;
   const stopCopy = (reason?: unknown): void => {
@@ -105,7 +220,7 @@ export function teeEventStream(response: Response, observer: SseObserver, deps: 
   if (bytes) source.type = "bytes";
   const pageStream = new deps.ReadableStream(source as UnderlyingDefaultSource<Uint8Array>, { highWaterMark: 0 });
 
-  void readCopy(copyReader, observer, responseUrl, () => copyOpen, stopCopy, deps.onError);
+  void readCopy(copyReader, makeParser(stopCopy), () => copyOpen, stopCopy);
 
   const out = new deps.Response(pageStream, {
     status: response.status,
@@ -122,22 +237,10 @@ export function teeEventStream(response: Response, observer: SseObserver, deps: 
 
 async function readCopy(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-  observer: SseObserver,
-  responseUrl: string,
+  parser: SseByteParser,
   isOpen: () => boolean,
   stop: (reason?: unknown) => void,
-  onError?: TeeDeps["onError"],
 ): Promise<void> {
-  const parser = createSseByteParser(
-    (event) => {
-      try {
-        observer(event, responseUrl);
-      } catch (err) {
-        onError?.("sse observer", err);
-      }
-    },
-    { onError: (message) => { onError?.("sse parser", message); stop("vidkeep: parser limit"); } },
-  );
   try {
     while (isOpen()) {
       const { done, value } = await reader.read();

@@ -19,14 +19,41 @@ class FakeEventSource extends EventTarget {
   }
 }
 
+class FakeWebSocket extends EventTarget {
+  static readonly OPEN = 1;
+  constructor(readonly url: string) {
+    super();
+  }
+  emit(data: unknown) {
+    this.dispatchEvent(new MessageEvent("message", { data }));
+  }
+}
+
+/// The chat app's server, as the page's fetch sees it.
+async function appServer(input: unknown, init?: RequestInit): Promise<Response> {
+  const url = new URL(String(input), window.location.origin);
+  const respond = (body: string, status = 200) => {
+    const res = new Response(body, { status, headers: { "content-type": "application/json" } });
+    Object.defineProperty(res, "url", { value: url.href });
+    return res;
+  };
+  if (url.pathname === "/api/save-message") return respond(init?.body === undefined ? "{}" : '{"ok":true}');
+  if (url.pathname.startsWith("/api/file/")) {
+    return respond(JSON.stringify({ id: "f-9", url: "https://cdn.example/polled.mp4", type: "video", video_generation: { prompt: "polled" } }));
+  }
+  return respond("{}", 404);
+}
+
 const toBackground: Array<Record<string, unknown>> = [];
-let config = { captureEnabled: true, debugLogging: false, artifactSelector: '[data-testid="artifact"]' };
+let config = { captureEnabled: true, debugLogging: false, artifactSelector: '[data-testid="artifact"]', inlineSelector: '[data-testid="message-assistant"]' };
 let restore: () => void;
 let fetchBefore: unknown;
 
 beforeAll(() => {
   restore = browserLikePostMessage(window);
   Object.defineProperty(window, "EventSource", { value: FakeEventSource, writable: true, configurable: true });
+  Object.defineProperty(window, "WebSocket", { value: FakeWebSocket, writable: true, configurable: true });
+  Object.defineProperty(window, "fetch", { value: appServer, writable: true, configurable: true });
   fetchBefore = window.fetch;
   expect(installPage(window as unknown as typeof globalThis)).toBe(true);
   installRelay(window as unknown as typeof globalThis, async (message) => {
@@ -64,11 +91,55 @@ describe("page world + relay", () => {
     }));
   });
 
+  it("forwards a video from a WebSocket text frame as source websocket", async () => {
+    const ws = new window.WebSocket("wss://backend.example/api/v1/ws/project.1") as unknown as FakeWebSocket;
+    expect(ws).toBeInstanceOf(FakeWebSocket);
+    ws.emit(new ArrayBuffer(8));
+    ws.emit(JSON.stringify({ type: "file", object: { id: "f-1", url: "https://cdn.example/ws.mp4", type: "video", video_generation: { prompt: "ws" } } }));
+    await vi.waitFor(() => expect(toBackground).toContainEqual({
+      type: Msg.captureVideo,
+      video: expect.objectContaining({ url: "https://cdn.example/ws.mp4", prompt: "ws", source: "websocket" }),
+    }));
+  });
+
+  it("forwards a polled file record as source poll", async () => {
+    const res = await window.fetch("/api/file/f-9");
+    expect(await res.json()).toMatchObject({ id: "f-9" });
+    await vi.waitFor(() => expect(toBackground).toContainEqual({
+      type: Msg.captureVideo,
+      video: expect.objectContaining({ url: "https://cdn.example/polled.mp4", prompt: "polled", source: "poll" }),
+    }));
+  });
+
+  it("tells the background about the app's own save, started then finished", async () => {
+    const body = JSON.stringify({ chatId: "c-1", message: { id: "m-1", attachments: [{ url: "https://cdn.example/saved.mp4", contentType: "video/mp4" }] } });
+    const res = await window.fetch("/api/save-message", { method: "POST", body });
+    expect(res.status).toBe(200);
+    const saves = () => toBackground.filter((m) => m["type"] === Msg.appSave).map((m) => m["save"]);
+    await vi.waitFor(() => expect(saves()).toEqual([
+      { chatId: "c-1", messageId: "m-1", phase: "started", attachments: [{ url: "https://cdn.example/saved.mp4", contentType: "video/mp4" }] },
+      { chatId: "c-1", messageId: "m-1", phase: "finished", httpStatus: 200, attachments: [{ url: "https://cdn.example/saved.mp4", contentType: "video/mp4" }] },
+    ]));
+  });
+
+  it("forwards a <video> in an assistant message as source inline", async () => {
+    document.body.innerHTML = '<div data-testid="message-assistant"><video src="https://cdn.example/inline.mp4"></video></div>';
+    await vi.waitFor(() => expect(toBackground).toContainEqual({
+      type: Msg.captureVideo,
+      video: expect.objectContaining({ url: "https://cdn.example/inline.mp4", source: "inline" }),
+    }));
+    document.body.replaceChildren();
+  });
+
   it("a second injection changes nothing", () => {
     const es = window.EventSource;
+    const ws = window.WebSocket;
+    const xhr = window.XMLHttpRequest;
     const f = window.fetch;
     expect(installPage(window as unknown as typeof globalThis)).toBe(false);
     expect(window.EventSource).toBe(es);
+    expect(window.WebSocket).toBe(ws);
+    expect(window.XMLHttpRequest).toBe(xhr);
     expect(window.fetch).toBe(f);
     expect(window.fetch).not.toBe(fetchBefore); // the first injection did wrap it
   });

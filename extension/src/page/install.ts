@@ -10,6 +10,8 @@ import { createCapturer } from "./capture";
 import { wrapEventSource } from "./event-source-wrap";
 import { wrapFetch } from "./fetch-tee";
 import { installAddVideoToChat, mirrorLastVideo } from "./manual";
+import { wrapWebSocket } from "./websocket-wrap";
+import { wrapXhr } from "./xhr-wrap";
 
 const kInstalled = Symbol.for("vidkeep.page.installed");
 
@@ -47,25 +49,42 @@ export function installPage(win: typeof globalThis): boolean {
 
   attempt("EventSource hook", () => {
     wrapEventSource(win, (type, data, source) => {
-      log.debug("EventSource event", type, source.url);
-      capturer.fromSse(data, `EventSource ${source.url} (${type})`);
+      // Called for every event: nothing is built unless a line is printed.
+      if (log.enabled) log.debug("EventSource event", type, source.url);
+      capturer.fromData(data, "sse", () => `EventSource ${source.url} (${type})`);
     });
+  });
+  attempt("WebSocket hook", () => {
+    wrapWebSocket(win, (data, socket) => capturer.fromData(data, "websocket", () => `WebSocket ${socket.url}`));
   });
   attempt("fetch hook", () => {
     wrapFetch(
       win,
-      (event, url) => {
-        log.debug("fetch SSE event", event.event, url);
-        capturer.fromSse(event.data, `fetch ${url} (${event.event})`);
+      {
+        sse: (event, url) => {
+          if (log.enabled) log.debug("fetch SSE event", event.event, url);
+          capturer.fromData(event.data, "sse", () => `fetch ${url} (${event.event})`);
+        },
+        dataStreamLine: (line, url) => capturer.fromDataStreamLine(line, () => `fetch ${url} (data stream)`),
+        json: (body, url) => capturer.fromPoll(body, `fetch ${url}`),
+        appSave: (save) => {
+          log.debug("the app's own save", save.phase, save.httpStatus ?? "", save.chatId);
+          if (config.captureEnabled) bridge.postAppSave(save);
+        },
       },
       onError,
     );
   });
+  attempt("XMLHttpRequest hook", () => {
+    wrapXhr(win, (body, url) => capturer.fromPoll(body, `XMLHttpRequest ${url}`));
+  });
   let artifacts: ReturnType<typeof watchArtifacts> | undefined;
   attempt("artifact watcher", () => {
     if (win.document === undefined) return;
-    artifacts = watchArtifacts(win.document, () => config.artifactSelector,
-      (url, poster) => capturer.fromArtifact(url, poster), onError);
+    artifacts = watchArtifacts(win.document, [
+      { source: "artifact", selector: () => config.artifactSelector },
+      { source: "inline", selector: () => config.inlineSelector },
+    ], (url, poster, source) => capturer.fromElement(url, poster, source), onError);
   });
   attempt("addVideoToChat", () => {
     installAddVideoToChat(win, (videoUrl, thumbnailUrl) => capturer.manual(videoUrl, thumbnailUrl));
@@ -73,7 +92,8 @@ export function installPage(win: typeof globalThis): boolean {
 
   bridge.onConfig((next) => {
     try {
-      const selectorChanged = next.artifactSelector !== config.artifactSelector;
+      const selectorChanged = next.artifactSelector !== config.artifactSelector ||
+        next.inlineSelector !== config.inlineSelector;
       Object.assign(config, next);
       log.setEnabled(config.debugLogging);
       log.debug("config", config);

@@ -58,6 +58,29 @@ describe("relay", () => {
     });
   });
 
+  it("forwards the app's own save to the background, without an answer to the page", async () => {
+    await flush();
+    toPage.length = 0;
+    const save = { chatId: "c-1", messageId: "m-1", phase: "finished", httpStatus: 500,
+      attachments: [{ url: "https://cdn.example/v.mp4", contentType: "video/mp4" }] };
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "appSave", save }, source: window }));
+    await vi.waitFor(() => expect(sent).toContainEqual({ type: Msg.appSave, save }));
+    await flush();
+    expect(toPage).toEqual([]);
+  });
+
+  it("drops an app save from another window or without the tag", async () => {
+    await flush();
+    sent.length = 0;
+    const save = { chatId: "c-1", phase: "started", attachments: [{ url: "https://cdn.example/x.mp4" }] };
+    const otherWindow = { postMessage() {} } as unknown as Window;
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "appSave", save }, source: otherWindow }));
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: "other", kind: "appSave", save }, source: window }));
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kRelayTag, kind: "appSave", save }, source: window }));
+    await flush();
+    expect(sent).toEqual([]);
+  });
+
   it("ignores messages from other windows and untagged messages", async () => {
     await flush();
     sent.length = 0;

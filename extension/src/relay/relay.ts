@@ -45,6 +45,11 @@ export function installRelay(win: typeof globalThis, send: SendToBackground): bo
       pushConfig();
       return;
     }
+    if (data.kind === "appSave") {
+      // Fire and forget: the background checks it against the tab.
+      send({ type: Msg.appSave, save: data.save }).catch(() => {});
+      return;
+    }
     if (data.kind !== "capture") return;
     const requestId = typeof data.requestId === "string" && data.requestId.length <= 64 ? data.requestId : undefined;
     send({ type: Msg.captureVideo, video: data.video }).then(
