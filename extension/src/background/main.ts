@@ -43,7 +43,7 @@ import { syncContentScripts, type ScriptRegistration } from "./content-scripts";
 import { DebugState } from "./debug-state";
 import { HostConnection, HostUnavailableError, type NativePort } from "./host-connection";
 import { mediaIdFromUrl, serveMedia } from "./media-server";
-import { pageAppSaveAnswer, pageCaptureAnswer } from "./page-answer";
+import { pageAppSaveAnswer, pageCaptureAnswer } from "../shared/page-answer";
 import { mediaReader } from "../shared/media-read";
 import { sanitizePopupRequest } from "./popup-requests";
 import { buildVideo, checkContentSender, isExtensionPage, privateWindowRefusal, type SenderLike } from "./sender";

@@ -8,6 +8,9 @@ let restore: () => void;
 const sent: unknown[] = [];
 const toPage: unknown[] = [];
 const config = { captureEnabled: true, debugLogging: true, artifactSelector: "[data-testid=artifact]" };
+/// What the fake background answers next (a function: it may throw, as sendMessage rejects).
+let pageConfig: unknown = config;
+let captureAnswer: () => unknown = () => ({ ok: true, video_id: "vid-1", duplicate: false, sync: "pending" });
 
 // One relay per window, as in a tab (a second install is refused).
 beforeAll(() => {
@@ -18,8 +21,8 @@ beforeAll(() => {
   installRelay(globalThis, async (message) => {
     sent.push(message);
     const m = message as { type: string };
-    if (m.type === Msg.getPageConfig) return config;
-    return { ok: true, video_id: "vid-1", duplicate: false, sync: "pending" };
+    if (m.type === Msg.getPageConfig) return pageConfig;
+    return captureAnswer();
   });
 });
 afterAll(() => restore());
@@ -94,6 +97,35 @@ describe("relay", () => {
     window.dispatchEvent(new MessageEvent("message", { data: "string", source: window }));
     await flush();
     expect(sent).toEqual([]);
+  });
+
+  // ---- issue 13 ----
+
+  it("regression (finding 4): tells the page when the background does not hear it (config null)", async () => {
+    await flush();
+    toPage.length = 0;
+    pageConfig = null;
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "configRequest" }, source: window }));
+    await vi.waitFor(() => expect(toPage).toEqual([{ tag: kRelayTag, kind: "config", config: null }]));
+    pageConfig = config;
+  });
+
+  it("regression (finding 5): no host or browser error text in an answer posted into the page", async () => {
+    const secret = "config /home/alice/.config/vidkeep/config.json: unknown key";
+    const ask = async (requestId: string) => {
+      toPage.length = 0;
+      window.dispatchEvent(new MessageEvent("message", { data: { tag: kPageTag, kind: "capture", video, requestId }, source: window }));
+      await vi.waitFor(() => expect(toPage.length).toBe(1));
+      return toPage[0] as { answer: unknown };
+    };
+    await flush();
+    captureAnswer = () => ({ ok: false, error: { code: "internal", message: secret, retryable: false } });
+    expect((await ask("r2")).answer).toEqual({ ok: false, error: { code: "unavailable", message: "vidkeep could not save the video; see the vidkeep popup", retryable: false } });
+    captureAnswer = () => { throw new Error(`Extension context invalidated. ${secret}`); };
+    const thrown = await ask("r3");
+    expect(thrown.answer).toMatchObject({ ok: false, error: { code: "unavailable", retryable: true } });
+    expect(JSON.stringify(thrown)).not.toMatch(/alice|invalidated/);
+    captureAnswer = () => ({ ok: true, video_id: "vid-1", duplicate: false, sync: "pending" });
   });
 
   // Regression: Firefox runs content scripts in a sandbox whose global is not

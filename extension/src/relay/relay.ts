@@ -1,9 +1,13 @@
 // The isolated-world content script: it checks that a window message comes
 // from this very window (`event.source === window`) and carries the page
 // tag, forwards it to the background, and posts answers back. Nothing else:
-// it does not judge or change what the page sent; the background does.
+// it does not judge or change what the page sent; the background does. What
+// it posts into the page is readable by every script there: answers carry
+// a stable code and a generic message only (shared/page-answer.ts), and a
+// `null` page config tells the page world it is not heard (issue 13).
 
-import { kPageTag, kRelayTag, Msg, type CaptureAnswer, type PageToRelay, type RelayToPage } from "../shared/messages";
+import { kPageTag, kRelayTag, Msg, type PageToRelay, type RelayToPage } from "../shared/messages";
+import { kPageMessages, pageCaptureAnswer } from "../shared/page-answer";
 import type { PageConfig } from "../shared/settings";
 
 export type SendToBackground = (message: unknown) => Promise<unknown>;
@@ -31,7 +35,9 @@ export function installRelay(win: typeof globalThis, send: SendToBackground): bo
   const pushConfig = (): void => {
     send({ type: Msg.getPageConfig }).then(
       (config) => {
-        if (typeof config === "object" && config !== null) toPage({ tag: kRelayTag, kind: "config", config: config as PageConfig });
+        // null: the background does not hear this page (another port of a
+        // configured host, say); the page switches capture off for good.
+        if (typeof config === "object") toPage({ tag: kRelayTag, kind: "config", config: config as PageConfig | null });
       },
       () => {},
     );
@@ -54,16 +60,19 @@ export function installRelay(win: typeof globalThis, send: SendToBackground): bo
     const requestId = typeof data.requestId === "string" && data.requestId.length <= 64 ? data.requestId : undefined;
     send({ type: Msg.captureVideo, video: data.video }).then(
       (answer) => {
-        if (requestId !== undefined) toPage({ tag: kRelayTag, kind: "answer", requestId, answer: answer as CaptureAnswer });
+        // Any script on the page reads what is posted: a stable code and a
+        // generic message only (the background strips them too).
+        if (requestId !== undefined) toPage({ tag: kRelayTag, kind: "answer", requestId, answer: pageCaptureAnswer(answer) });
       },
-      (err: unknown) => {
-        // Typically "Extension context invalidated" after an update.
+      () => {
+        // Typically "Extension context invalidated" after an update: the
+        // browser's words stay out of the page.
         if (requestId === undefined) return;
         toPage({
           tag: kRelayTag,
           kind: "answer",
           requestId,
-          answer: { ok: false, error: { code: "unavailable", message: String(err), retryable: true } },
+          answer: { ok: false, error: { code: "unavailable", message: kPageMessages.failed, retryable: true } },
         });
       },
     );

@@ -43,7 +43,9 @@ export type PageToRelay =
   | { tag: typeof kPageTag; kind: "configRequest" };
 
 export type RelayToPage =
-  | { tag: typeof kRelayTag; kind: "config"; config: PageConfig }
+  /// `config: null`: the background does not hear this page (not a
+  /// configured origin, e.g. another port of its host): the page stays inert.
+  | { tag: typeof kRelayTag; kind: "config"; config: PageConfig | null }
   | { tag: typeof kRelayTag; kind: "answer"; requestId: string; answer: CaptureAnswer };
 
 /// What `addVideoToChat` settles with: the host's answer to the `video`

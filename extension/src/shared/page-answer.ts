@@ -6,8 +6,8 @@
 // there (issue 13, finding 5). The page gets a stable code and one of a few
 // generic messages; the details stay in the popup's debug errors and the log.
 
-import type { CaptureAnswer } from "../shared/messages";
-import type { SyncState } from "../shared/protocol";
+import type { CaptureAnswer } from "./messages";
+import type { SyncState } from "./protocol";
 
 /// The codes a page may see. Anything else (internal, not_found, timeout, a
 /// code a newer host invents) becomes "unavailable".
