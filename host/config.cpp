@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <regex>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -116,6 +117,7 @@ const char* const kKnownKeys[] = {
     "sync.enabled", "sync.origins", "sync.token_file", "sync.extra_ca_file",
     "sync.backoff_base_ms", "sync.backoff_cap_ms", "sync.connect_timeout_ms",
     "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight",
+    "sync.chat_id_pattern", "sync.app_save_grace_ms", "sync.app_save_wait_ms",
     "media.enabled", "media.quota_bytes", "media.max_file_bytes", "media.max_downloads",
     "media.allow_http", "media.allow_private_addresses", "media.connect_timeout_ms",
     "media.stall_timeout_ms", "media.lease_ms", "media.backoff_base_ms",
@@ -209,6 +211,16 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
   check(r.Integer("sync.request_timeout_ms", sync.request_timeout_ms, 1, kMaxInt));
   check(r.Integer("sync.lease_ms", sync.lease_ms, 100, kMaxInt));
   check(r.Integer("sync.max_in_flight", sync.max_in_flight, 1, 64));
+  check(r.String("sync.chat_id_pattern", sync.chat_id_pattern));
+  if (r.Find("sync.chat_id_pattern") && !sync.chat_id_pattern.empty()) {
+    try {
+      std::regex(sync.chat_id_pattern, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      check(r.Error("sync.chat_id_pattern", fmt::format("is not a valid regular expression ({})", e.what())));
+    }
+  }
+  check(r.Integer("sync.app_save_grace_ms", sync.app_save_grace_ms, 0, 24 * 3600 * 1000));
+  check(r.Integer("sync.app_save_wait_ms", sync.app_save_wait_ms, 0, 24 * 3600 * 1000));
   check(r.Bool("media.enabled", media.enabled));
   check(r.Integer("media.quota_bytes", media.quota_bytes, 0, 1LL << 50));
   check(r.Integer("media.max_file_bytes", media.max_file_bytes, 1024, 1LL << 40));

@@ -61,6 +61,15 @@ struct SyncConfig {
   int request_timeout_ms = 30000;
   int lease_ms = 60000;
   int max_in_flight = 4;
+  // The real chat app (issue 12, docs/protocol-extensions.md).
+  /// Chat ids the app accepts (ECMAScript regex, whole id, case-insensitive);
+  /// "" accepts any. Others are never sent.
+  std::string chat_id_pattern = std::string(kUuidPattern);
+  int app_save_grace_ms = 15000;  // a new video waits this long for the app's own save
+  int app_save_wait_ms = 60000;   // the app said it is saving: wait this long for its answer
+
+  static constexpr const char* kUuidPattern =
+      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 };
 
 /// The media cache (issue 7, docs/media.md).
