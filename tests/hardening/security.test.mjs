@@ -114,8 +114,9 @@ test('files 0600 and directories 0700 under umask 000, in the XDG layout, with l
   const env = {
     VIDKEEP_HOME: '', HOME: path.join(root, 'home'),
     XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config'), XDG_STATE_HOME: path.join(root, 'state'),
-    VIDKEEP_SYSTEM_CONFIG: path.join(root, 'none.json'),
+    VIDKEEP_SYSTEM_CONFIG: path.join(root, 'system.json'),
   };
+  writeFileSync(env.VIDKEEP_SYSTEM_CONFIG, JSON.stringify({ dev_ids: true }));  // the test speaks as the dev id
   const configDir = path.join(root, 'config', 'vidkeep');
   execFileSync('mkdir', ['-p', configDir]);
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ log: { level: 'trace', max_file_bytes: 65536, max_files: 2 } }));

@@ -221,6 +221,29 @@ test('allowed_callers adds a Chromium id (bare or as origin) and a Firefox id', 
   await host.close();
 });
 
+// Issue 13, finding 1: any extension can claim the public development ids (a
+// Firefox add-on chooses its own id), so without `dev_ids` they are refused.
+test('by default (no dev_ids in the config) both public development ids are refused', T, async (t) => {
+  for (const args of [[DEV_CHROMIUM], FIREFOX_ARGS()]) {
+    const { home, host } = setup(t, { config: { dev_ids: false }, args });
+    const answer = await host.request({ type: 'hello' });
+    assert.deepEqual([answer.ok, answer.error?.code], [false, 'unauthorized'], args.join(' '));
+    await host.close();
+    assert.equal(existsSync(path.join(home.home, 'vidkeep.db')), false);
+  }
+});
+
+test('an admin\'s no_dev_id: true is not undone by a user config saying dev_ids / no_dev_id: false', T, async (t) => {
+  const home = makeHome({ dev_ids: true, no_dev_id: false });
+  t.after(home.cleanup);
+  const system = path.join(home.home, 'system.json');
+  writeFileSync(system, JSON.stringify({ no_dev_id: true }));
+  const host = startHost({ env: { ...home.env, VIDKEEP_SYSTEM_CONFIG: system }, args: [DEV_CHROMIUM] });
+  t.after(() => host.stop());
+  assert.equal((await host.request({ type: 'hello' })).error?.code, 'unauthorized');
+  await host.close();
+});
+
 test('no_dev_id: true refuses both development ids; allowed_callers still work', T, async (t) => {
   const config = { no_dev_id: true, allowed_callers: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'] };
   for (const args of [[DEV_CHROMIUM], FIREFOX_ARGS()]) {
@@ -290,7 +313,7 @@ test('bad system config: unavailable naming the system file; the user config ove
 
   // A good system config with a small frame limit, the user's raises it.
   writeFileSync(system, JSON.stringify({ limits: { max_frame_bytes: 1024, max_prompt_bytes: 100 } }));
-  writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ limits: { max_frame_bytes: 8192 } }));
+  writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ dev_ids: true, limits: { max_frame_bytes: 8192 } }));
   const merged = startHost({ env: { ...home.env, VIDKEEP_SYSTEM_CONFIG: system } });
   t.after(() => merged.stop());
   const big = await merged.request({ type: 'hello', pad: 'x'.repeat(4000) });
@@ -315,7 +338,8 @@ test('file modes: data and log dirs 0700, database, WAL and log 0600', T, async 
   const root = mkdtempSync(path.join(tmpdir(), 'vidkeep-modes-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const home = path.join(root, 'deeper', 'vidkeep'); // the host creates it
-  const host = startHost({ env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(root, 'none.json') } });
+  writeFileSync(path.join(root, 'system.json'), JSON.stringify({ dev_ids: true }));
+  const host = startHost({ env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(root, 'system.json') } });
   t.after(() => host.stop());
   const hello = await host.request({ type: 'hello' });
   assert.equal(hello.db_path, path.join(home, 'vidkeep.db'));

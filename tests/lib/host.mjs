@@ -24,9 +24,14 @@ export function makeHome(config) {
   // and the e2e tests cover the cache.
   config = { ...config, media: { enabled: false, ...config?.media } };
   writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
+  // The tests speak as the public development ids (DEV_CHROMIUM): a host
+  // trusts them only when told (`dev_ids`, issue 13). Said in the system
+  // config, so a test that rewrites config.json keeps it; a test's own
+  // `dev_ids: false` overrides it.
+  writeFileSync(path.join(home, 'system-config.json'), JSON.stringify({ dev_ids: true }));
   return {
     home,
-    env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(home, 'no-system-config.json') },
+    env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(home, 'system-config.json') },
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
 }
