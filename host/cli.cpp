@@ -614,11 +614,22 @@ class Cli {
   int Sync(const std::string& only_origin, bool once) {
     auto token = ReadAdminToken(config_.sync);
     if (!token.ok()) return Fail(token.status());
+    // The admin's token (sync.token_file) goes only to the chat apps the
+    // config names; a token given for this run (VIDKEEP_TOKEN) goes where
+    // the same person said.
+    const char* env_token = std::getenv("VIDKEEP_TOKEN");
+    const bool admin_token = !(env_token && *env_token);
     std::vector<std::string> origins;
     for (const auto& o : only_origin.empty() ? config_.sync.origins : std::vector{only_origin}) {
       const std::string origin = OriginOf(o);
       if (!IsAllowedSyncOrigin(origin))
         return Fail(Status::BadRequest("'" + o + "' is not an https origin (or http on loopback)"));
+      const auto& configured = config_.sync.origins;
+      if (admin_token && std::none_of(configured.begin(), configured.end(),
+                                      [&](const std::string& c) { return OriginOf(c) == origin; }))
+        return Fail(Status::BadRequest(
+            "'" + o + "' is not in sync.origins: the admin token of sync.token_file is sent only "
+            "to the chat apps the config names (add it there, or give a token in VIDKEEP_TOKEN)"));
       origins.push_back(origin);
     }
     if (origins.empty())

@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
@@ -159,9 +160,35 @@ Result<Paths> Paths::FromEnvironment() {
   return p;
 }
 
+namespace {
+
+// A folder of ours that someone else owns or may write to would let them
+// read, replace or plant videos and logs: refused, saying why (issue 13).
+Status CheckPrivate(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    return Status::Unavailable(fmt::format("cannot use {}: {}", dir, std::strerror(errno)));
+  if (st.st_uid != ::geteuid())
+    return Status::Unavailable(fmt::format(
+        "{} belongs to uid {}, not to you (uid {}): vidkeep will not keep your videos where another "
+        "user controls them; move it away or fix its owner",
+        dir, st.st_uid, ::geteuid()));
+  if ((st.st_mode & 022) != 0)
+    return Status::Unavailable(fmt::format(
+        "{} is writable by {} (mode {:o}): vidkeep will not keep your videos where others can "
+        "change them; run: chmod 700 {}",
+        dir, (st.st_mode & 002) ? "everyone" : "its group", st.st_mode & 07777, dir));
+  return {};
+}
+
+}  // namespace
+
 Status Paths::CreateDirectories() const {
-  if (Status s = MakeDirs(data_dir); !s.ok()) return s;
-  return MakeDirs(state_dir);
+  for (const std::string& dir : {data_dir, state_dir}) {
+    if (Status s = MakeDirs(dir); !s.ok()) return s;
+    if (Status s = CheckPrivate(dir); !s.ok()) return s;
+  }
+  return {};
 }
 
 Status Config::Apply(const std::string& json_text, const std::string& source_name) {

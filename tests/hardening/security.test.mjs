@@ -180,3 +180,19 @@ test('javascript:, file:, data: (and every non-http) URL is never stored, in any
     assert.ok(!dump.stdout.toLowerCase().includes(scheme), `${scheme} in the database`);
   assert.equal((await checkDatabase(home)).videos, 1);
 });
+
+// Issue 13, finding 7: the host holds session cookies and the admin token, so
+// no core file of it may be written and no other process of the user may
+// read its memory. RLIMIT_CORE 0 is visible in /proc; PR_SET_DUMPABLE 0 makes
+// /proc/PID/environ and mem root's, which a non-root run can see.
+test('the host runs with core dumps off (RLIMIT_CORE 0) and not dumpable', { timeout: 20000 }, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const host = startHost({ env: home.env, prefix: ['sh', '-c', 'ulimit -c unlimited 2>/dev/null; exec "$0" "$@"'] });
+  t.after(() => host.stop());
+  assert.equal((await host.request({ type: 'hello' })).ok, true);
+  const limits = readFileSync(`/proc/${host.child.pid}/limits`, 'utf8');
+  assert.match(limits, /^Max core file size +0 +0 /m, limits);
+  if (process.getuid() !== 0) assert.equal(statSync(`/proc/${host.child.pid}/environ`).uid, 0, 'environ owned by root: not dumpable');
+  await host.close();
+});

@@ -3,11 +3,11 @@
 // 1-3, issue 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync, chmodSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { makeHome, startHost, frame, video, within, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
+import { makeHome, startHost, frame, video, within, runCli, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
 
 const T = { timeout: 20000 };
 const OTHER_CHROMIUM = 'chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/';
@@ -441,4 +441,32 @@ test('credentials from configure never reach the database, the WAL or the logs',
   assert.deepEqual(grepHome(), []);
   assert.ok(logOf(home).includes(`configure origin=${cookieOrigin} cookie=yes bearer=no`), 'the log says which kind arrived');
   assert.deepEqual(host.protocolErrors, []);
+});
+
+// Issue 13, finding 7: a data folder others can write to (or that another
+// user owns) would let them read, replace or plant videos: refused, saying why.
+test('a group/world-writable or foreign-owned data directory is refused by the host and the CLI, with the reason', T, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  chmodSync(home.home, 0o777);
+  const host = startHost({ env: home.env });
+  t.after(() => host.stop());
+  const answer = await host.request({ type: 'hello' });
+  assert.equal(answer.error?.code, 'unavailable', JSON.stringify(answer));
+  assert.match(answer.error.message, /is writable by everyone \(mode 777\).*chmod 700/);
+  await host.close();
+  assert.equal(existsSync(path.join(home.home, 'vidkeep.db')), false, 'no database was opened');
+  const cli = await runCli(['list'], { env: home.env });
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr, /is writable by everyone/);
+  chmodSync(home.home, 0o770);
+  assert.match((await runCli(['list'], { env: home.env })).stderr, /is writable by its group/);
+  chmodSync(home.home, 0o700);
+  assert.equal((await runCli(['list'], { env: home.env })).code, 0);
+  if (process.getuid?.() === 0) {  // only root can give a folder away
+    chownSync(home.home, 65534, 65534);
+    const foreign = await runCli(['list'], { env: home.env });
+    assert.match(foreign.stderr, /belongs to uid 65534, not to you/);
+    chownSync(home.home, 0, 0);
+  }
 });
