@@ -113,7 +113,7 @@ class Bench:
         self.r = {"figures": {}, "raw": {}}
 
     def env(self, home):
-        return ["--env", f"VIDKEEP_HOME={home}", "--env", f"VIDKEEP_SYSTEM_CONFIG={home}/no-system-config.json",
+        return ["--env", f"VIDKEEP_HOME={home}", "--env", f"VIDKEEP_SYSTEM_CONFIG={home}/system-config.json",
                 "--stderr", os.path.join(self.work, "stderr.log")]
 
     def home(self, name, media=False):
@@ -126,6 +126,10 @@ class Bench:
         if not media:
             with open(os.path.join(h, "config.json"), "w") as f:
                 json.dump({"media": {"enabled": False}}, f)
+        # The driver speaks as the public development id, trusted only when
+        # a config says so (issue 13).
+        with open(os.path.join(h, "system-config.json"), "w") as f:
+            json.dump({"dev_ids": True}, f)
         return h
 
     # -- ingest: fresh database each run; the first run's database (75,000

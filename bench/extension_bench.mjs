@@ -199,6 +199,8 @@ fs.writeFileSync(path.join(ext, 'manifest.json'), JSON.stringify(manifest, null,
 const hostManifest = { name: 'org.vidkeep.host', description: 'vidkeep (benchmark)', path: HOST, type: 'stdio',
   allowed_origins: ['chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/'] };
 fs.writeFileSync(path.join(profile, 'NativeMessagingHosts/org.vidkeep.host.json'), JSON.stringify(hostManifest));
+// The extension carries the public development id: trusted only when told (issue 13).
+fs.writeFileSync(path.join(tmp, 'system.json'), JSON.stringify({ dev_ids: true }));
 
 const result = { events: EVENTS, runs: RUNS, polls: POLLS, kinds: KINDS, memory_events: MEMORY_EVENTS, video_every: VIDEO_EVERY, port: PORT };
 
@@ -260,7 +262,7 @@ try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    env: { ...process.env, HOME: home, VIDKEEP_HOME: vkHome, VIDKEEP_SYSTEM_CONFIG: path.join(tmp, 'none.json') },
+    env: { ...process.env, HOME: home, VIDKEEP_HOME: vkHome, VIDKEEP_SYSTEM_CONFIG: path.join(tmp, 'system.json') },
     args: [`--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu',
       '--no-first-run', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
   });

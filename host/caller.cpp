@@ -23,9 +23,11 @@ std::string NormalizeCaller(const std::string& entry) {
   return entry;
 }
 
+bool DevIdsTrusted(const Config& config) { return config.dev_ids && !config.no_dev_id; }
+
 std::vector<std::string> AllowedCallers(const Config& config) {
   std::vector<std::string> allowed;
-  if (!config.no_dev_id) {
+  if (DevIdsTrusted(config)) {
     allowed.emplace_back(kDevChromiumCaller);
     allowed.emplace_back(kDevFirefoxCaller);
   }

@@ -21,7 +21,13 @@ std::string CallerFromArgs(const std::vector<std::string>& args);
 /// `chrome-extension://<id>/` origin; anything else is kept as written.
 std::string NormalizeCaller(const std::string& entry);
 
-/// The callers this config allows: the development ids unless `no_dev_id`,
+/// Whether the public development ids are trusted: only when asked for
+/// (`dev_ids`, written by install.sh --dev) and not refused (`no_dev_id`).
+/// Anyone can build an extension with these ids (a Firefox add-on picks its
+/// own id), so a default install trusts only the ids it was installed for.
+bool DevIdsTrusted(const Config& config);
+
+/// The callers this config allows: the development ids when DevIdsTrusted,
 /// plus `allowed_callers`.
 std::vector<std::string> AllowedCallers(const Config& config);
 

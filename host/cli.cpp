@@ -30,6 +30,7 @@
 #include "media_cache.h"
 #include "protocol.h"
 #include "store.h"
+#include "terminal.h"
 
 namespace vidkeep {
 
@@ -40,8 +41,9 @@ using nlohmann::json;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
+// Error messages may quote a URL, a prompt or a server's reason: escaped.
 int Fail(const std::string& message) {
-  std::cerr << "vidkeep: " << message << "\n";
+  std::cerr << "vidkeep: " << TerminalSafe(message) << "\n";
   return kExitFailure;
 }
 
@@ -57,9 +59,15 @@ std::size_t Columns(std::string_view s) {
   return n;
 }
 
-// The first `max` code points of `s`, with an ellipsis when cut; control
-// characters (a prompt may hold newlines) become spaces.
-std::string Clip(std::string_view s, std::size_t max) {
+// The first `max` code points of `s`, with an ellipsis when cut, for a table
+// cell: line breaks and tabs (a prompt may hold them) become spaces, every
+// other control character is escaped (TerminalSafe).
+std::string Clip(std::string_view text, std::size_t max) {
+  std::string flat(text);
+  for (char& c : flat)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  const std::string safe = TerminalSafe(flat);
+  const std::string_view s = safe;
   std::string out;
   std::size_t cols = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -70,7 +78,7 @@ std::string Clip(std::string_view s, std::size_t max) {
       if (!out.empty()) out.pop_back();
       return out + "…";
     }
-    out += c < 0x20 ? ' ' : static_cast<char>(c);
+    out += static_cast<char>(c);
   }
   return out;
 }
@@ -182,7 +190,7 @@ std::string DescribeFile(const FileCache& f) {
 
 void PrintMedia(const MediaSummary& m, const MediaFiles& files) {
   auto line = [](const char* key, const std::string& value) {
-    std::cout << fmt::format("  {:<12}{}\n", key, value.empty() ? "-" : value);
+    std::cout << fmt::format("  {:<12}{}\n", key, value.empty() ? "-" : TerminalSafe(value));
   };
   for (FileKind kind : {FileKind::kVideo, FileKind::kThumbnail}) {
     const FileCache& f = kind == FileKind::kVideo ? m.video : m.thumbnail;
@@ -257,8 +265,8 @@ class FetchLog {
     const bool same = !fresh && it->second.state == f.state && it->second.error == f.error;
     it->second = f;
     if (same) return;  // e.g. the probe's facts touched a cached row
-    out_ << fmt::format("{:<7}{} {:<10}{}\n", word, c.video_id.substr(0, 8), ToString(c.kind),
-                        detail)
+    out_ << fmt::format("{:<7}{} {:<10}{}\n", word, TerminalSafe(c.video_id.substr(0, 8)),
+                        ToString(c.kind), TerminalSafe(detail))
          << std::flush;
   }
 
@@ -323,7 +331,7 @@ class Cli {
     auto config = Config::Load(paths_.system_config, paths_.user_config);
     if (!config.ok()) return Fail(config.status().message());
     config_ = std::move(config).value();
-    for (const auto& w : config_.warnings) std::cerr << "vidkeep: warning: " << w << "\n";
+    for (const auto& w : config_.warnings) std::cerr << "vidkeep: warning: " << TerminalSafe(w) << "\n";
     if (Status s = paths_.CreateDirectories(); !s.ok()) return Fail(s.message());
     auto store = Store::Open(paths_.database,
                              {config_.database.busy_timeout_ms, config_.database.synchronous_full});
@@ -375,7 +383,7 @@ class Cli {
     }
     const auto& r = *record;
     auto line = [](const char* key, const std::string& value) {
-      std::cout << fmt::format("{:<14}{}\n", key, value.empty() ? "-" : value);
+      std::cout << fmt::format("{:<14}{}\n", key, value.empty() ? "-" : TerminalSafe(value));
     };
     line("Video", r.video_id);
     line("Prompt", r.video.prompt);
@@ -439,7 +447,8 @@ class Cli {
       std::cout << fmt::format("  {:<13}{}\n", ToString(s), stats->count(s));
     std::cout << fmt::format("{:<15}{} ({:.1f} MiB)\n", "Database", paths_.database,
                              static_cast<double>(stats->database_bytes) / (1024 * 1024));
-    if (!stats->last_error.empty()) std::cout << fmt::format("{:<15}{}\n", "Last error", stats->last_error);
+    if (!stats->last_error.empty())
+      std::cout << fmt::format("{:<15}{}\n", "Last error", TerminalSafe(stats->last_error));
     return 0;
   }
 
@@ -477,7 +486,7 @@ class Cli {
     auto report = ExportWithMedia(*store_, Files(), dir, force);
     if (!report.ok()) return Fail(report.status());
     for (const auto& d : report->damaged)
-      std::cerr << "vidkeep: warning: left out a damaged cached file: " << d << "\n";
+      std::cerr << "vidkeep: warning: left out a damaged cached file: " << TerminalSafe(d) << "\n";
     std::cerr << fmt::format(
         "Exported {} to {}: {} with a local copy ({}, {}: {} linked, {} copied), {} without.\n",
         Plural(report->videos, "video"), dir, report->local_videos, Plural(report->files, "file"),
@@ -528,7 +537,7 @@ class Cli {
       std::cout << fmt::format("Checked {} ({} read) in {}.\n", Plural(report->checked, "file"),
                                FormatBytes(report->bytes), Files().root());
       if (damaged > 0) std::cout << "Damaged, dropped and queued to be fetched again:\n";
-      for (const auto& d : report->damaged) std::cout << "  " << d << "\n";
+      for (const auto& d : report->damaged) std::cout << "  " << TerminalSafe(d) << "\n";
     }
     std::optional<FetchLog::Tally> fetched;
     if (fetch && damaged > 0) {
@@ -619,11 +628,22 @@ class Cli {
   int Sync(const std::string& only_origin, bool once) {
     auto token = ReadAdminToken(config_.sync);
     if (!token.ok()) return Fail(token.status());
+    // The admin's token (sync.token_file) goes only to the chat apps the
+    // config names; a token given for this run (VIDKEEP_TOKEN) goes where
+    // the same person said.
+    const char* env_token = std::getenv("VIDKEEP_TOKEN");
+    const bool admin_token = !(env_token && *env_token);
     std::vector<std::string> origins;
     for (const auto& o : only_origin.empty() ? config_.sync.origins : std::vector{only_origin}) {
       const std::string origin = OriginOf(o);
       if (!IsAllowedSyncOrigin(origin))
         return Fail(Status::BadRequest("'" + o + "' is not an https origin (or http on loopback)"));
+      const auto& configured = config_.sync.origins;
+      if (admin_token && std::none_of(configured.begin(), configured.end(),
+                                      [&](const std::string& c) { return OriginOf(c) == origin; }))
+        return Fail(Status::BadRequest(
+            "'" + o + "' is not in sync.origins: the admin token of sync.token_file is sent only "
+            "to the chat apps the config names (add it there, or give a token in VIDKEEP_TOKEN)"));
       origins.push_back(origin);
     }
     if (origins.empty())

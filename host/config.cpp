@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
@@ -108,7 +109,7 @@ class Reader {
 
 // Every key the config knows, for the unknown-key warnings.
 const char* const kKnownKeys[] = {
-    "allowed_callers", "no_dev_id", "signing_params",
+    "allowed_callers", "dev_ids", "no_dev_id", "signing_params",
     "limits.max_frame_bytes", "limits.max_url_bytes", "limits.max_prompt_bytes",
     "limits.max_text_bytes", "limits.max_meta_bytes", "limits.max_json_depth",
     "limits.max_batch",
@@ -161,9 +162,35 @@ Result<Paths> Paths::FromEnvironment() {
   return p;
 }
 
+namespace {
+
+// A folder of ours that someone else owns or may write to would let them
+// read, replace or plant videos and logs: refused, saying why (issue 13).
+Status CheckPrivate(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    return Status::Unavailable(fmt::format("cannot use {}: {}", dir, std::strerror(errno)));
+  if (st.st_uid != ::geteuid())
+    return Status::Unavailable(fmt::format(
+        "{} belongs to uid {}, not to you (uid {}): vidkeep will not keep your videos where another "
+        "user controls them; move it away or fix its owner",
+        dir, st.st_uid, ::geteuid()));
+  if ((st.st_mode & 022) != 0)
+    return Status::Unavailable(fmt::format(
+        "{} is writable by {} (mode {:o}): vidkeep will not keep your videos where others can "
+        "change them; run: chmod 700 {}",
+        dir, (st.st_mode & 002) ? "everyone" : "its group", st.st_mode & 07777, dir));
+  return {};
+}
+
+}  // namespace
+
 Status Paths::CreateDirectories() const {
-  if (Status s = MakeDirs(data_dir); !s.ok()) return s;
-  return MakeDirs(state_dir);
+  for (const std::string& dir : {data_dir, state_dir}) {
+    if (Status s = MakeDirs(dir); !s.ok()) return s;
+    if (Status s = CheckPrivate(dir); !s.ok()) return s;
+  }
+  return {};
 }
 
 Status Config::Apply(const std::string& json_text, const std::string& source_name) {
@@ -177,6 +204,7 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
     if (s.ok()) s = std::move(next);
   };
   check(r.Strings("allowed_callers", allowed_callers));
+  check(r.Bool("dev_ids", dev_ids));
   check(r.Bool("no_dev_id", no_dev_id));
   check(r.Strings("signing_params", signing_params));
   // Upper bounds keep one stored record well under the 1 MiB answer limit.
@@ -244,7 +272,9 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
 
 Result<Config> Config::Load(const std::string& system_file, const std::string& user_file) {
   Config config;
-  for (const std::string& file : {system_file, user_file}) {
+  bool admin_no_dev_id = false;
+  const std::string files[] = {system_file, user_file};
+  for (const std::string& file : files) {
     std::error_code ec;
     if (file.empty() || !std::filesystem::exists(file, ec)) continue;
     std::ifstream in(file, std::ios::binary);
@@ -252,7 +282,14 @@ Result<Config> Config::Load(const std::string& system_file, const std::string& u
     std::ostringstream text;
     text << in.rdbuf();
     if (Status s = config.Apply(text.str(), file); !s.ok()) return s;
+    if (&file == &files[0]) admin_no_dev_id = config.no_dev_id;
   }
+  // An admin's refusal of the development ids is not the user's to undo.
+  if (admin_no_dev_id && !config.no_dev_id)
+    config.warnings.push_back(fmt::format(
+        "config {}: 'no_dev_id' is true in the system config {}; the user's false is ignored",
+        user_file, system_file));
+  config.no_dev_id = config.no_dev_id || admin_no_dev_id;
   return config;
 }
 

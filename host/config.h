@@ -90,7 +90,11 @@ struct MediaConfig {
 
 struct Config {
   std::vector<std::string> allowed_callers;  // extra extension ids/origins
-  bool no_dev_id = false;                    // refuse the public development ids
+  // The public development ids (caller.h) are trusted only with `dev_ids`
+  // (the demo and the tests: install.sh --dev); an admin's `no_dev_id` in
+  // the system config refuses them whatever a user's config says.
+  bool dev_ids = false;
+  bool no_dev_id = false;
   std::vector<std::string> signing_params;   // extra query names to drop when deduping
   LimitsConfig limits;
   DatabaseConfig database;

@@ -69,11 +69,32 @@ TEST_CASE("the user's config overrides the admin's key by key") {
   std::remove(user.c_str());
 }
 
+TEST_CASE("an admin's no_dev_id wins over a user's config (a user-scope install)") {
+  const std::string sys = "vidkeep_test_sys2.json", user = "vidkeep_test_user2.json";
+  std::ofstream(sys) << R"({"no_dev_id":true})";
+  std::ofstream(user) << R"({"no_dev_id":false,"dev_ids":true,"allowed_callers":["x@y.org"]})";
+  auto c = Config::Load(sys, user);
+  REQUIRE(c.ok());
+  CHECK(c->no_dev_id);
+  CHECK_FALSE(DevIdsTrusted(*c));
+  CHECK_FALSE(IsCallerAllowed(kDevFirefoxCaller, *c));
+  CHECK(IsCallerAllowed("x@y.org", *c));
+  CHECK(std::any_of(c->warnings.begin(), c->warnings.end(), [](const std::string& w) {
+    return w.find("'no_dev_id' is true in the system config") != std::string::npos;
+  }));
+  std::remove(sys.c_str());
+  std::remove(user.c_str());
+}
+
 TEST_CASE("callers") {
   Config c;
   CHECK(CallerFromArgs({"host", "chrome-extension://abc/", "--parent-window=0"}) == "chrome-extension://abc/");
   CHECK(CallerFromArgs({"host", "/path/org.vidkeep.host.json", "vidkeep@vidkeep.org"}) == "vidkeep@vidkeep.org");
   CHECK(CallerFromArgs({"host"}).empty());
+  // Issue 13, finding 1: anyone can claim the public development ids.
+  CHECK_FALSE(IsCallerAllowed(kDevChromiumCaller, c));
+  CHECK_FALSE(IsCallerAllowed(kDevFirefoxCaller, c));
+  c.dev_ids = true;
   CHECK(IsCallerAllowed(kDevChromiumCaller, c));
   CHECK(IsCallerAllowed(kDevFirefoxCaller, c));
   CHECK_FALSE(IsCallerAllowed("chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/", c));

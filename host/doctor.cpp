@@ -207,6 +207,11 @@ class Report {
   void Section(const std::string& title) { out_ << "\n" << title << "\n"; }
   void Ok(const std::string& what) { out_ << "  ok    " << what << "\n"; }
   void Note(const std::string& what) { out_ << "  note  " << what << "\n"; }
+  // A risk that works but should not stay (does not fail the run).
+  void Warn(const std::string& what, const std::string& fix) {
+    out_ << "  WARN  " << what << "\n";
+    out_ << "        fix: " << fix << "\n";
+  }
   void Fail(const std::string& what, const std::string& fix) {
     ++failures_;
     out_ << "  FAIL  " << what << "\n";
@@ -250,6 +255,14 @@ class Doctor {
     std::string callers;
     for (const auto& c : AllowedCallers(config_)) callers += (callers.empty() ? "" : ", ") + c;
     report_.Ok("the host allows: " + (callers.empty() ? std::string("nobody") : callers));
+    if (DevIdsTrusted(config_))
+      report_.Warn(fmt::format("the public development ids ({}, {}) are trusted (dev_ids is true): any "
+                               "extension claiming them (a Firefox add-on picks its own id) can read, "
+                               "delete and plant videos",
+                               kDevChromiumCaller, kDevFirefoxCaller),
+                   fmt::format("only for the demo and tests: reinstall without --dev ({}), or set "
+                               "\"dev_ids\": false in the config",
+                               kInstaller));
     if (callers.empty())
       report_.Fail("no extension may use the host (no_dev_id is true and allowed_callers is empty)",
                    fmt::format("add your extension's id to allowed_callers in {}, or run {} --extension-id ID",

@@ -327,7 +327,9 @@ std::string HtmlEscape(std::string_view text) {
 
 std::string CsvCell(std::string_view text) {
   std::string cell(text);
-  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@'))
+  // A spreadsheet reads a cell starting with one of these as a formula; TAB
+  // and CR too (they are skipped before the '=' some apps look for).
+  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell[0]) != std::string_view::npos)
     cell.insert(0, "'");
   if (cell.find_first_of(",\"\r\n") == std::string::npos && cell == text) return cell;
   std::string out = "\"";

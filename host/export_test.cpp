@@ -66,3 +66,16 @@ TEST_CASE("export --with-media: a folder that holds something needs force") {
   CHECK_FALSE(ExportWithMedia(*store, files, out + "/index.html", true).ok());  // not a folder
   fs::remove_all(dir);
 }
+
+// Issue 13, finding 6: spreadsheets read these first characters as a formula;
+// a neutralized cell is quoted (it no longer equals the text).
+TEST_CASE("CSV cells that a spreadsheet would run as a formula are neutralized, TAB and CR too") {
+  CHECK(CsvCell("=1+1") == "\"'=1+1\"");
+  CHECK(CsvCell("+1") == "\"'+1\"");
+  CHECK(CsvCell("-1") == "\"'-1\"");
+  CHECK(CsvCell("@SUM(A1)") == "\"'@SUM(A1)\"");
+  CHECK(CsvCell("\t=cmd|' /C calc'!A0") == "\"'\t=cmd|' /C calc'!A0\"");
+  CHECK(CsvCell("\r=1+1") == "\"'\r=1+1\"");
+  CHECK(CsvCell("a cat") == "a cat");
+  CHECK(CsvCell("a\t=tab inside") == "a\t=tab inside");
+}

@@ -27,6 +27,7 @@ void RunHost(const std::vector<std::string>& args) {
   std::signal(SIGPIPE, SIG_IGN);
 
   std::string unavailable;  // why every request must be refused, if anything
+  bool config_broken = false;
   Config config;
   auto paths = Paths::FromEnvironment();
   if (!paths.ok()) {
@@ -35,8 +36,10 @@ void RunHost(const std::vector<std::string>& args) {
     auto loaded = Config::Load(paths->system_config, paths->user_config);
     if (loaded.ok())
       config = std::move(loaded).value();
-    else
+    else {
       unavailable = loaded.status().message() + " (fix the config; videos are kept by the extension meanwhile)";
+      config_broken = true;
+    }
     if (Status s = paths->CreateDirectories(); !s.ok() && unavailable.empty())
       unavailable = s.message();
     else
@@ -45,11 +48,14 @@ void RunHost(const std::vector<std::string>& args) {
   for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
 
   const std::string caller = CallerFromArgs(args);
-  const bool allowed = IsCallerAllowed(caller, config);
+  // With a config it cannot read the host does not know whom to trust, so it
+  // opens nothing and every request gets `unavailable` saying why (the
+  // browser already checked the caller against the manifest).
+  const bool allowed = IsCallerAllowed(caller, config) || (config_broken && !caller.empty());
   if (!allowed)
     spdlog::warn("refused caller '{}': not an allowed extension (allowed: development ids{} "
                  "and allowed_callers); every request gets 'unauthorized'",
-                 caller.substr(0, 200), config.no_dev_id ? " are off" : "");
+                 caller.substr(0, 200), DevIdsTrusted(config) ? "" : " are off");
   else
     spdlog::info("started for {}", caller);
 

@@ -1,14 +1,38 @@
 #include "log.h"
 
+#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <vector>
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "terminal.h"
+
 namespace vidkeep {
+
+namespace {
+
+// stderr for people: a warning may quote a server's reason or a page's URL,
+// so its text is escaped (terminal.h) before a terminal sees it.
+class TerminalSink : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string safe = TerminalSafe(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg copy = msg;
+    copy.payload = safe;
+    spdlog::memory_buf_t line;
+    formatter_->format(copy, line);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+};
+
+}  // namespace
 
 void InitSilentLogging() {
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
@@ -34,8 +58,7 @@ Status InitLogging(const std::string& log_file, const LogConfig& config, const s
 }
 
 void InitStderrLogging(const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "vidkeep", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("vidkeep", std::make_shared<TerminalSink>());
   logger->set_level(spdlog::level::from_str(level));
   logger->set_pattern("vidkeep: %l: %v");
   spdlog::set_default_logger(logger);

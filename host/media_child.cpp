@@ -3,7 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,12 +19,23 @@ extern char** environ;
 
 namespace vidkeep {
 
-namespace {
+std::vector<std::string> ChildEnvironment(const char* const* env) {
+  // What a C program and FFmpeg may look at; nothing the host holds for
+  // itself (VIDKEEP_TOKEN, the session, proxies' credentials) is passed on.
+  static const char* const kKeep[] = {"LANG", "LANGUAGE", "TZ", "TMPDIR", "ASAN_OPTIONS",
+                                      "UBSAN_OPTIONS"};
+  std::vector<std::string> out = {"PATH=/usr/bin:/bin"};
+  for (; env && *env; ++env) {
+    const std::string_view entry(*env);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    bool keep = name.starts_with("LC_");
+    for (const char* k : kKeep) keep = keep || name == k;
+    if (keep) out.emplace_back(entry);
+  }
+  return out;
+}
 
-struct ChildResult {
-  int exit_code = -1;  // -1: killed or not started
-  std::string out, err;
-};
+namespace {
 
 // The `vidkeep` beside the running executable (the host and the tool are
 // always installed together).
@@ -33,36 +45,81 @@ std::string ToolPath() {
   return ec ? std::string("vidkeep") : (self.parent_path() / "vidkeep").string();
 }
 
-// Runs the tool with `args`, stdin from /dev/null, no other descriptor of
+}  // namespace
+
+// Runs `program` with `args`, stdin from /dev/null, no other descriptor of
 // ours (the host's stdin/stdout are the browser's pipe), stdout and stderr
-// captured (at most 64 KiB each), killed at `timeout`.
-Result<ChildResult> RunTool(const std::vector<std::string>& args, std::chrono::seconds timeout) {
-  int out[2], err[2];
+// captured (at most 64 KiB each), the environment scrubbed and resource
+// limits set in the child before exec, killed at `timeout`.
+Result<ChildResult> RunSandboxed(const std::string& program, const std::vector<std::string>& args,
+                                 std::chrono::seconds timeout, const ChildLimits& limits) {
+  int out[2], err[2], report[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(err, O_CLOEXEC) != 0) {
     ::close(out[0]), ::close(out[1]);
     return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  const std::string tool = ToolPath();
-  std::vector<std::string> argv_strings = {tool};
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(out[0]), ::close(out[1]), ::close(err[0]), ::close(err[1]);
+    return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
+  }
+  // Everything the child needs is made before fork: between fork and exec a
+  // child of a threaded process may only make system calls.
+  std::vector<std::string> argv_strings = {program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, tool.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  std::vector<std::string> env_strings = ChildEnvironment(environ);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  struct Limit {
+    int resource;
+    rlim_t value;
+  };
+  std::vector<Limit> rlimits = {{RLIMIT_CPU, limits.cpu_seconds},
+                                {RLIMIT_FSIZE, limits.file_bytes},
+                                {RLIMIT_CORE, 0}};
+#if !defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer reserves terabytes of address space for its shadow.
+  rlimits.push_back({RLIMIT_AS, limits.address_space_bytes});
+#endif
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = static_cast<int>(::syscall(SYS_open, "/dev/null", O_RDONLY));
+    bool ok = fd >= 0 && ::dup2(fd, 0) == 0 && ::dup2(out[1], 1) == 1 && ::dup2(err[1], 2) == 2;
+    for (const Limit& l : rlimits) {
+      const rlimit r{l.value, l.value};
+      ok = ok && ::setrlimit(l.resource, &r) == 0;
+    }
+    if (ok) {
+      ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);  // `report` closes on exec, so must we
+      ::execve(program.c_str(), argv.data(), envp.data());
+    }
+    const int e = errno;
+    (void)!::write(report[1], &e, sizeof e);
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
   ::close(out[1]);
   ::close(err[1]);
-  if (rc != 0) {
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(out[0]), ::close(err[0]), ::close(report[0]);
+    return Status::Unavailable("cannot run " + program + ": " + std::strerror(fork_errno));
+  }
+  int exec_errno = 0;
+  ssize_t got;
+  while ((got = ::read(report[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  }
+  ::close(report[0]);
+  if (got == sizeof exec_errno) {
     ::close(out[0]), ::close(err[0]);
-    return Status::Unavailable("cannot run " + tool + ": " + std::strerror(rc));
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return Status::Unavailable("cannot run " + program + ": " + std::strerror(exec_errno));
   }
 
   ChildResult result;
@@ -107,6 +164,8 @@ Result<ChildResult> RunTool(const std::vector<std::string>& args, std::chrono::s
   return result;
 }
 
+namespace {
+
 // The tool's own error line, or a generic one.
 Status ToolError(const ChildResult& r) {
   std::string message = r.err;
@@ -120,7 +179,7 @@ Status ToolError(const ChildResult& r) {
 }  // namespace
 
 Result<MediaInfo> ProbeMediaInChild(const std::string& path) {
-  auto run = RunTool({"media-probe", path}, std::chrono::seconds(20));
+  auto run = RunSandboxed(ToolPath(), {"media-probe", path}, std::chrono::seconds(20), ChildLimits{20});
   if (!run.ok()) return run.status();
   if (run->exit_code != 0) return ToolError(*run);
   auto j = nlohmann::json::parse(run->out, nullptr, false);
@@ -138,7 +197,8 @@ Result<MediaInfo> ProbeMediaInChild(const std::string& path) {
 }
 
 Status MakeThumbnailInChild(const std::string& video_path, const std::string& jpeg_path) {
-  auto run = RunTool({"media-thumbnail", video_path, jpeg_path}, std::chrono::seconds(30));
+  auto run = RunSandboxed(ToolPath(), {"media-thumbnail", video_path, jpeg_path},
+                          std::chrono::seconds(30), ChildLimits{30});
   if (!run.ok()) return run.status();
   if (run->exit_code != 0) return ToolError(*run);
   return {};

@@ -12,7 +12,36 @@
 #include "media_probe.h"
 #include "status.h"
 
+#include <chrono>
+#include <vector>
+
 namespace vidkeep {
+
+/// What a media child may use. A hostile file can make a demuxer loop, eat
+/// memory or write a huge "thumbnail": the kernel stops it at these limits
+/// (besides the wall-clock timeout). No core files either.
+struct ChildLimits {
+  unsigned long cpu_seconds = 30;
+  unsigned long address_space_bytes = 1UL << 30;  // 1 GiB
+  unsigned long file_bytes = 32UL << 20;          // a thumbnail is a few MiB at most
+};
+
+struct ChildResult {
+  int exit_code = -1;  // -1: killed or not started
+  std::string out, err;
+};
+
+/// The environment a media child gets out of `env` (NULL-terminated, as
+/// `environ`): PATH=/usr/bin:/bin, the locale (LANG, LANGUAGE, LC_*), TZ,
+/// TMPDIR and the sanitizers' options; nothing else (no VIDKEEP_TOKEN, no
+/// credentials of any kind).
+std::vector<std::string> ChildEnvironment(const char* const* env);
+
+/// Runs `program` with `args`: stdin /dev/null, stdout and stderr captured
+/// (64 KiB each), no other descriptor, ChildEnvironment(environ), `limits`
+/// set in the child before exec, killed after `timeout`. Blocks.
+Result<ChildResult> RunSandboxed(const std::string& program, const std::vector<std::string>& args,
+                                 std::chrono::seconds timeout, const ChildLimits& limits);
 
 /// ProbeMedia in a child process, killed after 20 s. Blocks: call it off the
 /// event loop.

@@ -56,6 +56,24 @@ class Fields {
     return {};
   }
 
+  // Free text a page wrote (the prompt): its content is never a reason to
+  // lose the video, so NUL characters are dropped, not refused; every other
+  // character is kept as sent (displays escape them: terminal.h).
+  Status FreeText(std::string_view key, std::size_t max_bytes, std::string& out) const {
+    const json* v = Find(key);
+    if (v && v->is_string()) {
+      std::string s = v->get<std::string>();
+      std::erase(s, '\0');
+      if (s.size() > max_bytes)
+        return Status::Error(ErrorCode::kTooLarge,
+                             fmt::format("field '{}' is {} bytes; the limit is {}", Name(key),
+                                         s.size(), max_bytes));
+      out = std::move(s);
+      return {};
+    }
+    return Text(key, max_bytes, out);
+  }
+
   Status Url(std::string_view key, std::size_t max_bytes, std::string& out,
              bool required = false) const {
     if (Status s = Text(key, max_bytes, out, required); !s.ok()) return s;
@@ -143,7 +161,7 @@ Status ParseVideo(const json& body, const LimitsConfig& limits, Video& v) {
   Fields f(*video, "video.");
   if (Status s = f.Url("url", limits.max_url_bytes, v.url, true); !s.ok()) return s;
   if (Status s = f.Url("thumbnail_url", limits.max_url_bytes, v.thumbnail_url); !s.ok()) return s;
-  if (Status s = f.Text("prompt", limits.max_prompt_bytes, v.prompt); !s.ok()) return s;
+  if (Status s = f.FreeText("prompt", limits.max_prompt_bytes, v.prompt); !s.ok()) return s;
   if (Status s = f.Text("chat_id", limits.max_text_bytes, v.chat_id); !s.ok()) return s;
   if (Status s = f.Url("page_url", limits.max_text_bytes, v.page_url); !s.ok()) return s;
   if (Status s = f.Text("observed_at", 64, v.observed_at); !s.ok()) return s;

@@ -47,7 +47,6 @@ TEST_CASE("a video request, field by field") {
       {"thumbnail_url", "data:image/png;base64,AA", ErrorCode::kInvalidUrl},
       {"prompt", json::object(), ErrorCode::kBadRequest},
       {"prompt", std::string(70000, 'p'), ErrorCode::kTooLarge},
-      {"prompt", std::string("a\0b", 3), ErrorCode::kBadRequest},
       {"chat_id", json::array(), ErrorCode::kBadRequest},
       {"chat_id", "a\nb", ErrorCode::kBadRequest},
       {"source", "telepathy", ErrorCode::kBadRequest},
@@ -68,6 +67,23 @@ TEST_CASE("a video request, field by field") {
     CHECK(out.id == "a1");  // the id is echoed even when the request is refused
     CHECK(s.message().find(b.field) != std::string::npos);
   }
+}
+
+TEST_CASE("a prompt's content never refuses the video: NUL dropped, other controls kept") {
+  Request r;
+  json req = {{"type", "video"},
+              {"id", "p1"},
+              {"video",
+               {{"url", "https://cdn.example/v.mp4"},
+                {"prompt", std::string("a\0b\x1b]52;c;x\x07\x7f\xc2\x9b\n", 16)}}}};
+  Status s = Parse(req, r);
+  REQUIRE(s.ok());
+  CHECK(r.video.prompt == "ab\x1b]52;c;x\x07\x7f\xc2\x9b\n");
+  // The size limit counts what is kept.
+  LimitsConfig small;
+  small.max_prompt_bytes = 2;
+  req["video"]["prompt"] = std::string("a\0\0b", 4);
+  CHECK(Parse(req.dump(), r, small).ok());
 }
 
 TEST_CASE("frames that are not requests") {

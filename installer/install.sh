@@ -39,10 +39,22 @@ browsers found on this machine.
                          repeatable
   --crx-key FILE         also allow the self-hosted CRX signed with this key
                          (PEM, see packaging/extension.sh)
-  --no-dev-id            do not allow the public development ids
+  --dev                  also allow the public development ids (the demo and
+                         the tests only: any extension can claim them)
+  --no-dev-id            refuse the public development ids even where a user's
+                         config asks for them (an admin's lock, --system)
+  --flatpak              register Flatpak browsers found (they need talk access
+                         to org.freedesktop.Flatpak, which lets the browser run
+                         any command outside its sandbox); a flatpak-* browser
+                         named in --browsers counts as asked
   --binaries DIR         use vidkeep-host and vidkeep already built in DIR
                          (skips dependencies and the build)
-  --skip-extension       do not build or install the extension
+  --skip-extension       do not build or install the extension (and make no
+                         identity of its own for it)
+
+By default the extension is built with an identity of this install's own: a
+signing key (Chromium id) and a gecko id kept beside the install receipt; the
+host manifests and config allow only those and --extension-id / --crx-key ids.
   --uninstall            remove exactly what the install receipt lists
   --purge                with --uninstall: also delete saved videos and logs
   --yes                  do not ask before --purge deletes data
@@ -68,6 +80,8 @@ prefix=''
 ext_ids=()
 crx_keys=()
 no_dev_id=false
+dev=false
+flatpak=false
 action=install
 purge=false
 yes=false
@@ -89,6 +103,8 @@ while [ $# -gt 0 ]; do
     --crx-key) [ $# -ge 2 ] || usage_error "--crx-key needs a file"; crx_keys+=("$2"); shift ;;
     --crx-key=*) crx_keys+=("${1#*=}") ;;
     --no-dev-id) no_dev_id=true ;;
+    --dev) dev=true ;;
+    --flatpak) flatpak=true ;;
     --binaries) [ $# -ge 2 ] || usage_error "--binaries needs a directory"; binaries=$2; shift ;;
     --binaries=*) binaries=${1#*=} ;;
     --skip-extension) skip_extension=true ;;
@@ -105,6 +121,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if $purge && [ "$action" != uninstall ]; then usage_error "--purge goes with --uninstall"; fi
+if $dev && $no_dev_id; then usage_error "--dev and --no-dev-id contradict each other"; fi
 
 # ------------------------------------------------------------ environment ---
 os=${VIDKEEP_INSTALL_OS:-$(uname -s)}  # override only to dry-run another OS
@@ -333,8 +350,44 @@ crx_id_of_key() {
   openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | head -c 32 | tr '0-9a-f' 'a-p'
 }
 
+# This install's own extension identity (issue 13): an RSA key whose public
+# half is the built extension's Chromium `key` (so its id is ours alone) and a
+# random gecko id, made once and kept beside the receipt so that running the
+# installer again keeps the same ids.
+own_key=''
+own_gecko=''
+own_identity() {
+  $skip_extension && return 0
+  own_key="$receipt_dir/extension-key.pem"
+  local gecko_file="$receipt_dir/extension-gecko-id" tmp
+  if $dry_run; then
+    say "would make this install's extension key and gecko id in $receipt_dir (unless there)"
+    own_key=''
+    return 0
+  fi
+  command -v openssl >/dev/null || die "openssl is needed to give the extension its own id (or pass --skip-extension)"
+  ensure_dir "$receipt_dir" 700
+  tmp=$(mktemp "${TMPDIR:-/tmp}/vidkeep-key.XXXXXX")  # mode 600
+  if [ -f "$own_key" ]; then
+    cp "$own_key" "$tmp"
+  else
+    openssl genrsa 2048 >"$tmp" 2>/dev/null || { rm -f "$tmp"; die "openssl genrsa failed"; }
+  fi
+  write_file "$own_key" 600 <"$tmp"
+  rm -f "$tmp"
+  if [ -f "$gecko_file" ]; then
+    own_gecko=$(cat "$gecko_file")
+  else
+    own_gecko="vidkeep-$(openssl rand -hex 8)@local"
+  fi
+  write_file "$gecko_file" 600 < <(printf '%s\n' "$own_gecko")
+  own_gecko=$(head -n 1 "$gecko_file")
+  add_chromium_id "$(crx_id_of_key "$own_key")"
+  add_gecko_id "$own_gecko"
+}
+
 collect_ids() {
-  if ! $no_dev_id; then add_chromium_id "$DEV_CHROMIUM_ID"; add_gecko_id "$DEV_GECKO_ID"; fi
+  if $dev; then add_chromium_id "$DEV_CHROMIUM_ID"; add_gecko_id "$DEV_GECKO_ID"; fi
   local id
   for id in "${ext_ids[@]+"${ext_ids[@]}"}"; do
     case "$id" in
@@ -477,21 +530,24 @@ prune_dirs() {
 # The host's config gets the same non-development ids as the manifests. A
 # config this installer did not write is merged, not replaced (and the
 # original comes back on --uninstall).
-json_merge_config() {  # file, callers(json), no_dev_id(true|false|keep)
-  local file=$1 callers=$2 nodev=$3
+json_merge_config() {  # file, callers(json), no_dev_id(true|keep), dev_ids(true|keep)
+  local file=$1 callers=$2 nodev=$3 devids=$4
   if command -v jq >/dev/null; then
-    jq --argjson add "$callers" --arg nodev "$nodev" \
+    jq --argjson add "$callers" --arg nodev "$nodev" --arg devids "$devids" \
       '.allowed_callers = reduce $add[] as $x (.allowed_callers // [];
          if any(.[]; . == $x) then . else . + [$x] end)
-       | if $nodev == "keep" then . else .no_dev_id = ($nodev == "true") end' "$file"
+       | if $nodev == "keep" then . else .no_dev_id = true end
+       | if $devids == "keep" then . else .dev_ids = true end' "$file"
   elif command -v python3 >/dev/null; then
-    python3 - "$file" "$callers" "$nodev" <<'PY'
+    python3 - "$file" "$callers" "$nodev" "$devids" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 have = doc.get("allowed_callers", [])
 doc["allowed_callers"] = have + [c for c in json.loads(sys.argv[2]) if c not in have]
 if sys.argv[3] != "keep":
-    doc["no_dev_id"] = sys.argv[3] == "true"
+    doc["no_dev_id"] = True
+if sys.argv[4] != "keep":
+    doc["dev_ids"] = True
 print(json.dumps(doc, indent=2))
 PY
   else
@@ -500,24 +556,30 @@ PY
 }
 
 write_config() {
-  local callers nodev
+  local callers nodev devids
   callers=$(json_list "${extra_callers[@]+"${extra_callers[@]}"}")
   # A user's config overrides the system one key by key: write a key only
-  # when there is something to say, so an admin's allowed_callers survive.
-  if [ "$scope" = user ] && [ ${#extra_callers[@]} -eq 0 ] && ! $no_dev_id; then
+  # when there is something to say, so an admin's allowed_callers survive
+  # (and the host keeps an admin's no_dev_id: true whatever a user's says).
+  if [ "$scope" = user ] && [ ${#extra_callers[@]} -eq 0 ] && ! $no_dev_id && ! $dev; then
     return 0
   fi
   nodev=$($no_dev_id && echo true || echo false)
+  devids=$($dev && echo true || echo false)
   if [ -f "$config_file" ] && [ -z "${old_file[$config_file]+x}" ]; then
     local merged
     $no_dev_id || nodev=keep
-    merged=$(json_merge_config "$config_file" "$callers" "$nodev") || die "cannot read $config_file as JSON; fix it or move it away"
+    $dev || devids=keep
+    merged=$(json_merge_config "$config_file" "$callers" "$nodev" "$devids") || die "cannot read $config_file as JSON; fix it or move it away"
     write_file "$config_file" 644 < <(printf '%s\n' "$merged")
   else
     write_file "$config_file" 644 < <(sed -e "s|@VIDKEEP_ALLOWED_CALLERS@|$callers|" \
-      -e "s|@VIDKEEP_NO_DEV_ID@|$nodev|" "$repo/manifests/config.json.in")
+      -e "s|@VIDKEEP_NO_DEV_ID@|$nodev|" -e "s|@VIDKEEP_DEV_IDS@|$devids|" "$repo/manifests/config.json.in")
   fi
-  say "config: $config_file (allowed_callers: $callers, no_dev_id: $nodev)"
+  say "config: $config_file (allowed_callers: $callers, dev_ids: $devids, no_dev_id: $nodev)"
+  if $dev; then
+    say "warning: --dev: the public development ids are trusted; any extension can claim them (for the demo and tests only)"
+  fi
 }
 
 # --------------------------------------------------------------- flatpak ---
@@ -556,6 +618,7 @@ flatpak_register() {
     ensure_dir "$(dirname "$override")"
     flatpak override --user --talk-name=org.freedesktop.Flatpak "$app"
     say "ran: flatpak override --user --talk-name=org.freedesktop.Flatpak $app"
+    say "flatpak: $app may now run any command outside its sandbox (that is how it starts vidkeep-host); --uninstall takes it back"
   else
     if grep -q '^\[Session Bus Policy\]' <<<"$content"; then
       content=$(sed '/^\[Session Bus Policy\]/a org.freedesktop.Flatpak=talk' <<<"$content")
@@ -564,6 +627,7 @@ flatpak_register() {
     fi
     write_file "$override" 644 < <(printf '%s\n' "$content")
     say "flatpak: wrote $override (same as: flatpak override --user --talk-name=org.freedesktop.Flatpak $app)"
+    say "flatpak: $app may now run any command outside its sandbox (that is how it starts vidkeep-host); --uninstall takes it back"
   fi
 }
 
@@ -619,17 +683,27 @@ EOF
   fi
 }
 
+flatpak_skipped() {
+  say "$1: found, not registered: a Flatpak browser can start vidkeep-host only with talk access to org.freedesktop.Flatpak, which lets it run any command outside its sandbox; to accept that, run again with --flatpak (or --browsers $1)" >&2
+}
+
 select_browsers() {
   local list=() key
+  # A Flatpak browser starts the host by lifting its own sandbox
+  # (talk-name=org.freedesktop.Flatpak): only when asked, by --flatpak or by
+  # naming it in --browsers.
   if [ -z "$browsers_opt" ]; then
     for key in $known_browsers; do
       if [ "$os" = Darwin ]; then case "$key" in chrome|chromium|edge|brave|firefox) ;; *) continue ;; esac; fi
-      browser_found "$key" && list+=("$key")
+      browser_found "$key" || continue
+      case "$key" in flatpak-*) if ! $flatpak; then flatpak_skipped "$key"; continue; fi ;; esac
+      list+=("$key")
     done
   elif [ "$browsers_opt" = all ]; then
     for key in $known_browsers; do
       if [ "$os" = Darwin ]; then case "$key" in chrome|chromium|edge|brave|firefox) ;; *) continue ;; esac; fi
       [ "$key" = tor ] && [ -z "$(tor_bundles)" ] && continue
+      case "$key" in flatpak-*) $flatpak || continue ;; esac
       list+=("$key")
     done
   else
@@ -644,6 +718,29 @@ select_browsers() {
 }
 
 # ------------------------------------------------------------ build steps ---
+# Run as root (--system) in a checkout that belongs to someone else, the build
+# and npm (whose package scripts run code from the checkout) run as the
+# checkout's owner, never as root; said once.
+as_owner() {
+  local owner uid
+  uid=$(stat -c %u "$repo" 2>/dev/null || stat -f %u "$repo")
+  if [ "$(id -u)" -ne 0 ] || [ "$uid" -eq 0 ]; then "$@"; return; fi
+  owner=$(id -nu "$uid" 2>/dev/null) || die "the checkout $repo belongs to uid $uid, which has no user name: build it as that user first (or use --binaries)"
+  if [ -z "${said_owner:-}" ]; then
+    say "building as $owner, the owner of $repo (not as root)"
+    said_owner=1
+  fi
+  local owner_home
+  owner_home=$(getent passwd "$owner" | cut -d: -f6)
+  if command -v runuser >/dev/null; then
+    runuser -u "$owner" -- env HOME="${owner_home:-/nonexistent}" "$@"
+  elif command -v sudo >/dev/null; then
+    sudo -u "$owner" -H -- "$@"
+  else
+    die "cannot drop root to $owner for the build (no runuser or sudo): build as $owner, then run install.sh --system --binaries DIR"
+  fi
+}
+
 build_binaries() {
   if [ -n "$binaries" ]; then
     if [ ! -x "$binaries/vidkeep-host" ] || [ ! -x "$binaries/vidkeep" ]; then die "no vidkeep-host and vidkeep in $binaries"; fi
@@ -667,8 +764,8 @@ build_binaries() {
   say "building vidkeep (Release) in build-release/ ..."
   local gen=()
   command -v ninja >/dev/null && gen=(-G Ninja)
-  cmake -S "$repo" -B "$repo/build-release" "${gen[@]+"${gen[@]}"}" -DCMAKE_BUILD_TYPE=Release -DVIDKEEP_TESTS=OFF >/dev/null
-  cmake --build "$repo/build-release" --target vidkeep-host vidkeep
+  as_owner cmake -S "$repo" -B "$repo/build-release" "${gen[@]+"${gen[@]}"}" -DCMAKE_BUILD_TYPE=Release -DVIDKEEP_TESTS=OFF >/dev/null
+  as_owner cmake --build "$repo/build-release" --target vidkeep-host vidkeep
 }
 
 install_binaries() {
@@ -686,22 +783,32 @@ build_extension() {
     say "extension: not in this checkout yet; the host is registered anyway (load the extension later)"
     return 0
   fi
-  if $dry_run; then say "would build the extension (npm ci && npm run build) and install extension/dist"; return 0; fi
-  if command -v npm >/dev/null; then
-    say "building the extension ..."
-    if ! (cd "$ext" && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null); then
-      warn "the extension did not build (see 'cd extension && npm run build'); the host is registered anyway"
+  if $dry_run; then say "would build the extension (npm ci && npm run build) with this install's identity and install it"; return 0; fi
+  # Built with this install's own key and gecko id (own_identity), into a
+  # folder of its own: extension/dist stays the development build.
+  local dist="$ext/dist"
+  if [ -n "$own_key" ]; then
+    dist="$repo/build-release/extension"
+    local pub
+    pub=$(openssl pkey -in "$own_key" -pubout -outform DER 2>/dev/null | base64 -w0) || die "cannot read $own_key"
+    if command -v npm >/dev/null; then
+      say "building the extension (own id $(crx_id_of_key "$own_key"), $own_gecko) ..."
+      as_owner mkdir -p "$dist"
+      if ! (cd "$ext" && as_owner npm ci --no-audit --no-fund >/dev/null &&
+            as_owner env VIDKEEP_EXTENSION_KEY="$pub" VIDKEEP_GECKO_ID="$own_gecko" VIDKEEP_DIST_DIR="$dist" npm run build >/dev/null); then
+        warn "the extension did not build (see 'cd extension && npm run build'); the host is registered anyway"
+      fi
+    else
+      warn "npm is missing: cannot build the extension (Node.js 20 and npm are needed)"
     fi
-  else
-    warn "npm is missing: cannot build the extension (Node.js 20 and npm are needed)"
   fi
   local flavor f rel
   for flavor in chromium firefox; do
-    [ -f "$ext/dist/$flavor/manifest.json" ] || { say "extension: no dist/$flavor yet (build it with 'cd extension && npm run build')"; continue; }
+    [ -f "$dist/$flavor/manifest.json" ] || { say "extension: no $dist/$flavor yet (run this installer again once npm works)"; continue; }
     while IFS= read -r -d '' f; do
-      rel=${f#"$ext/dist/$flavor/"}
+      rel=${f#"$dist/$flavor/"}
       write_file "$prefix/share/vidkeep/extension/$flavor/$rel" 644 <"$f"
-    done < <(find "$ext/dist/$flavor" -type f -print0)
+    done < <(find "$dist/$flavor" -type f -print0)
     say "extension ($flavor): $prefix/share/vidkeep/extension/$flavor"
   done
 }
@@ -710,6 +817,7 @@ build_extension() {
 do_install() {
   read_receipt
   collect_ids
+  own_identity
   local sel=() key
   mapfile -t sel < <(select_browsers)
   build_binaries

@@ -11,12 +11,20 @@
 set(VIDKEEP_EXTENSION_IDS "" CACHE STRING
     "Extension ids the packaged manifests and config allow, beyond the development ids (;-separated)")
 option(VIDKEEP_NO_DEV_ID "Leave the public development ids out of the packaged manifests" OFF)
+# A package for real extension ids (VIDKEEP_EXTENSION_IDS) trusts only them;
+# one built without any is a development package: it lists the public
+# development ids and its config says dev_ids (vidkeep doctor warns).
+option(VIDKEEP_DEV_IDS "Also trust the public development ids when VIDKEEP_EXTENSION_IDS is set" OFF)
 
 set(_vk_prefix /usr)
 set(_vk_origins "")
 set(_vk_geckos "")
 set(_vk_callers "")
-if(NOT VIDKEEP_NO_DEV_ID)
+set(_vk_dev OFF)
+if(NOT VIDKEEP_NO_DEV_ID AND (VIDKEEP_DEV_IDS OR VIDKEEP_EXTENSION_IDS STREQUAL ""))
+  set(_vk_dev ON)
+endif()
+if(_vk_dev)
   list(APPEND _vk_origins "\"chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/\"")
   list(APPEND _vk_geckos "\"vidkeep@vidkeep.org\"")
 endif()
@@ -47,6 +55,11 @@ configure_file("${CMAKE_SOURCE_DIR}/manifests/chromium.json.in" "${_vk_out}/chro
 configure_file("${CMAKE_SOURCE_DIR}/manifests/firefox.json.in" "${_vk_out}/firefox/org.vidkeep.host.json" @ONLY)
 file(READ "${CMAKE_SOURCE_DIR}/manifests/config.json.in" _vk_config)
 string(REPLACE "@VIDKEEP_NO_DEV_ID@" "${VIDKEEP_NO_DEV_ID_JSON}" _vk_config "${_vk_config}")
+if(_vk_dev)
+  string(REPLACE "@VIDKEEP_DEV_IDS@" "true" _vk_config "${_vk_config}")
+else()
+  string(REPLACE "@VIDKEEP_DEV_IDS@" "false" _vk_config "${_vk_config}")
+endif()
 string(CONFIGURE "${_vk_config}" _vk_config @ONLY)
 file(WRITE "${_vk_out}/config.json" "${_vk_config}")
 

@@ -6,10 +6,12 @@ import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drawIcon } from "./icons.mjs";
-import { kIconSizes, manifestFor } from "./manifest.mjs";
+import { identityFromEnv, kIconSizes, manifestFor } from "./manifest.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
+// VIDKEEP_DIST_DIR: the installer builds an install's own identity
+// elsewhere, so extension/dist (the tests' development build) stays as it is.
+const dist = process.env.VIDKEEP_DIST_DIR || join(root, "dist");
 const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
 
 const entries = {
@@ -41,7 +43,7 @@ async function buildFor(browser) {
   await cp(join(root, "static"), out, { recursive: true });
   if (browser !== "chromium") await rm(join(out, "managed_schema.json"), { force: true });
   for (const size of kIconSizes) await writeFile(join(out, "icons", `icon-${size}.png`), drawIcon(size));
-  await writeFile(join(out, "manifest.json"), `${JSON.stringify(manifestFor(browser, pkg.version), null, 2)}\n`);
+  await writeFile(join(out, "manifest.json"), `${JSON.stringify(manifestFor(browser, pkg.version, identityFromEnv(process.env)), null, 2)}\n`);
   console.log(`built ${browser} -> ${out}`);
 }
 

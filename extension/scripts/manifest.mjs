@@ -10,10 +10,27 @@ export const kGeckoId = "vidkeep@vidkeep.org";
 export const kIconSizes = [16, 32, 48, 128];
 
 /**
+ * The identity a build carries: the development one unless the installer
+ * gives this install its own (issue 13: the public ids are trusted by a host
+ * only when asked, `install.sh --dev`). VIDKEEP_EXTENSION_KEY is the base64
+ * DER public key (Chromium's `key`, whence its id); VIDKEEP_GECKO_ID the
+ * Firefox id.
+ * @param {Record<string, string | undefined>} env
+ */
+export function identityFromEnv(env) {
+  const key = env.VIDKEEP_EXTENSION_KEY || kDevKey;
+  const geckoId = env.VIDKEEP_GECKO_ID || kGeckoId;
+  if (!/^[A-Za-z0-9+/]+=*$/.test(key)) throw new Error("VIDKEEP_EXTENSION_KEY must be a base64 DER public key");
+  if (!/^[A-Za-z0-9._+-]*@[A-Za-z0-9._-]+$/.test(geckoId)) throw new Error("VIDKEEP_GECKO_ID must look like name@domain");
+  return { key, geckoId };
+}
+
+/**
  * @param {"chromium" | "firefox"} browser
  * @param {string} version
+ * @param {{key: string, geckoId: string}} [identity]
  */
-export function manifestFor(browser, version) {
+export function manifestFor(browser, version, identity = { key: kDevKey, geckoId: kGeckoId }) {
   const icons = Object.fromEntries(kIconSizes.map((s) => [String(s), `icons/icon-${s}.png`]));
   const manifest = {
     manifest_version: 3,
@@ -41,7 +58,7 @@ export function manifestFor(browser, version) {
     content_security_policy: { extension_pages: "script-src 'self'; object-src 'none'" },
   };
   if (browser === "chromium") {
-    manifest.key = kDevKey;
+    manifest.key = identity.key;
     manifest.minimum_chrome_version = "116";
     manifest.background = { service_worker: "sw.js" };
     manifest.storage = { managed_schema: "managed_schema.json" };
@@ -49,7 +66,7 @@ export function manifestFor(browser, version) {
     manifest.background = { scripts: ["sw.js"] };
     manifest.browser_specific_settings = {
       gecko: {
-        id: kGeckoId,
+        id: identity.geckoId,
         strict_min_version: "128.0",
         // vidkeep sends nothing to its developers: data goes to the person's
         // own vidkeep-host and from there to their own chat app.

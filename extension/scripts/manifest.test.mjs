@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { kDevKey, kGeckoId, manifestFor } from "./manifest.mjs";
+import { generateKeyPairSync } from "node:crypto";
+import { identityFromEnv, kDevKey, kGeckoId, manifestFor } from "./manifest.mjs";
 
 /// Chromium's extension id: sha256 of the DER key, first 32 hex digits, 0-f -> a-p.
 function chromiumId(base64Key) {
@@ -9,6 +10,18 @@ function chromiumId(base64Key) {
 }
 
 describe("manifests", () => {
+  it("an install's own identity (issue 13): its key gives its own id, its gecko id replaces the public one", () => {
+    const der = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "der" });
+    const key = Buffer.from(der).toString("base64");
+    const identity = identityFromEnv({ VIDKEEP_EXTENSION_KEY: key, VIDKEEP_GECKO_ID: "vidkeep-3f9a@local" });
+    const chromium = manifestFor("chromium", "1.0.0", identity);
+    expect(chromium.key).toBe(key);
+    expect(chromiumId(chromium.key)).not.toBe("dcdfhfchgbigephadgggjnlglgfffpgb");
+    expect(manifestFor("firefox", "1.0.0", identity).browser_specific_settings.gecko.id).toBe("vidkeep-3f9a@local");
+    expect(identityFromEnv({})).toEqual({ key: kDevKey, geckoId: kGeckoId });
+    expect(() => identityFromEnv({ VIDKEEP_GECKO_ID: "no at sign" })).toThrow();
+  });
+
   it("Chromium carries the development key of PROTOCOL.md (id dcdfhfch…)", () => {
     const m = manifestFor("chromium", "1.0.0");
     expect(chromiumId(m.key)).toBe("dcdfhfchgbigephadgggjnlglgfffpgb");

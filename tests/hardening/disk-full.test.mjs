@@ -51,7 +51,9 @@ function homeIn(dir, config = {}) {
   // As makeHome: no media cache (cdn.example never resolves; its failing
   // downloads would only spend the small disk's room on their own commits).
   writeFileSync(path.join(home, 'config.json'), JSON.stringify({ ...config, media: { enabled: false, ...config.media } }));
-  return { home, env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(dir, 'none.json') } };
+  // The test speaks as the public development id: trusted only when told.
+  writeFileSync(path.join(dir, 'system.json'), JSON.stringify({ dev_ids: true }));
+  return { home, env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(dir, 'system.json') } };
 }
 
 const big = (i) => video(i, { prompt: `${'a long prompt to fill pages '.repeat(80)}${i}` });

@@ -114,8 +114,9 @@ test('files 0600 and directories 0700 under umask 000, in the XDG layout, with l
   const env = {
     VIDKEEP_HOME: '', HOME: path.join(root, 'home'),
     XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config'), XDG_STATE_HOME: path.join(root, 'state'),
-    VIDKEEP_SYSTEM_CONFIG: path.join(root, 'none.json'),
+    VIDKEEP_SYSTEM_CONFIG: path.join(root, 'system.json'),
   };
+  writeFileSync(env.VIDKEEP_SYSTEM_CONFIG, JSON.stringify({ dev_ids: true }));  // the test speaks as the dev id
   const configDir = path.join(root, 'config', 'vidkeep');
   execFileSync('mkdir', ['-p', configDir]);
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ log: { level: 'trace', max_file_bytes: 65536, max_files: 2 } }));
@@ -178,4 +179,20 @@ test('javascript:, file:, data: (and every non-http) URL is never stored, in any
   for (const scheme of ['javascript:', 'file:', 'data:', 'vbscript:', 'blob:', 'about:', 'ftp:', 'ws:'])
     assert.ok(!dump.stdout.toLowerCase().includes(scheme), `${scheme} in the database`);
   assert.equal((await checkDatabase(home)).videos, 1);
+});
+
+// Issue 13, finding 7: the host holds session cookies and the admin token, so
+// no core file of it may be written and no other process of the user may
+// read its memory. RLIMIT_CORE 0 is visible in /proc; PR_SET_DUMPABLE 0 makes
+// /proc/PID/environ and mem root's, which a non-root run can see.
+test('the host runs with core dumps off (RLIMIT_CORE 0) and not dumpable', { timeout: 20000 }, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const host = startHost({ env: home.env, prefix: ['sh', '-c', 'ulimit -c unlimited 2>/dev/null; exec "$0" "$@"'] });
+  t.after(() => host.stop());
+  assert.equal((await host.request({ type: 'hello' })).ok, true);
+  const limits = readFileSync(`/proc/${host.child.pid}/limits`, 'utf8');
+  assert.match(limits, /^Max core file size +0 +0 /m, limits);
+  if (process.getuid() !== 0) assert.equal(statSync(`/proc/${host.child.pid}/environ`).uid, 0, 'environ owned by root: not dumpable');
+  await host.close();
 });

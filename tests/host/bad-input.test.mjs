@@ -156,7 +156,6 @@ const corpus = [
   { name: 'page_url file:', payload: vid({ page_url: 'file:///home/me/chat.html' }), code: 'invalid_url', id: 'x1', field: 'video.page_url' },
 
   // -- NUL bytes
-  { name: 'NUL in prompt', payload: vid({ prompt: 'a cat\u0000 surfing' }), code: 'bad_request', id: 'x1', field: 'video.prompt' },
   { name: 'NUL in url', payload: vid({ url: 'https://cdn.example/v/1.mp4\u0000.jpg' }), code: 'bad_request', id: 'x1', field: 'video.url' },
   { name: 'NUL in chat_id', payload: vid({ chat_id: 'chat\u0000' }), code: 'bad_request', id: 'x1', field: 'video.chat_id' },
   { name: 'NUL in get video_id', payload: req('get', { video_id: 'abc\u0000' }), code: 'bad_request', id: 'x1', field: 'video_id' },
@@ -248,6 +247,21 @@ for (const c of corpus) {
     assert.deepEqual(host.protocolErrors, []);
   });
 }
+
+// Issue 13, finding 9: a prompt is what a page wrote; its content never costs
+// the video. NUL is dropped, every other control character kept as sent.
+test('a prompt holding NUL and other control characters: the video is stored (NUL dropped, the rest kept)', T, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  const host = startHost({ env: home.env });
+  t.after(() => host.stop());
+  const prompt = 'a cat\u0000 surfing\u001b]52;c;aGk=\u0007\u007f\u009b\nline two';
+  const saved = await host.request({ type: 'video', video: video(1, { prompt }) });
+  assert.equal(saved.ok, true, JSON.stringify(saved));
+  const list = await host.request({ type: 'list' });
+  assert.deepEqual(list.videos.map((v) => v.prompt), [prompt.replace('\u0000', '')]);
+  await host.close();
+});
 
 test('a refused video is not stored; an accepted one with unknown fields is', T, async (t) => {
   const home = makeHome();

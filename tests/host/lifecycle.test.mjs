@@ -3,11 +3,11 @@
 // 1-3, issue 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync, chmodSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { makeHome, startHost, frame, video, within, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
+import { makeHome, startHost, frame, video, within, runCli, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
 
 const T = { timeout: 20000 };
 const OTHER_CHROMIUM = 'chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/';
@@ -221,6 +221,29 @@ test('allowed_callers adds a Chromium id (bare or as origin) and a Firefox id', 
   await host.close();
 });
 
+// Issue 13, finding 1: any extension can claim the public development ids (a
+// Firefox add-on chooses its own id), so without `dev_ids` they are refused.
+test('by default (no dev_ids in the config) both public development ids are refused', T, async (t) => {
+  for (const args of [[DEV_CHROMIUM], FIREFOX_ARGS()]) {
+    const { home, host } = setup(t, { config: { dev_ids: false }, args });
+    const answer = await host.request({ type: 'hello' });
+    assert.deepEqual([answer.ok, answer.error?.code], [false, 'unauthorized'], args.join(' '));
+    await host.close();
+    assert.equal(existsSync(path.join(home.home, 'vidkeep.db')), false);
+  }
+});
+
+test('an admin\'s no_dev_id: true is not undone by a user config saying dev_ids / no_dev_id: false', T, async (t) => {
+  const home = makeHome({ dev_ids: true, no_dev_id: false });
+  t.after(home.cleanup);
+  const system = path.join(home.home, 'system.json');
+  writeFileSync(system, JSON.stringify({ no_dev_id: true }));
+  const host = startHost({ env: { ...home.env, VIDKEEP_SYSTEM_CONFIG: system }, args: [DEV_CHROMIUM] });
+  t.after(() => host.stop());
+  assert.equal((await host.request({ type: 'hello' })).error?.code, 'unauthorized');
+  await host.close();
+});
+
 test('no_dev_id: true refuses both development ids; allowed_callers still work', T, async (t) => {
   const config = { no_dev_id: true, allowed_callers: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'] };
   for (const args of [[DEV_CHROMIUM], FIREFOX_ARGS()]) {
@@ -290,7 +313,7 @@ test('bad system config: unavailable naming the system file; the user config ove
 
   // A good system config with a small frame limit, the user's raises it.
   writeFileSync(system, JSON.stringify({ limits: { max_frame_bytes: 1024, max_prompt_bytes: 100 } }));
-  writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ limits: { max_frame_bytes: 8192 } }));
+  writeFileSync(path.join(home.home, 'config.json'), JSON.stringify({ dev_ids: true, limits: { max_frame_bytes: 8192 } }));
   const merged = startHost({ env: { ...home.env, VIDKEEP_SYSTEM_CONFIG: system } });
   t.after(() => merged.stop());
   const big = await merged.request({ type: 'hello', pad: 'x'.repeat(4000) });
@@ -315,7 +338,8 @@ test('file modes: data and log dirs 0700, database, WAL and log 0600', T, async 
   const root = mkdtempSync(path.join(tmpdir(), 'vidkeep-modes-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const home = path.join(root, 'deeper', 'vidkeep'); // the host creates it
-  const host = startHost({ env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(root, 'none.json') } });
+  writeFileSync(path.join(root, 'system.json'), JSON.stringify({ dev_ids: true }));
+  const host = startHost({ env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(root, 'system.json') } });
   t.after(() => host.stop());
   const hello = await host.request({ type: 'hello' });
   assert.equal(hello.db_path, path.join(home, 'vidkeep.db'));
@@ -417,4 +441,32 @@ test('credentials from configure never reach the database, the WAL or the logs',
   assert.deepEqual(grepHome(), []);
   assert.ok(logOf(home).includes(`configure origin=${cookieOrigin} cookie=yes bearer=no`), 'the log says which kind arrived');
   assert.deepEqual(host.protocolErrors, []);
+});
+
+// Issue 13, finding 7: a data folder others can write to (or that another
+// user owns) would let them read, replace or plant videos: refused, saying why.
+test('a group/world-writable or foreign-owned data directory is refused by the host and the CLI, with the reason', T, async (t) => {
+  const home = makeHome();
+  t.after(home.cleanup);
+  chmodSync(home.home, 0o777);
+  const host = startHost({ env: home.env });
+  t.after(() => host.stop());
+  const answer = await host.request({ type: 'hello' });
+  assert.equal(answer.error?.code, 'unavailable', JSON.stringify(answer));
+  assert.match(answer.error.message, /is writable by everyone \(mode 777\).*chmod 700/);
+  await host.close();
+  assert.equal(existsSync(path.join(home.home, 'vidkeep.db')), false, 'no database was opened');
+  const cli = await runCli(['list'], { env: home.env });
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr, /is writable by everyone/);
+  chmodSync(home.home, 0o770);
+  assert.match((await runCli(['list'], { env: home.env })).stderr, /is writable by its group/);
+  chmodSync(home.home, 0o700);
+  assert.equal((await runCli(['list'], { env: home.env })).code, 0);
+  if (process.getuid?.() === 0) {  // only root can give a folder away
+    chownSync(home.home, 65534, 65534);
+    const foreign = await runCli(['list'], { env: home.env });
+    assert.match(foreign.stderr, /belongs to uid 65534, not to you/);
+    chownSync(home.home, 0, 0);
+  }
 });

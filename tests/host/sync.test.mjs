@@ -218,6 +218,16 @@ test('vidkeep sync: admin token from a 0600 file or VIDKEEP_TOKEN, never from a 
 
   const refused = await run(vidkeep, ['sync'], { env }).catch((e) => e);
   assert.equal(refused.code, 1);
+  // Issue 13, finding 7: the token file's token never goes to an origin the
+  // config does not name, even when asked with --origin.
+  chmodSync(tokenFile, 0o600);
+  const stranger = await startChatApp({ bearer: 'admin-secret', session: null });
+  t.after(() => stranger.close());
+  const elsewhere = await run(vidkeep, ['sync', '--origin', stranger.origin], { env }).catch((e) => e);
+  assert.equal(elsewhere.code, 2, elsewhere.stderr);
+  assert.match(elsewhere.stderr, /is not in sync\.origins/);
+  assert.equal(stranger.log.length, 0, 'no request reached the unconfigured origin');
+  chmodSync(tokenFile, 0o644);
   assert.match(refused.stderr, /chmod 600/);
   assert.equal(app.log.length, 0);
 

@@ -69,13 +69,37 @@ check() {
 skipped() { case "$skip" in *",$1,"*) printf 'skip  %s (VIDKEEP_INSTALLER_SKIP)\n' "$1"; return 0 ;; esac; return 1; }
 
 listing() { (cd "$1" && find . -printf '%M %u %p %s\n' | LC_ALL=C sort -k3); }
-inst() { "$repo/installer/install.sh" --binaries "$bin" --skip-extension "$@"; }
+# The tier's fixture extension carries the public development ids: --dev.
+inst() { "$repo/installer/install.sh" --binaries "$bin" --skip-extension --dev "$@"; }
 
 if [ ! -x "$bin/vidkeep-host" ] || [ ! -x "$bin/vidkeep" ]; then
   not_ok "binaries in $bin (build first: cmake -S . -B build -G Ninja && cmake --build build)"
   printf '%d passed, %d failed\n' "$pass" "$fail"
   exit 1
 fi
+
+# ------------------------------------------------------- the machine's own ---
+# Issue 13: no test installs into or removes from this machine. Every file of
+# a system-wide vidkeep (README command 1, or the .deb) and vidkeep's dpkg
+# record are listed (mode, owner, size, mtime) and hashed now and compared at
+# the end: the tier passes beside a system install and leaves it byte for byte.
+system_vidkeep_state() {
+  local f
+  {
+    for f in /etc/vidkeep /usr/bin/vidkeep /usr/bin/vidkeep-host /usr/local/bin/vidkeep /usr/local/bin/vidkeep-host \
+             /usr/local/share/vidkeep /var/lib/vidkeep /var/log/vidkeep \
+             /etc/opt/chrome/native-messaging-hosts /etc/chromium/native-messaging-hosts /etc/opt/edge/native-messaging-hosts \
+             /etc/opt/vivaldi/native-messaging-hosts /etc/opt/yandex/browser/native-messaging-hosts \
+             /usr/lib/mozilla/native-messaging-hosts /usr/lib/librewolf/native-messaging-hosts /usr/lib/waterfox/native-messaging-hosts; do
+      [ -e "$f" ] || [ -L "$f" ] || continue
+      find "$f" -printf '%M %u %g %s %T@ %p\n'
+      find "$f" -type f -exec sha256sum {} +
+    done
+    find /var/lib/dpkg/info -maxdepth 1 -name 'vidkeep.*' -printf '%M %s %T@ %p\n' 2>/dev/null
+    dpkg-query -s vidkeep 2>/dev/null
+  } | LC_ALL=C sort
+}
+system_before=$(system_vidkeep_state)
 
 # ------------------------------------------------------------ shellcheck ---
 scripts=(installer/*.sh tests/installer/*.sh)
@@ -143,7 +167,7 @@ install_roundtrip() {
   [ $files -gt 0 ] || { echo "no $scope location for $browser"; return 1; }
   local config="$r/etc/vidkeep/config.json" receipt="$r/var/lib/vidkeep/install-receipt"
   [ "$scope" = user ] && { config="$r/home/.config/vidkeep/config.json"; receipt="$r/home/.local/share/vidkeep/install-receipt"; }
-  [ "$(jq -c . "$config")" = "{\"allowed_callers\":[\"chrome-extension://$EXTRA_ID/\",\"$EXTRA_GECKO\"],\"no_dev_id\":false}" ] \
+  [ "$(jq -c . "$config")" = "{\"allowed_callers\":[\"chrome-extension://$EXTRA_ID/\",\"$EXTRA_GECKO\"],\"dev_ids\":true,\"no_dev_id\":false}" ] \
     || { echo "config: $(cat "$config")"; return 1; }
   [ "$(stat -c %a "$receipt")" = 600 ] || { echo "receipt mode"; return 1; }
   inst --root "$r" "--$scope" --uninstall >/dev/null || { echo "uninstall failed"; return 1; }
@@ -219,13 +243,63 @@ check "--dry-run prints every file and changes nothing (Linux and the Darwin bra
 no_dev_id() {
   local r="$work/nodev"
   mkdir -p "$r/home"
-  inst --root "$r" --user --browsers chromium,firefox --no-dev-id --extension-id "$EXTRA_ID" --extension-id "$EXTRA_GECKO" >/dev/null || return 1
+  "$repo/installer/install.sh" --binaries "$bin" --skip-extension --root "$r" --user --browsers chromium,firefox --no-dev-id --extension-id "$EXTRA_ID" --extension-id "$EXTRA_GECKO" >/dev/null || return 1
   expect_manifest "$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json" chromium "$r/home/.local/bin/vidkeep-host" "chrome-extension://$EXTRA_ID/" || return 1
   expect_manifest "$r/home/.mozilla/native-messaging-hosts/org.vidkeep.host.json" firefox "$r/home/.local/bin/vidkeep-host" "$EXTRA_GECKO" || return 1
   jq -e '.no_dev_id == true' "$r/home/.config/vidkeep/config.json" >/dev/null || return 1
   "$bin/vidkeep" doctor --root "$r" || return 1
 }
 check "--no-dev-id with --extension-id: only those ids, in manifests and config; doctor agrees" no_dev_id
+
+# Issue 13, finding 1: a default install (no --dev) trusts only the identity
+# it made for this install and built the extension with.
+own_identity() {
+  local r="$work/own" out cid gecko built
+  mkdir -p "$r/home"
+  out=$("$repo/installer/install.sh" --binaries "$bin" --root "$r" --user --browsers chromium,firefox 2>&1) || { echo "$out"; return 1; }
+  cid=$(jq -r '.allowed_origins[]' "$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json")
+  gecko=$(jq -r '.allowed_extensions[]' "$r/home/.mozilla/native-messaging-hosts/org.vidkeep.host.json")
+  [[ "$cid" =~ ^chrome-extension://[a-p]{32}/$ ]] && [ "$cid" != "$DEV_ORIGIN" ] || { echo "chromium manifest allows: $cid"; return 1; }
+  [[ "$gecko" =~ ^vidkeep-[0-9a-f]{16}@local$ ]] || { echo "firefox manifest allows: $gecko"; return 1; }
+  jq -e --arg c "$cid" --arg g "$gecko" '.allowed_callers == [$c, $g] and .dev_ids == false' "$r/home/.config/vidkeep/config.json" >/dev/null \
+    || { echo "config: $(cat "$r/home/.config/vidkeep/config.json")"; return 1; }
+  built=$(jq -r .key "$r/home/.local/share/vidkeep/extension/chromium/manifest.json" | base64 -d | sha256sum | head -c 32 | tr '0-9a-f' 'a-p')
+  [ "chrome-extension://$built/" = "$cid" ] || { echo "the built extension's key gives $built, the manifest allows $cid"; return 1; }
+  jq -e --arg g "$gecko" '.browser_specific_settings.gecko.id == $g' "$r/home/.local/share/vidkeep/extension/firefox/manifest.json" >/dev/null || { echo "built gecko id"; return 1; }
+  out=$("$bin/vidkeep" doctor --root "$r" 2>&1) || { echo "$out"; return 1; }
+  ! grep -q 'WARN' <<<"$out" && ! grep -qF "hello as $DEV_ORIGIN" <<<"$out" || { echo "$out"; return 1; }
+  # The host itself refuses the public ids.
+  out=$(printf '\x1d\x00\x00\x00{"id":"h","type":"hello"}     ' | HOME="$r/home" VIDKEEP_SYSTEM_CONFIG="$r/etc/vidkeep/config.json" \
+        XDG_CONFIG_HOME='' XDG_DATA_HOME='' XDG_STATE_HOME='' VIDKEEP_HOME='' timeout 10 "$r/home/.local/bin/vidkeep-host" "$DEV_ORIGIN" | tail -c +5)
+  grep -q '"unauthorized"' <<<"$out" || { echo "dev id answer: $out"; return 1; }
+  # A second run keeps the same identity.
+  "$repo/installer/install.sh" --binaries "$bin" --root "$r" --user --browsers chromium,firefox >/dev/null 2>&1 || return 1
+  [ "$(jq -r '.allowed_origins[]' "$r/home/.config/chromium/NativeMessagingHosts/org.vidkeep.host.json")" = "$cid" ] || { echo "id changed on a second run"; return 1; }
+  "$repo/installer/install.sh" --root "$r" --user --uninstall >/dev/null || return 1
+  [ ! -e "$r/home/.local/share/vidkeep/extension-key.pem" ] || { echo "key left after --uninstall"; return 1; }
+}
+check "default install: its own key and gecko id, extension built with them, only they are trusted (not the public dev ids)" own_identity
+
+dev_warns() {
+  local r="$work/devwarn" out
+  mkdir -p "$r/home"
+  inst --root "$r" --user --browsers chromium >/dev/null || return 1
+  out=$("$bin/vidkeep" doctor --root "$r" 2>&1) || { echo "$out"; return 1; }
+  grep -q 'WARN  the public development ids' <<<"$out" || { echo "$out"; return 1; }
+}
+check "--dev: doctor warns that the public development ids are trusted" dev_warns
+
+flatpak_asks() {
+  local r="$work/flatpak" out
+  mkdir -p "$r/home/.var/app/org.chromium.Chromium"
+  out=$(inst --root "$r" --user 2>&1) || { echo "$out"; return 1; }
+  [ ! -e "$r/home/.local/share/flatpak/overrides/org.chromium.Chromium" ] || { echo "override written without --flatpak"; return 1; }
+  grep -q 'flatpak-chromium: found, not registered.*run any command outside its sandbox.*--flatpak' <<<"$out" || { echo "$out"; return 1; }
+  out=$(inst --root "$r" --user --flatpak 2>&1) || { echo "$out"; return 1; }
+  grep -qx 'org.freedesktop.Flatpak=talk' "$r/home/.local/share/flatpak/overrides/org.chromium.Chromium" || { echo "no override with --flatpak"; return 1; }
+  grep -q 'may now run any command outside its sandbox' <<<"$out" || { echo "consequence not printed: $out"; return 1; }
+}
+check "Flatpak browser found: not registered (sandbox kept) unless --flatpak; the consequence is printed" flatpak_asks
 
 purge() {
   local r="$work/purge"
@@ -350,50 +424,42 @@ deb_contents() {
   dpkg-deb -f "$deb_file" Depends | grep -q libsqlite3 || { echo "no shared-library Depends"; return 1; }
   tar tzf "$work"/pkg/vidkeep-*.tar.gz | grep -qx 'usr/bin/vidkeep-host' || { echo "tar.gz does not mirror the package layout"; return 1; }
 }
-# The paths a package install may touch, as a listing to compare.
-system_listing() {
-  find /etc/vidkeep /etc/opt /etc/chromium /usr/lib/mozilla /usr/lib/librewolf /usr/lib/waterfox /usr/bin/vidkeep /usr/bin/vidkeep-host \
-    /var/lib/dpkg/info -maxdepth 4 \( -path '/var/lib/dpkg/info/*' ! -name 'vidkeep*' \) -prune -o -printf '%M %p\n' 2>/dev/null | LC_ALL=C sort
-}
-dpkg_retry() {  # another engineer's apt-get may hold the lock for a while
-  local out
-  for _ in $(seq 1 30); do
-    out=$(dpkg "$@" 2>&1) && return 0
-    grep -q 'lock' <<<"$out" || { echo "$out"; return 1; }
-    sleep 2
-  done
-  echo "$out"; return 1
-}
+# The package is installed, removed and purged in a dpkg root of its own
+# ($work/dpkg-root: dpkg --root, with its own admin dir, status and lock):
+# the machine's /var/lib/dpkg and every system path stay untouched, so this
+# runs on a machine where vidkeep is installed system-wide too (issue 13).
 deb_install_purge() {
-  local before out d existing=()
-  before=$(system_listing)
-  # dpkg --purge also removes empty folders no package owns (/etc/opt on a
-  # machine without Chrome): put back the ones that were here before.
-  for d in /etc/opt /etc/opt/chrome /usr/lib/mozilla /etc/chromium; do [ -d "$d" ] && existing+=("$d"); done
-  cleanups+=("dpkg --purge vidkeep >/dev/null 2>&1")
-  dpkg_retry -i "$deb_file" || return 1
-  [ -x /usr/bin/vidkeep-host ] && [ -f /etc/chromium/native-messaging-hosts/org.vidkeep.host.json ] || { echo "not installed"; return 1; }
-  mkdir -p "$work/deb-home"
-  out=$(HOME="$work/deb-home" XDG_CONFIG_HOME='' VIDKEEP_HOME='' /usr/bin/vidkeep doctor 2>&1) || { echo "doctor after dpkg -i:"; echo "$out"; return 1; }
-  dpkg_retry -r vidkeep || return 1
-  [ ! -e /usr/bin/vidkeep-host ] && [ -f /etc/vidkeep/config.json ] || { echo "dpkg -r should keep only the conffiles"; return 1; }
-  dpkg_retry --purge vidkeep || return 1
-  for d in "${existing[@]+"${existing[@]}"}"; do [ -d "$d" ] || mkdir -m 755 "$d"; done
-  [ "$before" = "$(system_listing)" ] || { diff <(echo "$before") <(system_listing); return 1; }
+  local R="$work/dpkg-root" out d
+  mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/tmp"
+  : >"$R/var/lib/dpkg/status"
+  # --force-depends: the empty root has none of the shared libraries the
+  # package depends on (the binaries run from the real system's libraries).
+  dpkg_r() { dpkg --root="$R" --force-not-root --force-depends "$@"; }
+  out=$(dpkg_r -i "$deb_file" 2>&1) || { echo "$out"; return 1; }
+  [ -x "$R/usr/bin/vidkeep-host" ] && [ -f "$R/etc/chromium/native-messaging-hosts/org.vidkeep.host.json" ] \
+    && [ -f "$R/etc/vidkeep/config.json" ] || { echo "not installed under $R"; find "$R" | head -40; return 1; }
+  [ "$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Status}' vidkeep)" = "install ok installed" ] || { echo "not recorded in $R's dpkg status"; return 1; }
+  # The installed host answers hello as the package's development id (its
+  # config says dev_ids: this package was built without real ids).
+  out=$(printf '\x1d\x00\x00\x00{"id":"h","type":"hello"}     ' | VIDKEEP_HOME="$work/deb-home" VIDKEEP_SYSTEM_CONFIG="$R/etc/vidkeep/config.json" \
+        timeout 10 "$R/usr/bin/vidkeep-host" "$DEV_ORIGIN" | tail -c +5)
+  grep -q '"ok":true' <<<"$out" || { echo "hello from the packaged host: $out"; return 1; }
+  out=$(dpkg_r -r vidkeep 2>&1) || { echo "$out"; return 1; }
+  [ ! -e "$R/usr/bin/vidkeep-host" ] && [ -f "$R/etc/vidkeep/config.json" ] || { echo "dpkg -r should keep only the conffiles"; return 1; }
+  out=$(dpkg_r --purge vidkeep 2>&1) || { echo "$out"; return 1; }
+  for d in "$R/etc/vidkeep" "$R/usr/bin/vidkeep" "$R/usr/bin/vidkeep-host" "$R/etc/chromium/native-messaging-hosts/org.vidkeep.host.json" \
+           "$R/usr/lib/mozilla/native-messaging-hosts/org.vidkeep.host.json"; do
+    [ ! -e "$d" ] || { echo "$d left after --purge"; return 1; }
+  done
 }
+
 if ! skipped deb; then
   if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
     check ".deb and .tar.gz built by CPack" deb_build
     deb_file=$(compgen -G "$work/pkg/vidkeep_*.deb" | head -n 1)
     if [ -n "$deb_file" ]; then
       check ".deb contents: binaries, system manifests for every family, conffiles, Depends" deb_contents
-      if [ "$(id -u)" -ne 0 ]; then
-        printf 'skip  .deb install/purge (needs root)\n'
-      elif dpkg -s vidkeep >/dev/null 2>&1; then
-        printf 'skip  .deb install/purge (a vidkeep package is already installed here)\n'
-      else
-        check ".deb: dpkg -i, doctor passes, dpkg -r keeps conffiles, dpkg --purge leaves nothing" deb_install_purge
-      fi
+      check ".deb in an isolated dpkg root: dpkg -i, the host answers, dpkg -r keeps conffiles, dpkg --purge leaves nothing" deb_install_purge
     fi
   else
     not_ok "cpack and dpkg-deb are needed for the package tests"
@@ -616,6 +682,14 @@ no_leftovers() {
   return 1
 }
 check "no browser, host or server process left running" no_leftovers
+
+system_unchanged() {
+  local after
+  after=$(system_vidkeep_state)
+  [ "$system_before" = "$after" ] || { diff <(echo "$system_before") <(echo "$after"); return 1; }
+  echo "$(grep -c . <<<"$system_before") lines of system vidkeep state compared"
+}
+check "this machine's own vidkeep files and dpkg record are byte for byte as before the tier" system_unchanged
 
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

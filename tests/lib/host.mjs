@@ -27,9 +27,14 @@ export function makeHome(config) {
   // unless they set the grace themselves (app-save.test.mjs does).
   config = { ...config, media: { enabled: false, ...config?.media }, sync: { app_save_grace_ms: 0, ...config?.sync } };
   writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
+  // The tests speak as the public development ids (DEV_CHROMIUM): a host
+  // trusts them only when told (`dev_ids`, issue 13). Said in the system
+  // config, so a test that rewrites config.json keeps it; a test's own
+  // `dev_ids: false` overrides it.
+  writeFileSync(path.join(home, 'system-config.json'), JSON.stringify({ dev_ids: true }));
   return {
     home,
-    env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(home, 'no-system-config.json') },
+    env: { VIDKEEP_HOME: home, VIDKEEP_SYSTEM_CONFIG: path.join(home, 'system-config.json') },
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
 }

@@ -71,9 +71,12 @@ export class Scenario {
     mkdirSync(this.tmp, { recursive: true });
     mkdirSync(this.vidkeepHome, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(this.vidkeepHome, 'config.json'), JSON.stringify({ ...FAST_SYNC, log: { level: 'debug' }, ...config }));
+    writeFileSync(path.join(this.dir, 'system-config.json'), JSON.stringify({ dev_ids: true }));
     this.env = {
       VIDKEEP_HOME: this.vidkeepHome,
-      VIDKEEP_SYSTEM_CONFIG: path.join(this.dir, 'no-system-config.json'),
+      // The test extension carries the public development ids, trusted only
+      // when a config says so (issue 13): the stand-in system config does.
+      VIDKEEP_SYSTEM_CONFIG: path.join(this.dir, 'system-config.json'),
       TMPDIR: this.tmp,
     };
     this.browsers = [];
@@ -101,7 +104,7 @@ export class Scenario {
   install(root) {
     return new Promise((resolve, reject) => {
       execFile(path.join(this.run.repo, 'installer/install.sh'),
-        ['--user', '--root', root, '--binaries', this.run.bin, '--skip-extension', '--browsers', 'chromium,firefox'],
+        ['--user', '--root', root, '--binaries', this.run.bin, '--skip-extension', '--dev', '--browsers', 'chromium,firefox'],
         { timeout: 60000, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, TMPDIR: this.tmp } },
         (err, stdout, stderr) => (err ? reject(new Error(`install.sh failed: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
     });
