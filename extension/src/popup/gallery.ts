@@ -1,6 +1,6 @@
 // The gallery's data: pages of `list` answers (newest first) under the
 // current filters, the cursor for the next page, the selection, and live
-// sync-state and media-state updates. No DOM here; main.ts draws.
+// sync-state and media-state updates. No DOM here; gallery-view.ts draws.
 
 import type { PopupEvent } from "../shared/messages";
 import {

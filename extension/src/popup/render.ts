@@ -93,7 +93,7 @@ export function renderCard(doc: Document, video: VideoRecord, ctx: CardContext):
   thumb.setAttribute("aria-label", t("playVideo"));
   // The host's copy first (a generated one too: there was no remote one);
   // until it is read the card shows the placeholder and says so in
-  // data-thumb, and main.ts fills it in with setThumbnail.
+  // data-thumb, and gallery-view.ts fills it in with setThumbnail.
   const cached = hasCachedThumbnail(video);
   const objectUrl = cached ? ctx.cachedThumbnail?.(video.video_id) : undefined;
   const thumbUrl = objectUrl ?? (cached ? null : httpUrl(video.thumbnail_url));
