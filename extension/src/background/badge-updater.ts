@@ -4,7 +4,7 @@
 
 import * as browser from "../shared/browser-api";
 import type { Logger } from "../shared/log";
-import type { StatusAnswer } from "../shared/protocol";
+import { parseStatusAnswer, type StatusAnswer } from "../shared/protocol";
 import { badgeFor } from "./badge";
 import type { HostConnection } from "./host-connection";
 
@@ -43,7 +43,7 @@ export class BadgeUpdater {
     if (state === "connected") {
       try {
         const answer = await host.request({ type: "status" });
-        this.lastStatus = answer.ok ? (answer as StatusAnswer) : this.lastStatus;
+        this.lastStatus = answer.ok ? parseStatusAnswer(answer) : this.lastStatus;
       } catch {
         // keep the last one
       }

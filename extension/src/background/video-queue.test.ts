@@ -33,7 +33,8 @@ const video = (n: number, extra: Partial<Video> = {}): Video => ({
   ...extra,
 });
 
-const ok = (n: number, duplicate = false): Answer => ({ id: n, ok: true, video_id: `vid-${n}`, duplicate, sync: "pending" });
+// Wire frames carry fields OkAnswer does not name (protocol.ts reads them).
+const ok = (n: number, duplicate = false): Answer => ({ id: n, ok: true, video_id: `vid-${n}`, duplicate, sync: "pending" }) as Answer;
 const fail = (code: string, retryable: boolean): Answer => ({ id: 1, ok: false, error: { code, message: code, retryable } });
 
 beforeEach(() => vi.useFakeTimers());

@@ -3,6 +3,7 @@
 // ends in a short toast.
 
 import * as browser from "../shared/browser-api";
+import { parseCountAnswer } from "../shared/protocol";
 import { httpUrl } from "../shared/urls";
 import type { ArmedDelete } from "./armed-delete";
 import type { PopupContext } from "./context";
@@ -55,7 +56,7 @@ export class Actions {
     if (ids.length === 0) return;
     const answer = await hostRequest({ type: "resync", video_ids: ids });
     if (!answer.ok) return this.toast(`${t("actionFailed")} ${answer.error.message}`);
-    this.toast(t("resyncQueued", String(answer["queued"] ?? ids.length)));
+    this.toast(t("resyncQueued", String(parseCountAnswer("resync", answer) ?? ids.length)));
     for (const id of ids) {
       gallery.updateSync(id, "pending", null);
       this.view.redrawCard(id);
@@ -86,7 +87,7 @@ export class Actions {
     if (!answer.ok) return this.toast(`${t("actionFailed")} ${answer.error.message}`);
     gallery.remove(ids);
     this.view.draw();
-    this.toast(t("deleted", String(answer["deleted"] ?? ids.length)));
+    this.toast(t("deleted", String(parseCountAnswer("delete", answer) ?? ids.length)));
   }
 
   exportSelected(): void {

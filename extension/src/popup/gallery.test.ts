@@ -12,7 +12,7 @@ function fakeHost(total: number) {
     const start = request.cursor ? Number(request.cursor) : 0;
     const end = Math.min(total, start + (request.limit ?? 50));
     const videos = Array.from({ length: end - start }, (_, i) => rec(total - start - i));
-    return { id: 1, ok: true, videos, next_cursor: end < total ? String(end) : null };
+    return { id: 1, ok: true, videos, next_cursor: end < total ? String(end) : null } as Answer;
   };
   return { list, requests };
 }
@@ -50,7 +50,7 @@ describe("Gallery", () => {
     });
     const first = g.reset({ query: "old", sync: "", chatId: undefined });
     await g.reset({ query: "new", sync: "", chatId: undefined });
-    release({ id: 1, ok: true, videos: [rec(1)], next_cursor: "x" });
+    release({ id: 1, ok: true, videos: [rec(1)], next_cursor: "x" } as Answer);
     await first;
     expect(g.videos.map((v) => v.video_id)).toEqual(["v2"]);
     expect(g.done).toBe(true);

@@ -4,7 +4,7 @@
 
 import * as browser from "../shared/browser-api";
 import { kPopupPortName, type PopupEvent, type PopupHostRequest } from "../shared/messages";
-import type { ListAnswer, VideoRecord } from "../shared/protocol";
+import { parseGetAnswer, parseListAnswer } from "../shared/protocol";
 import type { ConnectionView } from "./connection-view";
 import type { PopupContext } from "./context";
 import type { GalleryView } from "./gallery-view";
@@ -75,8 +75,8 @@ export class LiveEvents {
       return;
     }
     const answer = await hostRequest({ type: "get", video_id: video.video_id });
-    const fresh = answer.ok ? (answer["video"] as VideoRecord | undefined) : undefined;
-    if (fresh && typeof fresh === "object" && fresh.video_id === video.video_id && gallery.replace(fresh) !== undefined) {
+    const fresh = answer.ok ? parseGetAnswer(answer) : null;
+    if (fresh !== null && fresh.video_id === video.video_id && gallery.replace(fresh) !== undefined) {
       view.redrawCard(video.video_id);
     }
   }
@@ -92,7 +92,7 @@ export class LiveEvents {
     if (f.chatId !== undefined) request.chat_id = f.chatId;
     const answer = await hostRequest(request);
     if (!answer.ok) return;
-    const added = gallery.prepend((answer as ListAnswer).videos ?? []);
+    const added = gallery.prepend(parseListAnswer(answer).videos);
     if (added.length > 0) this.deps.view.draw();
     void this.deps.overview.refresh();
   }

@@ -126,7 +126,7 @@ describe("localCopyOpener", () => {
       const offset = r.offset ?? 0;
       const n = Math.max(0, Math.min(r.length ?? 524288, size - offset));
       reads.push(offset);
-      return { id: 1, ok: true, content_type: "video/mp4", size, offset, data: Buffer.alloc(n, 7).toString("base64"), eof: offset + n >= size };
+      return { id: 1, ok: true, content_type: "video/mp4", size, offset, data: Buffer.alloc(n, 7).toString("base64"), eof: offset + n >= size } as Answer;
     };
     return { reads, reader: (id: string) => mediaReader(send, id, "video") };
   }

@@ -11,7 +11,7 @@ function setup(sizes: Record<string, number>, contentType = "image/webp") {
     if (size === undefined) return { id: 1, ok: false, error: { code: "not_found", message: "thumbnail not cached", retryable: false } };
     const offset = r.offset ?? 0;
     const n = Math.max(0, Math.min(r.length ?? 524288, size - offset));
-    return { id: 1, ok: true, content_type: contentType, size, offset, data: Buffer.alloc(n, 1).toString("base64"), eof: offset + n >= size };
+    return { id: 1, ok: true, content_type: contentType, size, offset, data: Buffer.alloc(n, 1).toString("base64"), eof: offset + n >= size } as Answer;
   };
   const made: Blob[] = [];
   const revoked: string[] = [];
