@@ -26,7 +26,7 @@ import { CookieStoreSlots } from "./cookie-store";
 import { DebugState } from "./debug-state";
 import { messageRouter } from "./handlers";
 import { HeldTabs } from "./held-tabs";
-import { HostConnection, type NativePort } from "./host-connection";
+import { HostConnection } from "./host-connection";
 import { queueEvents, wireHostEvents } from "./host-events";
 import { mediaIdFromUrl, serveMedia } from "./media-server";
 import { PageHandlers } from "./page-handlers";
@@ -53,7 +53,7 @@ const popups = new PopupPorts(extensionId, extensionBase);
 // ---- the host ----
 
 const host = new HostConnection({
-  connect: () => browser.connectNative(kHostName) as unknown as NativePort,
+  connect: () => browser.connectNative(kHostName),
   disconnectReason: (port) => browser.disconnectReason(port as unknown as chrome.runtime.Port),
   extensionVersion: browser.extensionVersion(),
   log: hostLog,
@@ -161,7 +161,7 @@ browser.onCookieChanged((info) => sessions.onCookieChanged(info));
 // closing. Only URL and load changes matter (not title, favicon, audio).
 browser.onTabUpdated((tabId, changedUrl, status, url) => {
   if (changedUrl === undefined && status === undefined) return;
-  void ready.then(() => heldTabs.check(tabId, async () => url));
+  void ready.then(() => heldTabs.check(tabId, () => Promise.resolve(url)));
 });
 browser.onTabRemoved((tabId) => {
   void ready.then(() => heldTabs.check(tabId, () => Promise.reject(new Error("closed"))));

@@ -80,7 +80,7 @@ export class PageHandlers {
       void heldTabs.check(tabId, () => browser.tabUrl(tabId));
     } else {
       // The tab has its id now: videos held for it go first, with that id.
-      if (tabId !== undefined) await heldTabs.check(tabId, async () => pageUrl);
+      if (tabId !== undefined) await heldTabs.check(tabId, () => Promise.resolve(pageUrl));
       answer = await queue.submit(video);
     }
     if (!answer.ok) {

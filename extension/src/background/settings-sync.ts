@@ -100,7 +100,7 @@ export class SettingsSync {
       const changed = await syncContentScripts(
         {
           registered: (ids) => browser.registeredScripts(ids),
-          register: (scripts: ScriptRegistration[]) => browser.registerScripts(scripts as unknown as browser.RegisteredContentScript[]),
+          register: (scripts: ScriptRegistration[]) => browser.registerScripts(scripts),
           unregister: (ids) => browser.unregisterScripts(ids),
         },
         granted.map(matchPatternFor),

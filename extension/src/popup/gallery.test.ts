@@ -23,7 +23,7 @@ describe("Gallery", () => {
     const g = new Gallery(host.list);
     await g.reset({ query: "", sync: "", chatId: undefined });
     expect(g.videos.length).toBe(30);
-    expect(g.videos[0]!.video_id).toBe("v70");
+    expect(g.videos[0].video_id).toBe("v70");
     expect(await g.more()).toBe(true);
     expect(await g.more()).toBe(true);
     expect(g.videos.length).toBe(70);
@@ -69,7 +69,7 @@ describe("Gallery", () => {
     expect(g.updateSync("v2", "failed", "HTTP 400")).toMatchObject({ sync: "failed", last_error: "HTTP 400" });
     expect(g.updateSync("nope", "synced")).toBeUndefined();
     expect(g.prepend([rec(4), rec(3)]).map((v) => v.video_id)).toEqual(["v4"]);
-    expect(g.videos[0]!.video_id).toBe("v4");
+    expect(g.videos[0].video_id).toBe("v4");
     g.toggle("v1");
     g.toggle("v4");
     expect(g.selectedVideos().map((v) => v.video_id)).toEqual(["v4", "v1"]);
@@ -87,13 +87,13 @@ describe("Gallery media", () => {
     ];
     const g = new Gallery(async () => ({ id: 1, ok: true, videos: raw, next_cursor: null }));
     await g.reset();
-    expect(g.videos[0]!.media).toEqual({
+    expect(g.videos[0].media).toEqual({
       video: { state: "cached", bytes: 5, total: 5, percent: 100, content_type: "video/mp4", sha256: null, error: null },
       thumbnail: null, info: null, pinned: true, last_viewed_at: null,
     });
-    expect("media" in g.videos[1]!).toBe(false);
-    expect("media" in g.videos[2]!).toBe(false);
-    expect(g.prepend([{ ...rec(4), media: { video: { state: "failed", error: 5 } } } as never])[0]!.media!.video.error).toBeNull();
+    expect("media" in g.videos[1]).toBe(false);
+    expect("media" in g.videos[2]).toBe(false);
+    expect(g.prepend([{ ...rec(4), media: { video: { state: "failed", error: 5 } } } as never])[0].media!.video.error).toBeNull();
   });
 });
 

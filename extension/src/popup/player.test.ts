@@ -152,8 +152,8 @@ describe("localCopyOpener", () => {
     const copy = await open(record(), (done) => void progress.push(done), new AbortController().signal);
     expect(copy.kind).toBe("blob");
     expect(copy.url).toBe("blob:1");
-    expect(u.made[0]!.size).toBe(1_100_000);
-    expect(u.made[0]!.type).toBe("video/mp4");
+    expect(u.made[0].size).toBe(1_100_000);
+    expect(u.made[0].type).toBe("video/mp4");
     expect(h.reads).toEqual([0, 524288, 1048576]);
     expect(progress).toEqual([524288, 1048576, 1_100_000]);
     copy.release!();

@@ -53,7 +53,8 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-export function syncBadge(doc: Document, sync: SyncState | string, lastError: string | null | undefined, t: Translate): HTMLElement {
+/// `sync` may be a state this popup does not know (a newer host).
+export function syncBadge(doc: Document, sync: SyncState | (string & {}), lastError: string | null | undefined, t: Translate): HTMLElement {
   const badge = el(doc, "span", `badge sync-${/^[a-z_]+$/.test(sync) ? sync : "unknown"}`, t(`sync_${sync}`));
   badge.dataset["sync"] = sync;
   const tip = lastError ? `${t(`syncHint_${sync}`)}\n${lastError}` : t(`syncHint_${sync}`);

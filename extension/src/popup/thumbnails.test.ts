@@ -30,7 +30,7 @@ describe("ThumbnailCache", () => {
     expect(b).toBe("blob:1");
     expect(await s.cache.load("v1")).toBe("blob:1");
     expect(s.reads).toEqual([{ type: "media_read", video_id: "v1", kind: "thumbnail", offset: 0, length: 524288 }]);
-    expect(s.made[0]!.type).toBe("image/webp");
+    expect(s.made[0].type).toBe("image/webp");
     expect(s.cache.get("v1")).toBe("blob:1");
   });
 

@@ -167,7 +167,7 @@ describe("the real chat app's wire (issue 12)", () => {
 });
 
 describe("answers the popup and the worker read", () => {
-  const answer = (fields: Record<string, unknown>): OkAnswer => ({ id: 7, ok: true, ...fields }) as OkAnswer;
+  const answer = (fields: Record<string, unknown>): OkAnswer => ({ id: 7, ok: true, ...fields });
 
   it("keeps only records with a string video_id from a list, and no empty cursor", () => {
     const page = parseListAnswer(answer({ videos: [{ video_id: "a", sync: "synced" }, null, { video_id: 3 }, "b"], next_cursor: "" }));

@@ -45,7 +45,9 @@ export type ErrorCode =
   | "timeout";
 
 export interface WireError {
-  code: ErrorCode | string;
+  /// A known code, or another one from a newer host (`string & {}` keeps
+  /// the known ones visible to the type checker and the editor).
+  code: ErrorCode | (string & {});
   message: string;
   retryable: boolean;
 }
@@ -298,7 +300,7 @@ function percentOf(value: unknown): number | null {
 /// Blob or a Content-Type header.
 export function mimeType(value: unknown): string | null {
   if (typeof value !== "string" || value.length > 200) return null;
-  const bare = value.split(";")[0]!.trim().toLowerCase();
+  const bare = value.split(";")[0].trim().toLowerCase();
   return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(bare) ? bare : null;
 }
 
