@@ -13,7 +13,7 @@ import { buildAppSave } from "./app-save";
 import type { DebugState } from "./debug-state";
 import type { HeldTabs } from "./held-tabs";
 import type { HostConnection } from "./host-connection";
-import { buildVideo, checkContentSender, privateWindowRefusal } from "./sender";
+import { buildVideo, checkContentSender, privateWindowRefusal, type CaptureContext } from "./sender";
 import type { SessionConfig } from "./session-config";
 import { kHeldError, type VideoQueue } from "./video-queue";
 
@@ -34,8 +34,16 @@ export interface PageHandlersDeps {
 /// The answer an app_save message gets (the relay strips it, page-answer.ts).
 export type AppSaveReply = { ok: true; matched: number } | { ok: false; error: WireError };
 
-function refused(code: WireError["code"], message: string): { ok: false; error: WireError } {
+type Refused = { ok: false; error: WireError };
+
+function refused(code: WireError["code"], message: string): Refused {
   return { ok: false, error: { code, message, retryable: false } };
+}
+
+/// A private tab whose cookie store cannot be found: refused rather than
+/// synced with another store's session (session-config.ts followStore).
+function storeUnknown(): Refused {
+  return refused("unavailable", "the private tab's cookie store is unknown");
 }
 
 export class PageHandlers {
@@ -45,27 +53,35 @@ export class PageHandlers {
     this.deps = deps;
   }
 
-  /// `captureVideo`: checks the sender, stamps the account, and queues the
-  /// video (held for a chat id when the tab has none yet).
-  async capture(posted: unknown, sender: chrome.runtime.MessageSender): Promise<CaptureAnswer> {
-    const { extensionId, queue, accounts, sessions, heldTabs, debug, badge, log } = this.deps;
+  /// What a capture and an app save both pass first: a content script on a
+  /// configured origin (sender.ts), capture switched on, and a private
+  /// window only when the setting allows it. `what` names it in the log.
+  private admit(sender: chrome.runtime.MessageSender, what: string): { ok: true; context: CaptureContext } | Refused {
+    const { extensionId, log } = this.deps;
     const settings = this.deps.settings();
     const check = checkContentSender(sender, extensionId, settings.origins, settings.chatIdPattern);
     if (!check.ok) {
-      log.debug("capture refused:", check.reason);
+      log.debug(`${what} refused:`, check.reason);
       return refused("unauthorized", check.reason);
     }
     if (!settings.captureEnabled) return refused("unavailable", "capture is switched off");
     const refusal = privateWindowRefusal(check.context, settings.capturePrivateWindows);
     if (refusal !== null) {
-      log.debug("capture refused:", refusal);
+      log.debug(`${what} refused:`, refusal);
       return refused("unavailable", refusal);
     }
+    return check;
+  }
+
+  /// `captureVideo`: checks the sender, stamps the account, and queues the
+  /// video (held for a chat id when the tab has none yet).
+  async capture(posted: unknown, sender: chrome.runtime.MessageSender): Promise<CaptureAnswer> {
+    const { queue, accounts, sessions, heldTabs, debug, badge, log } = this.deps;
+    const check = this.admit(sender, "capture");
+    if (!check.ok) return check;
     const video = buildVideo(posted, check.context);
     if (video === null) return refused("invalid_url", "no http(s) video URL");
-    if (!(await sessions.followStore(check.context.origin, sender.tab))) {
-      return refused("unavailable", "the private tab's cookie store is unknown");
-    }
+    if (!(await sessions.followStore(check.context.origin, sender.tab))) return storeUnknown();
     const account = accounts.get(check.context.origin);
     if (account !== undefined) video.account = account;
     log.debug("capture from", check.context.origin, "chat", video.chat_id ?? "(none)", video.source, video.url);
@@ -101,22 +117,10 @@ export class PageHandlers {
   /// time it is back the app's answer is long known, and the host's grace
   /// period covers the videos.
   async appSave(posted: unknown, sender: chrome.runtime.MessageSender): Promise<AppSaveReply> {
-    const { extensionId, host, accounts, sessions, debug, badge, log } = this.deps;
-    const settings = this.deps.settings();
-    const check = checkContentSender(sender, extensionId, settings.origins, settings.chatIdPattern);
-    if (!check.ok) {
-      log.debug("app save refused:", check.reason);
-      return refused("unauthorized", check.reason);
-    }
-    if (!settings.captureEnabled) return refused("unavailable", "capture is switched off");
-    const refusal = privateWindowRefusal(check.context, settings.capturePrivateWindows);
-    if (refusal !== null) {
-      log.debug("app save refused:", refusal);
-      return refused("unavailable", refusal);
-    }
-    if (!(await sessions.followStore(check.context.origin, sender.tab))) {
-      return refused("unavailable", "the private tab's cookie store is unknown");
-    }
+    const { host, accounts, sessions, debug, badge, log } = this.deps;
+    const check = this.admit(sender, "app save");
+    if (!check.ok) return check;
+    if (!(await sessions.followStore(check.context.origin, sender.tab))) return storeUnknown();
     const built = buildAppSave(posted, check.context, this.deps.settings().chatIdPattern, accounts.get(check.context.origin));
     if (!built.ok) {
       log.debug("app save refused:", built.reason);

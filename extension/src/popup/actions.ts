@@ -14,16 +14,9 @@ import { fetchVideos, pinVideos } from "./media-actions";
 const kToastMs = 2500;
 
 export class Actions {
-  private readonly ctx: PopupContext;
-  private readonly view: GalleryView;
-  private readonly deleteButton: ArmedDelete;
   private toastTimer: number | undefined;
 
-  constructor(ctx: PopupContext, view: GalleryView, deleteButton: ArmedDelete) {
-    this.ctx = ctx;
-    this.view = view;
-    this.deleteButton = deleteButton;
-  }
+  constructor(private readonly ctx: PopupContext, private readonly view: GalleryView, private readonly deleteButton: ArmedDelete) {}
 
   private toast(text: string): void {
     const { ui } = this.ctx;

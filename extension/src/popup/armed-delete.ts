@@ -7,14 +7,9 @@ import type { Translate } from "./render";
 const kArmedMs = 4000;
 
 export class ArmedDelete {
-  private readonly button: HTMLButtonElement;
-  private readonly t: Translate;
   private armed: number | undefined;
 
-  constructor(button: HTMLButtonElement, t: Translate) {
-    this.button = button;
-    this.t = t;
-  }
+  constructor(private readonly button: HTMLButtonElement, private readonly t: Translate) {}
 
   /// Back to the plain "delete" label, unarmed.
   reset(): void {

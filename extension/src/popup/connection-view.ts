@@ -7,15 +7,10 @@ import type { ConnectionInfo } from "../shared/messages";
 import type { PopupContext } from "./context";
 
 export class ConnectionView {
-  private readonly ctx: PopupContext;
-  private readonly reconnect: () => Promise<void>;
   private latest: ConnectionInfo | undefined;
 
   /// `reconnect` runs when a banner's retry button is pressed.
-  constructor(ctx: PopupContext, reconnect: () => Promise<void>) {
-    this.ctx = ctx;
-    this.reconnect = reconnect;
-  }
+  constructor(private readonly ctx: PopupContext, private readonly reconnect: () => Promise<void>) {}
 
   /// The newer of `info` and what was shown last: a port event and an answer
   /// may arrive out of order.

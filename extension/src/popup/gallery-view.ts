@@ -11,13 +11,8 @@ import { patchMedia } from "./media-view";
 import { renderCard, setThumbnail, type CardContext } from "./render";
 
 export class GalleryView {
-  private readonly ctx: PopupContext;
-  private readonly deleteButton: ArmedDelete;
 
-  constructor(ctx: PopupContext, deleteButton: ArmedDelete) {
-    this.ctx = ctx;
-    this.deleteButton = deleteButton;
-  }
+  constructor(private readonly ctx: PopupContext, private readonly deleteButton: ArmedDelete) {}
 
   private cardContext(selected: boolean): CardContext {
     const { t, lang, thumbnails } = this.ctx;

@@ -21,14 +21,9 @@ export interface LiveEventsDeps {
 }
 
 export class LiveEvents {
-  private readonly ctx: PopupContext;
-  private readonly deps: LiveEventsDeps;
   private refreshTimer: number | undefined;
 
-  constructor(ctx: PopupContext, deps: LiveEventsDeps) {
-    this.ctx = ctx;
-    this.deps = deps;
-  }
+  constructor(private readonly ctx: PopupContext, private readonly deps: LiveEventsDeps) {}
 
   /// Connects the port and follows its events for the popup's lifetime.
   listen(): void {

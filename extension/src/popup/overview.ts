@@ -10,13 +10,8 @@ import type { PopupContext } from "./context";
 import { renderRows } from "./render";
 
 export class OverviewPanel {
-  private readonly ctx: PopupContext;
-  private readonly connection: ConnectionView;
 
-  constructor(ctx: PopupContext, connection: ConnectionView) {
-    this.ctx = ctx;
-    this.connection = connection;
-  }
+  constructor(private readonly ctx: PopupContext, private readonly connection: ConnectionView) {}
 
   /// The debug panel: the connection's details and the recent errors.
   drawDebug(): void {

@@ -9,12 +9,10 @@ import type { PopupContext } from "./context";
 import { Player, localCopyOpener } from "./player";
 
 export class PlayerDialog {
-  private readonly ctx: PopupContext;
   private readonly player: Player;
   private returnFocus: HTMLElement | null = null;
 
-  constructor(ctx: PopupContext) {
-    this.ctx = ctx;
+  constructor(private readonly ctx: PopupContext) {
     const { ui, t, lang, hostRequest } = ctx;
     this.player = new Player(
       { video: ui.playerVideo, offlineMark: ui.playerOffline, message: ui.playerMessage },
