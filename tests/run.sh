@@ -30,7 +30,7 @@ step "installer tier (install.sh, doctor, .deb, browsers find the host)"
 tests/installer/run.sh
 
 if [ -z "${VIDKEEP_SKIP_EXTENSION:-}" ] && [ -f extension/package.json ]; then
-  step "extension (npm ci, build, typecheck, unit tests, web-ext lint)"
+  step "extension (npm ci, build, typecheck, eslint, unit tests, web-ext lint)"
   (cd extension && npm ci --no-audit --no-fund && npm run check)
 fi
 

@@ -21,18 +21,18 @@ describe("_locales", () => {
   it("en and ru have the same keys and placeholders", () => {
     expect(Object.keys(ru).sort()).toEqual(Object.keys(en).sort());
     for (const key of Object.keys(en)) {
-      expect(Object.keys(ru[key]!.placeholders ?? {}), key).toEqual(Object.keys(en[key]!.placeholders ?? {}));
-      expect(ru[key]!.message.trim(), key).not.toBe("");
+      expect(Object.keys(ru[key].placeholders ?? {}), key).toEqual(Object.keys(en[key].placeholders ?? {}));
+      expect(ru[key].message.trim(), key).not.toBe("");
     }
   });
 
   it("has every key the code and pages use", () => {
     const used = new Set<string>();
     for (const file of files(join(root, "src"), /\.ts$/)) {
-      for (const m of readFileSync(file, "utf8").matchAll(/\bt\(\s*"([A-Za-z_]+)"|titleKey: "([A-Za-z_]+)"/g)) used.add(m[1] ?? m[2]!);
+      for (const m of readFileSync(file, "utf8").matchAll(/\bt\(\s*"([A-Za-z_]+)"|titleKey: "([A-Za-z_]+)"/g)) used.add(m[1] ?? m[2]);
     }
     for (const file of files(join(root, "static"), /\.html$/)) {
-      for (const m of readFileSync(file, "utf8").matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z_]+)"/g)) used.add(m[1]!);
+      for (const m of readFileSync(file, "utf8").matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z_]+)"/g)) used.add(m[1]);
     }
     // keys the code builds from a value (t(`sync_${state}`), t(`source_${source}`))
     for (const state of kSyncStates) used.add(`sync_${state}`).add(`syncHint_${state}`);

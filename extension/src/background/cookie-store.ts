@@ -108,7 +108,7 @@ export class CookieStoreSlots {
   /// those origins: they are configured again.
   async leavePrivate(): Promise<string[]> {
     await this.load();
-    const origins = Object.keys(this.byOrigin).filter((o) => this.byOrigin[o]!.private);
+    const origins = Object.keys(this.byOrigin).filter((o) => this.byOrigin[o].private);
     if (origins.length === 0) return [];
     for (const origin of origins) delete this.byOrigin[origin];
     await this.persist();

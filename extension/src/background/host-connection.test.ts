@@ -31,7 +31,7 @@ function setup(options: { connectThrows?: boolean } = {}) {
   });
   conn.onState((info) => states.push(info));
   conn.onConnected(() => connected.push(Date.now()));
-  const port = () => ports[ports.length - 1]!;
+  const port = () => ports[ports.length - 1];
   const helloOk = (fields: Record<string, unknown> = {}) =>
     port().answer("hello", { host_version: "0.9.0", protocol: 1, db_path: "/home/u/.local/share/vidkeep/vidkeep.db", ...fields });
   return { conn, ports, port, states, connected, helloOk };

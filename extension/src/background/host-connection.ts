@@ -13,6 +13,7 @@ import {
   isAnswer,
   isHostEvent,
   kProtocolVersion,
+  parseHelloAnswer,
   type Answer,
   type HelloAnswer,
   type HostEvent,
@@ -273,7 +274,7 @@ export class HostConnection {
       this.abandon(port, state, `hello refused: ${answer.error.code}: ${answer.error.message}`);
       return;
     }
-    const hello = answer as HelloAnswer;
+    const hello = parseHelloAnswer(answer);
     if (hello.protocol !== kProtocolVersion) {
       this.abandon(port, "incompatible", `host speaks protocol ${String(hello.protocol)}, this extension ${kProtocolVersion}`,
         hello);

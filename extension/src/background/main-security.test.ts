@@ -6,9 +6,12 @@
 //  8. nothing from a private window unless allowed; cookies from the
 //     capturing tab's own store, one store per origin slot.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { SettingsView } from "../shared/messages";
 import { FakePort } from "./fake-port";
 
-type Listener = (...args: any[]) => any;
+// The fake events carry listeners of every chrome event, whatever they take.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => unknown;
 function event() {
   const listeners: Listener[] = [];
   return {
@@ -84,7 +87,7 @@ const fake = {
   },
   scripting: {
     getRegisteredContentScripts: async ({ ids }: { ids: string[] }) => ids.filter((i) => registered.has(i)).map((i) => registered.get(i)),
-    registerContentScripts: async (scripts: any[]) => void scripts.forEach((s) => registered.set(s.id, s)),
+    registerContentScripts: async (scripts: Array<{ id: string; matches: string[] }>) => void scripts.forEach((s) => registered.set(s.id, s)),
     unregisterContentScripts: async ({ ids }: { ids: string[] }) => void ids.forEach((i) => registered.delete(i)),
   },
   action: { setBadgeText: async () => {}, setBadgeBackgroundColor: async () => {}, setTitle: async () => {} },
@@ -110,7 +113,7 @@ function send(message: unknown, sender: Record<string, unknown>): Promise<unknow
 const inTab = (tabId: number, url: string, tab: Record<string, unknown> = {}) =>
   ({ id: kId, frameId: 0, origin: new URL(url).origin, url, tab: { id: tabId, url, incognito: false, ...tab } });
 const popup = { id: kId, url: `${kBase}options.html` };
-const port = () => ports[ports.length - 1]!;
+const port = () => ports[ports.length - 1];
 const sentOf = (type: string) => port().sent.filter((m) => m["type"] === type);
 const debugErrors = () => ((local.get("debugState") as { recentErrors: Array<{ message: string }> } | undefined)?.recentErrors ?? []).map((e) => e.message);
 const queuedUrls = () => ((local.get("queue") as Array<{ video: { url: string } }> | undefined) ?? []).map((e) => e.video.url);
@@ -145,16 +148,16 @@ describe("finding 4: origins too broad", () => {
   });
 
   it("the options view lists the refused entries and why", async () => {
-    const view = (await send({ type: "getSettings" }, popup)) as Record<string, any>;
-    expect(view["settings"].origins).toEqual([kChat, kLocal]);
-    expect(view["refusedOrigins"]).toEqual([
+    const view = (await send({ type: "getSettings" }, popup)) as SettingsView;
+    expect(view.settings.origins).toEqual([kChat, kLocal]);
+    expect(view.refusedOrigins).toEqual([
       { value: "*", problem: "wildcard", byPolicy: false },
       { value: "https://*.example.com", problem: "wildcard", byPolicy: false },
       { value: "*://chat.example", problem: "wildcard", byPolicy: false },
     ]);
     // saving a wildcard through the options changes nothing
-    const after = (await send({ type: "saveSettings", patch: { origins: [kChat, kLocal, "https://*/"] } }, popup)) as Record<string, any>;
-    expect(after["settings"].origins).toEqual([kChat, kLocal]);
+    const after = (await send({ type: "saveSettings", patch: { origins: [kChat, kLocal, "https://*/"] } }, popup)) as SettingsView;
+    expect(after.settings.origins).toEqual([kChat, kLocal]);
   });
 
   it("a page on another port of a configured host gets no page config, and its captures are refused", async () => {
@@ -261,10 +264,10 @@ describe("finding 8: private windows", () => {
 
   it("a cookie change in the default store does not replace the private session in the slot; one in the private store does", async () => {
     const configures = sentOf("configure").length;
-    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: { ...jars["0"]![0], value: "NORMAL2" } });
+    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: { ...jars["0"][0], value: "NORMAL2" } });
     await new Promise((r) => setTimeout(r, 700)); // past the 500 ms burst wait
     expect(sentOf("configure").length).toBe(configures);
-    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: jars["1"]![0] });
+    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: jars["1"][0] });
     await vi.waitFor(() => expect(sentOf("configure").length).toBe(configures + 1), { timeout: 3000 });
     expect(sentOf("configure")[configures]).toMatchObject({ server: { auth: { cookie: "authjs.session-token=PRIVATE" } } });
     port().answer("configure", { account: { id: "u-private" }, account_checked: true });
@@ -325,10 +328,10 @@ describe("finding 4: policy values", () => {
     managed = { origins: ["*", "https://*.corp.example"] };
     fake.storage.onChanged.fire({}, "managed");
     await vi.waitFor(() => expect(registered.size).toBe(0));
-    const view = (await send({ type: "getSettings" }, popup)) as Record<string, any>;
-    expect(view["settings"].origins).toEqual([]);
-    expect(view["locked"]).toContain("origins");
-    expect(view["refusedOrigins"]).toEqual([
+    const view = (await send({ type: "getSettings" }, popup)) as SettingsView;
+    expect(view.settings.origins).toEqual([]);
+    expect(view.locked).toContain("origins");
+    expect(view.refusedOrigins).toEqual([
       { value: "*", problem: "wildcard", byPolicy: true },
       { value: "https://*.corp.example", problem: "wildcard", byPolicy: true },
     ]);

@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FakePort } from "./fake-port";
 
-type Listener = (...args: any[]) => any;
+// The fake events carry listeners of every chrome event, whatever they take.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => unknown;
 function event() {
   const listeners: Listener[] = [];
   return {
@@ -65,7 +67,7 @@ const fake = {
   },
   scripting: {
     getRegisteredContentScripts: async ({ ids }: { ids: string[] }) => ids.filter((i) => registered.has(i)).map((i) => registered.get(i)),
-    registerContentScripts: async (scripts: any[]) => void scripts.forEach((s) => registered.set(s.id, s)),
+    registerContentScripts: async (scripts: Array<{ id: string; matches: string[]; world: string; js: string[] }>) => void scripts.forEach((s) => registered.set(s.id, s)),
     unregisterContentScripts: async ({ ids }: { ids: string[] }) => void ids.forEach((i) => registered.delete(i)),
   },
   action: {
@@ -97,7 +99,7 @@ function send(message: unknown, sender: Record<string, unknown>): Promise<unknow
 
 const tab = (url: string) => ({ id: kId, frameId: 0, origin: new URL(url).origin, url, tab: { id: 3, url } });
 const popup = { id: kId, url: `${kBase}popup.html` };
-const port = () => ports[ports.length - 1]!;
+const port = () => ports[ports.length - 1];
 const sentOf = (type: string) => port().sent.filter((m) => m["type"] === type);
 
 /// The worker scope's own events (fetch, activate), as a service worker has them.
@@ -154,7 +156,7 @@ describe("service worker", () => {
       tab("https://chat.example/chat/c-1?tab=2"),
     );
     await vi.waitFor(() => expect(sentOf("video").length).toBe(1));
-    expect(sentOf("video")[0]!["video"]).toEqual({
+    expect(sentOf("video")[0]["video"]).toEqual({
       url: "https://cdn.example/v/1.mp4",
       source: "sse",
       prompt: "a cat",
@@ -199,7 +201,7 @@ describe("service worker", () => {
   });
 
   it("tells the popup about the connection, its chat, and live sync states", async () => {
-    const overview = (await send({ type: "getOverview" }, popup)) as Record<string, any>;
+    const overview = (await send({ type: "getOverview" }, popup)) as Record<string, unknown>;
     expect(overview["connection"]).toMatchObject({ state: "connected", hostVersion: "1.0.0", dbPath: "/tmp/v.db" });
     expect(overview["activeChat"]).toEqual({ origin: "https://chat.example", url: "https://chat.example/chat/c-9", chatId: "c-9" });
 
@@ -274,7 +276,7 @@ describe("service worker", () => {
     await vi.waitFor(() => expect(ports.length).toBe(2), { timeout: 3000 }); // backoff ~1 s
     port().answer("hello", { protocol: 1 });
     await vi.waitFor(() => expect(sentOf("video").length).toBe(1));
-    expect(sentOf("video")[0]!["video"]).toMatchObject({ url: "https://cdn.example/v/3.mp4", chat_id: "c-3" });
+    expect(sentOf("video")[0]["video"]).toMatchObject({ url: "https://cdn.example/v/3.mp4", chat_id: "c-3" });
   });
 
   // ---- the real chat app (issue 12) ----
@@ -293,7 +295,7 @@ describe("service worker", () => {
 
     void send({ type: "captureVideo", video: { url: "https://cdn.example/v/10.mp4", source: "websocket" } }, inTab(3, `https://chat.example/chat/${chat}`));
     await vi.waitFor(() => expect(sentOf("video").length).toBe(2));
-    expect(sentOf("video")[1]!["video"]).toMatchObject({ source: "websocket", chat_id: chat, account: { id: "u-ann", label: "ann@example.com" } });
+    expect(sentOf("video")[1]["video"]).toMatchObject({ source: "websocket", chat_id: chat, account: { id: "u-ann", label: "ann@example.com" } });
     port().answer("video", { video_id: "vid-10", duplicate: false, sync: "pending" });
   });
 
@@ -301,11 +303,11 @@ describe("service worker", () => {
     cookieJar = [];
     fake.cookies.onChanged.fire({ removed: true, cause: "expired", cookie: { name: "authjs.session-token", value: "", domain: "chat.example", hostOnly: true } });
     await vi.waitFor(() => expect(sentOf("configure").length).toBe(2), { timeout: 3000 });
-    expect(sentOf("configure")[1]!["server"]).toEqual({ origin: "https://chat.example" });
+    expect(sentOf("configure")[1]["server"]).toEqual({ origin: "https://chat.example" });
     port().answer("configure", { account: null, account_checked: true });
     void send({ type: "captureVideo", video: { url: "https://cdn.example/v/11.mp4", source: "poll" } }, inTab(3, `https://chat.example/chat/${chat}`));
     await vi.waitFor(() => expect(sentOf("video").length).toBe(3));
-    expect(sentOf("video")[2]!["video"]).toMatchObject({ source: "poll", account: { id: "u-ann" } });
+    expect(sentOf("video")[2]["video"]).toMatchObject({ source: "poll", account: { id: "u-ann" } });
     port().answer("video", { video_id: "vid-11", duplicate: false, sync: "auth_required" });
 
     cookieJar = [{ name: "next-auth.session-token", value: "BOB", domain: "chat.example", hostOnly: true }];
@@ -336,7 +338,7 @@ describe("service worker", () => {
     fake.tabs.onUpdated.fire(5, { url }, { id: 5, url });
     fake.tabs.onUpdated.fire(5, { status: "complete" }, { id: 5, url });
     await vi.waitFor(() => expect(sentOf("video").length).toBe(videosBefore + 1));
-    expect(sentOf("video")[videosBefore]!["video"]).toMatchObject({
+    expect(sentOf("video")[videosBefore]["video"]).toMatchObject({
       url: "https://cdn.example/v/12.mp4", source: "tool", prompt: "a fox", chat_id: chat, page_url: url, account: { id: "u-bob" },
     });
     port().answer("video", { video_id: "vid-12", duplicate: false, sync: "pending" });
@@ -352,8 +354,8 @@ describe("service worker", () => {
     openTabs.delete(8);
     fake.tabs.onRemoved.fire(8, { windowId: 1, isWindowClosing: false });
     await vi.waitFor(() => expect(sentOf("video").length).toBe(videosBefore + 1));
-    expect(sentOf("video")[videosBefore]!["video"]).not.toHaveProperty("chat_id");
-    expect(sentOf("video")[videosBefore]!["video"]).toMatchObject({ url: "https://cdn.example/v/13.mp4", page_url: "https://chat.example/" });
+    expect(sentOf("video")[videosBefore]["video"]).not.toHaveProperty("chat_id");
+    expect(sentOf("video")[videosBefore]["video"]).toMatchObject({ url: "https://cdn.example/v/13.mp4", page_url: "https://chat.example/" });
     port().answer("video", { video_id: "vid-13", duplicate: false, sync: "local" });
   });
 
@@ -401,7 +403,7 @@ describe("service worker", () => {
     await expect(send({ type: "appSave", save }, inTab(3, `https://chat.example/chat/${chat}`)))
       .resolves.toMatchObject({ ok: false, error: { code: "disconnected" } });
     expect(JSON.stringify(local.get("queue"))).not.toContain("v/16.mp4");
-    expect((local.get("debugState") as { recentErrors: Array<{ message: string }> }).recentErrors[0]!.message)
+    expect((local.get("debugState") as { recentErrors: Array<{ message: string }> }).recentErrors[0].message)
       .toMatch(/the app's own save \(started\) in chat .* not told to vidkeep-host/);
   });
 });

@@ -1,573 +1,102 @@
 // Entry of sw.js: the Chromium service worker / Firefox background script.
-// It alone owns the native port to vidkeep-host. Listeners are registered
-// synchronously at the top level (so events wake the worker); state is
-// loaded in `ready`, which every handler awaits.
+// It alone owns the native port to vidkeep-host. This file only wires the
+// parts together; listeners are registered synchronously at the top level
+// (so events wake the worker); state is loaded in `ready`, which every
+// handler awaits.
+//
+// Where each concern lives:
+//   host-events.ts     host connection and queue events -> popups, badge
+//   popup-ports.ts     the popups' live-event ports
+//   badge-updater.ts   the toolbar badge
+//   settings-sync.ts   settings + policy, content scripts, options page
+//   session-config.ts  `configure`: each origin's session cookie and store
+//   held-tabs.ts       videos held until their tab has a chat id
+//   page-handlers.ts   capture, app save, page config (from the relay)
+//   popup-handlers.ts  host requests and the overview (from the popup)
+//   handlers.ts        which sender may send which message
 
 import * as browser from "../shared/browser-api";
 import { createLogger } from "../shared/log";
-import {
-  Msg,
-  kPopupPortName,
-  type CaptureAnswer,
-  type ConnectionInfo,
-  type Overview,
-  type PopupEvent,
-  type SettingsView,
-} from "../shared/messages";
-import {
-  appSaveMatched,
-  isSyncStateEvent,
-  kHostName,
-  parseConfigureAnswer,
-  parseMediaStateEvent,
-  type Answer,
-  type StatusAnswer,
-  type Video,
-} from "../shared/protocol";
-import {
-  effectiveSettings,
-  kSettingsStorageKey,
-  pageConfigOf,
-  sanitizeSettings,
-  type EffectiveSettings,
-  type Settings,
-} from "../shared/settings";
-import { chatIdFromUrl } from "../shared/chat-id";
-import { matchPatternFor, originOf } from "../shared/urls";
-import { AccountMemory } from "./accounts";
-import { buildAppSave } from "./app-save";
-import { badgeFor } from "./badge";
-import { holdOutcome } from "./chat-hold";
-import { cookieAppliesToOrigin, isSessionCookieName, sessionCookieHeader } from "./cookies";
-import { syncContentScripts, type ScriptRegistration } from "./content-scripts";
-import { DebugState } from "./debug-state";
-import { HostConnection, HostUnavailableError, type NativePort } from "./host-connection";
-import { mediaIdFromUrl, serveMedia } from "./media-server";
-import { pageAppSaveAnswer, pageCaptureAnswer } from "../shared/page-answer";
+import { kHostName, type Video } from "../shared/protocol";
+import { kSettingsStorageKey, type Settings } from "../shared/settings";
 import { mediaReader } from "../shared/media-read";
-import { sanitizePopupRequest } from "./popup-requests";
-import { buildVideo, checkContentSender, isExtensionPage, privateWindowRefusal, type SenderLike } from "./sender";
-import { CookieStoreSlots, storeOfTab } from "./cookie-store";
-import { kHeldError, VideoQueue, type KeyValueStore } from "./video-queue";
+import { AccountMemory } from "./accounts";
+import { BadgeUpdater } from "./badge-updater";
+import { CookieStoreSlots } from "./cookie-store";
+import { DebugState } from "./debug-state";
+import { messageRouter } from "./handlers";
+import { HeldTabs } from "./held-tabs";
+import { HostConnection } from "./host-connection";
+import { queueEvents, wireHostEvents } from "./host-events";
+import { mediaIdFromUrl, serveMedia } from "./media-server";
+import { PageHandlers } from "./page-handlers";
+import { PopupHandlers } from "./popup-handlers";
+import { PopupPorts } from "./popup-ports";
+import { SessionConfig } from "./session-config";
+import { SettingsSync } from "./settings-sync";
+import { VideoQueue, type KeyValueStore } from "./video-queue";
 
 const log = createLogger("background");
 const hostLog = createLogger("host");
 const queueLog = createLogger("queue");
-/// All service worker loggers follow the options' debug logging switch.
-const loggers = [log, hostLog, queueLog];
 const store: KeyValueStore = { get: browser.localGet, set: browser.localSet };
 const extensionId = browser.api().runtime.id;
 const extensionBase = browser.extensionUrl("");
 
-let current: EffectiveSettings = effectiveSettings(undefined, undefined);
-let lastStatus: StatusAnswer | undefined;
-const popupPorts = new Set<chrome.runtime.Port>();
 const debug = new DebugState(store);
 /// The last person signed in on each chat origin (stamped on captures).
 const accounts = new AccountMemory(store);
 /// The cookie store each origin's session is read from (cookie-store.ts).
 const cookieSlots = new CookieStoreSlots(store);
+const popups = new PopupPorts(extensionId, extensionBase);
 
 // ---- the host ----
 
 const host = new HostConnection({
-  connect: () => browser.connectNative(kHostName) as unknown as NativePort,
+  connect: () => browser.connectNative(kHostName),
   disconnectReason: (port) => browser.disconnectReason(port as unknown as chrome.runtime.Port),
   extensionVersion: browser.extensionVersion(),
   log: hostLog,
 });
-
+// The badge reads the queue's size and the queue redraws the badge: each
+// side reaches the other only from callbacks, after both exist.
+const badge = new BadgeUpdater({ host, queued: (): number => queue.size, log });
 const queue = new VideoQueue({
   store,
   send: (video: Video) => host.request({ type: "video", video }),
   log: queueLog,
-  onStored(answer, video) {
-    log.debug(answer.duplicate ? "host: duplicate of" : "host: stored", answer.video_id, "sync:", answer.sync, video.url);
-    broadcast({ type: "videoStored", video_id: answer.video_id, duplicate: answer.duplicate });
-    scheduleBadge();
-  },
-  onDropped(video, error) {
-    log.warn("video given up:", error.code, error.message, video.url);
-    debug.error(`video not stored (${error.code}): ${error.message}`);
-  },
+  ...queueEvents({ popups, badge, debug, log }),
 });
 
-host.onState((info: ConnectionInfo) => {
-  queue.setOnline(info.state === "connected");
-  if (info.state !== "connected" && info.state !== "connecting" && info.detail) {
-    debug.error(`host ${info.state}: ${info.detail}`);
-  }
-  broadcast({ type: "connection", connection: info });
-  scheduleBadge();
+// ---- settings and sessions ----
+
+// The settings in force now (read at each use: they change at runtime).
+const settings = (): Settings => settingsSync.current.settings;
+const sessions = new SessionConfig({ host, accounts, cookieSlots, debug, log, settings });
+const settingsSync = new SettingsSync({
+  // All service worker loggers follow the options' debug logging switch.
+  loggers: [log, hostLog, queueLog],
+  log,
+  debug,
+  accounts,
+  cookieSlots,
+  sessions,
 });
+const heldTabs = new HeldTabs({ queue, badge, log, settings });
 
-host.onConnected(() => {
-  void ready.then(configureAll);
-});
-
-host.onEvent((event) => {
-  if (isSyncStateEvent(event)) {
-    log.debug("sync_state", event.video_id, event.sync);
-    const out: PopupEvent = { type: "syncState", video_id: event.video_id, sync: event.sync };
-    if (event.last_error !== undefined) out.last_error = event.last_error;
-    broadcast(out);
-    scheduleBadge();
-    return;
-  }
-  const media = parseMediaStateEvent(event);
-  if (media !== null) {
-    const { type: _type, ...fields } = media;
-    broadcast({ type: "mediaState", ...fields });
-  }
-});
-
-function broadcast(event: PopupEvent): void {
-  for (const port of popupPorts) {
-    try {
-      port.postMessage(event);
-    } catch {
-      popupPorts.delete(port);
-    }
-  }
-}
-
-// ---- settings, permissions, content scripts, cookies ----
-
-/// The last policy values seen, kept in storage.local: storage.managed can
-/// take seconds to answer when a worker starts (about 3 s in Chromium with
-/// no policy at all), and nothing should wait for it.
-const kManagedCacheKey = "managedCache";
-let managed: Record<string, unknown> = {};
-
-async function loadSettings(): Promise<void> {
-  const [stored, cached] = await Promise.all([
-    browser.localGet(kSettingsStorageKey),
-    browser.localGet<Record<string, unknown>>(kManagedCacheKey),
-  ]);
-  if (cached !== undefined) managed = cached;
-  current = effectiveSettings(stored, managed);
-  for (const logger of loggers) logger.setEnabled(current.settings.debugLogging);
-}
-
-/// Reads storage.managed itself and applies it when it differs from the cache.
-async function refreshManaged(): Promise<void> {
-  const fresh = await browser.managedGetAll();
-  if (JSON.stringify(fresh) === JSON.stringify(managed)) return;
-  managed = fresh;
-  await browser.localSet({ [kManagedCacheKey]: fresh });
-  await settingsChanged();
-}
-
-async function grantedOrigins(origins: readonly string[]): Promise<string[]> {
-  const granted: string[] = [];
-  for (const origin of origins) {
-    try {
-      if (await browser.hasOrigins([matchPatternFor(origin)])) granted.push(origin);
-    } catch {
-      // an origin the browser cannot express: skip it
-    }
-  }
-  return granted;
-}
-
-/// Registration changes run one at a time: a settings change and the
-/// permission event it causes would otherwise both register the same ids.
-let scriptsQueue: Promise<void> = Promise.resolve();
-function syncScripts(): Promise<void> {
-  scriptsQueue = scriptsQueue.then(syncScriptsNow, syncScriptsNow);
-  return scriptsQueue;
-}
-
-async function syncScriptsNow(): Promise<void> {
-  const granted = await grantedOrigins(current.settings.origins);
-  try {
-    const changed = await syncContentScripts(
-      {
-        registered: (ids) => browser.registeredScripts(ids),
-        register: (scripts: ScriptRegistration[]) => browser.registerScripts(scripts as unknown as browser.RegisteredContentScript[]),
-        unregister: (ids) => browser.unregisterScripts(ids),
-      },
-      granted.map(matchPatternFor),
-    );
-    if (changed) log.debug("content scripts registered for", granted);
-  } catch (err) {
-    log.warn("could not register content scripts", String(err));
-    debug.error(`content scripts: ${String(err)}`);
-  }
-}
-
-async function configure(origin: string): Promise<void> {
-  if (host.connection.state !== "connected") return;
-  let cookie: string | undefined;
-  const storeId = cookieSlots.get(origin);
-  try {
-    cookie = sessionCookieHeader(await browser.cookiesFor(`${origin}/`, storeId), current.settings.cookieNames);
-  } catch (err) {
-    log.debug("cookies unavailable for", origin, "in store", storeId ?? "(default)", String(err));
-    if (storeId !== undefined) {
-      // That store is gone (its private window closed): the default one.
-      await cookieSlots.set(origin, undefined);
-      return configure(origin);
-    }
-  }
-  const server: { origin: string; auth?: { cookie: string } } = { origin };
-  if (cookie !== undefined) server.auth = { cookie };
-  // Log the fact, never the value.
-  log.debug("configure", origin, cookie === undefined ? "(no session cookie)" : "(with session cookie)");
-  try {
-    const answer = await host.request({ type: "configure", server });
-    if (!answer.ok) {
-      debug.error(`configure ${origin}: ${answer.error.code}: ${answer.error.message}`);
-      return;
-    }
-    // Who these credentials belong to: later captures on the origin carry it.
-    const configured = parseConfigureAnswer(answer);
-    if (await accounts.learn(origin, configured)) log.debug("signed in on", origin, "as", configured.account?.id);
-  } catch (err) {
-    log.debug("configure failed", origin, String(err));
-  }
-}
-
-async function configureAll(): Promise<void> {
-  for (const origin of await grantedOrigins(current.settings.origins)) await configure(origin);
-}
-
-const cookieTimers = new Map<string, ReturnType<typeof setTimeout>>();
-function onCookieChanged(info: chrome.cookies.CookieChangeInfo): void {
-  if (!isSessionCookieName(info.cookie.name, current.settings.cookieNames)) return;
-  for (const origin of current.settings.origins) {
-    if (!cookieAppliesToOrigin(info.cookie, origin)) continue;
-    // Another cookie store's session (a private window, a container) is not
-    // the one this origin's slot is filled from.
-    if (!cookieSlots.fills(origin, info.cookie.storeId)) continue;
-    // Auth.js rewrites several chunks at once: wait for the burst to end.
-    clearTimeout(cookieTimers.get(origin));
-    cookieTimers.set(origin, setTimeout(() => {
-      cookieTimers.delete(origin);
-      log.debug("session cookie changed for", origin);
-      void configure(origin);
-    }, 500));
-  }
-}
-
-async function settingsChanged(): Promise<void> {
-  const before = current.settings;
-  await loadSettings();
-  await syncScripts();
-  await accounts.keepOnly(current.settings.origins);
-  await cookieSlots.keepOnly(current.settings.origins);
-  const added = current.settings.origins.filter((o) => !before.origins.includes(o));
-  for (const origin of added) await configure(origin);
-  if (!current.settings.capturePrivateWindows) {
-    // A private window's session leaves the host with the setting.
-    for (const origin of await cookieSlots.leavePrivate()) {
-      if (added.includes(origin)) continue;
-      await accounts.forget(origin);
-      await configure(origin);
-    }
-  }
-  if (JSON.stringify(before.cookieNames) !== JSON.stringify(current.settings.cookieNames)) await configureAll();
-}
-
-// ---- badge ----
-
-let badgeTimer: ReturnType<typeof setTimeout> | undefined;
-function scheduleBadge(): void {
-  if (badgeTimer !== undefined) return;
-  badgeTimer = setTimeout(() => {
-    badgeTimer = undefined;
-    void updateBadge();
-  }, 300);
-}
-
-async function updateBadge(): Promise<void> {
-  const state = host.connection.state;
-  if (state === "connected") {
-    try {
-      const answer = await host.request({ type: "status" });
-      lastStatus = answer.ok ? (answer as StatusAnswer) : lastStatus;
-    } catch {
-      // keep the last one
-    }
-  } else if (state !== "connecting") {
-    lastStatus = undefined;
-  }
-  const badge = badgeFor(state, lastStatus, queue.size);
-  try {
-    await browser.setBadge(badge.text, badge.color, browser.t(badge.titleKey, badge.text, "vidkeep"));
-  } catch (err) {
-    log.debug("badge", String(err));
-  }
-}
+wireHostEvents(host, queue, { popups, badge, debug, log, onConnected: () => void ready.then(() => sessions.configureAll()) });
 
 // ---- message handlers ----
 
-async function onCapture(posted: unknown, sender: chrome.runtime.MessageSender): Promise<CaptureAnswer> {
-  const check = checkContentSender(sender, extensionId, current.settings.origins, current.settings.chatIdPattern);
-  if (!check.ok) {
-    log.debug("capture refused:", check.reason);
-    return { ok: false, error: { code: "unauthorized", message: check.reason, retryable: false } };
-  }
-  if (!current.settings.captureEnabled) {
-    return { ok: false, error: { code: "unavailable", message: "capture is switched off", retryable: false } };
-  }
-  const refusal = privateWindowRefusal(check.context, current.settings.capturePrivateWindows);
-  if (refusal !== null) {
-    log.debug("capture refused:", refusal);
-    return { ok: false, error: { code: "unavailable", message: refusal, retryable: false } };
-  }
-  const video = buildVideo(posted, check.context);
-  if (video === null) {
-    return { ok: false, error: { code: "invalid_url", message: "no http(s) video URL", retryable: false } };
-  }
-  if (!(await followStore(check.context.origin, sender.tab))) {
-    return { ok: false, error: { code: "unavailable", message: "the private tab's cookie store is unknown", retryable: false } };
-  }
-  const account = accounts.get(check.context.origin);
-  if (account !== undefined) video.account = account;
-  log.debug("capture from", check.context.origin, "chat", video.chat_id ?? "(none)", video.source, video.url);
-  debug.lastVideo(video.url, video.thumbnail_url);
-  const { tabId, origin, pageUrl } = check.context;
-  let answer: CaptureAnswer;
-  if (video.chat_id === undefined && tabId !== undefined) {
-    // A new chat at `/` whose address gains its id later (REAL-APP.md
-    // section 2): hold the video for that id, then look at the tab once
-    // more in case it gained it while this message was on its way.
-    answer = await queue.submit(video, { tabId, origin });
-    void checkHeldTab(tabId, () => browser.tabUrl(tabId));
-  } else {
-    // The tab has its id now: videos held for it go first, with that id.
-    if (tabId !== undefined) await checkHeldTab(tabId, async () => pageUrl);
-    answer = await queue.submit(video);
-  }
-  if (!answer.ok) {
-    log.debug("video kept or refused:", answer.error.code, answer.error.message);
-    // What the page no longer reads goes to the popup instead (a held video
-    // and a missing host are no errors worth listing: the popup shows both).
-    if (answer.error !== kHeldError && answer.error.code !== "disconnected") {
-      debug.error(`video ${answer.queued === true ? "kept" : "not stored"} (${answer.error.code}): ${answer.error.message}`);
-    }
-  }
-  scheduleBadge();
-  return answer;
-}
-
-/// Fills `origin`'s session slot from the cookie store of `tab` (the tab
-/// that captures now), configuring the origin again when that store differs
-/// from the last one, before the capture is stamped with an account
-/// (cookie-store.ts says why). One switch at a time. False when the tab is
-/// private and its store cannot be found: its capture is refused, rather
-/// than synced with another store's session.
-let storeSwitches: Promise<unknown> = Promise.resolve();
-function followStore(origin: string, tab: SenderLike["tab"]): Promise<boolean> {
-  const run = async (): Promise<boolean> => {
-    const found = await storeOfTab(tab, browser.cookieStores);
-    if (!found.ok) {
-      log.debug("no cookie store found for private tab", tab?.id);
-      return false;
-    }
-    if (!(await cookieSlots.set(origin, found.storeId, tab?.incognito === true))) return true;
-    log.debug("the session of", origin, "is now read from cookie store", found.storeId ?? "(default)");
-    await accounts.forget(origin);
-    await configure(origin);
-    return true;
-  };
-  const next = storeSwitches.then(run, run);
-  storeSwitches = next.catch(() => {});
-  return next;
-}
-
-/// Releases the videos held for `tabId` when its URL (read by `url`, which
-/// rejects when the tab is gone) says it gained a chat id or left the page.
-async function checkHeldTab(tabId: number, url: () => Promise<string | undefined>): Promise<void> {
-  const held = queue.heldTabs().find((h) => h.tabId === tabId);
-  if (held === undefined) return;
-  let tabUrl: string | undefined;
-  try {
-    tabUrl = await url();
-  } catch {
-    tabUrl = undefined; // the tab is gone
-  }
-  const outcome = holdOutcome(held, tabUrl, current.settings.chatIdPattern);
-  if (outcome === "keep") return;
-  const released = await queue.release(tabId, outcome.release);
-  if (released > 0) {
-    log.debug("released", released, "held videos of tab", tabId, outcome.release === null ? "without a chat id" : `for chat ${outcome.release.chatId}`);
-    scheduleBadge();
-  }
-}
-
-/// The app's own save-message request (relay `appSave`): checked like a
-/// capture, then told to the host, which holds back or marks the videos the
-/// app is saving itself. Not kept when the host is away: by the time it is
-/// back the app's answer is long known, and the host's grace period covers
-/// the videos.
-async function onAppSave(posted: unknown, sender: chrome.runtime.MessageSender): Promise<unknown> {
-  const check = checkContentSender(sender, extensionId, current.settings.origins, current.settings.chatIdPattern);
-  if (!check.ok) {
-    log.debug("app save refused:", check.reason);
-    return { ok: false, error: { code: "unauthorized", message: check.reason, retryable: false } };
-  }
-  if (!current.settings.captureEnabled) {
-    return { ok: false, error: { code: "unavailable", message: "capture is switched off", retryable: false } };
-  }
-  const refusal = privateWindowRefusal(check.context, current.settings.capturePrivateWindows);
-  if (refusal !== null) {
-    log.debug("app save refused:", refusal);
-    return { ok: false, error: { code: "unavailable", message: refusal, retryable: false } };
-  }
-  if (!(await followStore(check.context.origin, sender.tab))) {
-    return { ok: false, error: { code: "unavailable", message: "the private tab's cookie store is unknown", retryable: false } };
-  }
-  const built = buildAppSave(posted, check.context, current.settings.chatIdPattern, accounts.get(check.context.origin));
-  if (!built.ok) {
-    log.debug("app save refused:", built.reason);
-    return { ok: false, error: { code: "bad_request", message: built.reason, retryable: false } };
-  }
-  const { save } = built;
-  const what = `the app's own save (${save.phase}${save.http_status !== undefined ? `, HTTP ${save.http_status}` : ""}) in chat ${save.chat_id}`;
-  const state = host.connection.state;
-  if (state !== "connected" && state !== "connecting") {
-    log.warn(`${what} not told to vidkeep-host: it is ${state}`);
-    debug.error(`${what} not told to vidkeep-host (${state})`);
-    return { ok: false, error: { code: "disconnected", message: "vidkeep-host is not connected", retryable: false } };
-  }
-  try {
-    const answer = await host.request({ type: "app_save", save });
-    if (!answer.ok) {
-      debug.error(`app_save: ${answer.error.code}: ${answer.error.message}`);
-      return answer;
-    }
-    log.debug(what, "matched", appSaveMatched(answer), "videos");
-    scheduleBadge();
-    return { ok: true, matched: appSaveMatched(answer) };
-  } catch (err) {
-    debug.error(`${what} not told to vidkeep-host: ${String(err)}`);
-    return { ok: false, error: { code: "disconnected", message: String(err), retryable: false } };
-  }
-}
-
-async function onHostRequest(raw: unknown): Promise<Answer> {
-  const request = sanitizePopupRequest(raw);
-  if (request === null) {
-    return { id: null, ok: false, error: { code: "bad_request", message: "not a request the popup may make", retryable: false } };
-  }
-  try {
-    const answer = await host.request(request);
-    if (request.type === "delete" || request.type === "resync") scheduleBadge();
-    // A thumbnail or video that is not cached (yet) is no error worth listing.
-    if (!answer.ok && request.type !== "media_read") debug.error(`${request.type}: ${answer.error.code}: ${answer.error.message}`);
-    return answer;
-  } catch (err) {
-    const e = err instanceof HostUnavailableError ? err : new HostUnavailableError("disconnected", String(err));
-    return { id: null, ok: false, error: { code: e.code, message: e.message, retryable: true } };
-  }
-}
-
-async function overview(): Promise<Overview> {
-  const snapshot = debug.snapshot;
-  const out: Overview = {
-    connection: host.connection, // read again below, after the awaits
-    recentErrors: snapshot.recentErrors,
-    queued: queue.size,
-    originsConfigured: current.settings.origins.length,
-    captureEnabled: current.settings.captureEnabled,
-    extensionVersion: browser.extensionVersion(),
-  };
-  if (snapshot.lastVideoUrl !== undefined) out.lastVideoUrl = snapshot.lastVideoUrl;
-  if (snapshot.lastThumbnailUrl !== undefined) out.lastThumbnailUrl = snapshot.lastThumbnailUrl;
-  try {
-    const url = await browser.activeTabUrl();
-    const origin = originOf(url);
-    if (url !== undefined && origin !== null && current.settings.origins.includes(origin)) {
-      const chat: NonNullable<Overview["activeChat"]> = { origin, url };
-      const chatId = chatIdFromUrl(url, current.settings.chatIdPattern);
-      if (chatId !== undefined) chat.chatId = chatId;
-      out.activeChat = chat;
-    }
-  } catch {
-    // no tab access: no current chat
-  }
-  out.connection = host.connection;
-  return out;
-}
-
-async function settingsView(): Promise<SettingsView> {
-  const granted = await grantedOrigins(current.settings.origins);
-  return {
-    settings: current.settings,
-    locked: current.locked,
-    missingPermissions: current.settings.origins.filter((o) => !granted.includes(o)),
-    refusedOrigins: current.refusedOrigins,
-  };
-}
-
-async function saveSettings(patch: unknown): Promise<SettingsView> {
-  const clean = sanitizeSettings(patch);
-  // Locked (managed) keys are not the person's to change.
-  for (const key of current.locked) delete clean[key];
-  const stored = sanitizeSettings(await browser.localGet(kSettingsStorageKey));
-  const next: Partial<Settings> = { ...stored, ...clean };
-  const removed = current.settings.origins.filter((o) => clean.origins !== undefined && !clean.origins.includes(o));
-  await browser.localSet({ [kSettingsStorageKey]: next });
-  await settingsChanged();
-  // Give back host permissions of origins no longer configured.
-  const stillUsed = new Set(current.settings.origins.map(matchPatternFor));
-  const release = [...new Set(removed.map(matchPatternFor))].filter((p) => !stillUsed.has(p));
-  if (release.length > 0) {
-    try {
-      await browser.removeOrigins(release);
-    } catch (err) {
-      log.debug("could not release", release, String(err));
-    }
-  }
-  return settingsView();
-}
-
-function handle(message: unknown, sender: chrome.runtime.MessageSender): Promise<unknown> | undefined {
-  if (typeof message !== "object" || message === null) return undefined;
-  const m = message as { type?: unknown } & Record<string, unknown>;
-  const fromExtensionPage = isExtensionPage(sender, extensionId, extensionBase);
-  switch (m.type) {
-    // Both answers are posted into the page: stable codes and generic
-    // messages only (page-answer.ts); the details went to the log and the
-    // popup's debug errors.
-    case Msg.captureVideo:
-      return ready.then(() => onCapture(m["video"], sender)).then(pageCaptureAnswer);
-    case Msg.appSave:
-      return ready.then(() => onAppSave(m["save"], sender)).then(pageAppSaveAnswer);
-    case Msg.getPageConfig:
-      return ready.then(() => {
-        const check = checkContentSender(sender, extensionId, current.settings.origins, current.settings.chatIdPattern);
-        if (fromExtensionPage) return pageConfigOf(current.settings);
-        if (!check.ok) return null; // not a configured origin (another port, say): the page stays inert
-        const config = pageConfigOf(current.settings);
-        // A private window's page need not watch at all when it may not capture.
-        if (privateWindowRefusal(check.context, current.settings.capturePrivateWindows) !== null) config.captureEnabled = false;
-        return config;
-      });
-    default:
-      break;
-  }
-  if (!fromExtensionPage) return undefined; // content scripts get nothing else
-  switch (m.type) {
-    case Msg.hostRequest:
-      return ready.then(() => onHostRequest(m["request"]));
-    case Msg.getOverview:
-      return ready.then(overview);
-    case Msg.reconnect:
-      return ready.then(() => {
-        host.reconnectNow();
-        return overview();
-      });
-    case Msg.getSettings:
-      return ready.then(settingsView);
-    case Msg.saveSettings:
-      return ready.then(() => saveSettings(m["patch"]));
-    default:
-      return undefined;
-  }
-}
+const handle = messageRouter({
+  extensionId,
+  extensionBase,
+  ready: () => ready,
+  host,
+  page: new PageHandlers({ extensionId, host, queue, accounts, sessions, heldTabs, debug, badge, log, settings }),
+  popup: new PopupHandlers({ host, queued: () => queue.size, debug, badge, settings }),
+  settings: settingsSync,
+});
 
 // ---- listeners (top level, synchronous) ----
 
@@ -604,12 +133,7 @@ if (typeof workerScope.addEventListener === "function") {
 }
 
 browser.api().runtime.onConnect.addListener((port) => {
-  if (port.name !== kPopupPortName || !isExtensionPage(port.sender ?? {}, extensionId, extensionBase)) {
-    port.disconnect();
-    return;
-  }
-  popupPorts.add(port);
-  port.onDisconnect.addListener(() => popupPorts.delete(port));
+  if (!popups.accept(port)) return;
   // A popup that loaded while this worker was still starting up for the
   // first time is not controlled by it, and its <video> could not reach the
   // media/ handler: take it over now (Chromium; a no-op when controlled).
@@ -622,25 +146,25 @@ browser.api().runtime.onConnect.addListener((port) => {
 });
 
 browser.onStorageChanged((changes, area) => {
-  if (area === "local" && kSettingsStorageKey in changes) void ready.then(settingsChanged);
-  if (area === "managed") void ready.then(refreshManaged);
+  if (area === "local" && kSettingsStorageKey in changes) void ready.then(() => settingsSync.changed());
+  if (area === "managed") void ready.then(() => settingsSync.refreshManaged());
 });
 browser.onPermissionsChanged(() => {
   void ready.then(async () => {
-    await syncScripts();
-    await configureAll();
+    await settingsSync.syncScripts();
+    await sessions.configureAll();
   });
 });
-browser.onCookieChanged(onCookieChanged);
+browser.onCookieChanged((info) => sessions.onCookieChanged(info));
 
 // A held video's tab gaining its chat id (history.replaceState), leaving, or
 // closing. Only URL and load changes matter (not title, favicon, audio).
 browser.onTabUpdated((tabId, changedUrl, status, url) => {
   if (changedUrl === undefined && status === undefined) return;
-  void ready.then(() => checkHeldTab(tabId, async () => url));
+  void ready.then(() => heldTabs.check(tabId, () => Promise.resolve(url)));
 });
 browser.onTabRemoved((tabId) => {
-  void ready.then(() => checkHeldTab(tabId, () => Promise.reject(new Error("closed"))));
+  void ready.then(() => heldTabs.check(tabId, () => Promise.reject(new Error("closed"))));
 });
 
 // A worker that was idle (and so had no port) reconnects on this tick and
@@ -661,14 +185,14 @@ host.start();
 
 const ready: Promise<void> = (async () => {
   try {
-    await Promise.all([loadSettings(), queue.load(), debug.load(), accounts.load(), cookieSlots.load()]);
+    await Promise.all([settingsSync.load(), queue.load(), debug.load(), accounts.load(), cookieSlots.load()]);
   } catch (err) {
     log.warn("could not load state", String(err));
   }
   // Tabs that closed or moved on while no worker was running.
-  for (const held of queue.heldTabs()) void checkHeldTab(held.tabId, () => browser.tabUrl(held.tabId));
+  for (const held of queue.heldTabs()) void heldTabs.check(held.tabId, () => browser.tabUrl(held.tabId));
   browser.createAlarm(kAlarm, 1);
-  await syncScripts();
-  scheduleBadge();
-  void refreshManaged().catch((err: unknown) => log.warn("could not read policy", String(err)));
+  await settingsSync.syncScripts();
+  badge.schedule();
+  void settingsSync.refreshManaged().catch((err: unknown) => log.warn("could not read policy", String(err)));
 })();

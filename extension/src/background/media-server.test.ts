@@ -23,7 +23,7 @@ function fakeHost(file: Uint8Array, contentType = "video/mp4") {
       offset,
       data: Buffer.from(data).toString("base64"),
       eof: offset + data.length >= file.length,
-    };
+    } as Answer;
   };
   return { send, reads, read: mediaReader(send, "vid-1", "video") };
 }

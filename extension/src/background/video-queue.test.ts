@@ -33,7 +33,8 @@ const video = (n: number, extra: Partial<Video> = {}): Video => ({
   ...extra,
 });
 
-const ok = (n: number, duplicate = false): Answer => ({ id: n, ok: true, video_id: `vid-${n}`, duplicate, sync: "pending" });
+// Wire frames carry fields OkAnswer does not name (protocol.ts reads them).
+const ok = (n: number, duplicate = false): Answer => ({ id: n, ok: true, video_id: `vid-${n}`, duplicate, sync: "pending" }) as Answer;
 const fail = (code: string, retryable: boolean): Answer => ({ id: 1, ok: false, error: { code, message: code, retryable } });
 
 beforeEach(() => vi.useFakeTimers());
@@ -155,7 +156,7 @@ describe("VideoQueue", () => {
     await queue.submit(video(1, { source: "artifact" }));
     await queue.submit(video(1, { prompt: "the prompt", thumbnail_url: "https://cdn.example/t.webp" }));
     expect(queue.size).toBe(1);
-    expect(store.queued()[0]!.video).toMatchObject({ prompt: "the prompt", thumbnail_url: "https://cdn.example/t.webp" });
+    expect(store.queued()[0].video).toMatchObject({ prompt: "the prompt", thumbnail_url: "https://cdn.example/t.webp" });
     await queue.submit(video(1, { chat_id: "other-chat" }));
     expect(queue.size).toBe(2);
   });
@@ -293,7 +294,7 @@ describe("VideoQueue with HostConnection and a fake port", () => {
     });
     const queue = new VideoQueue({ store, timers, send: (v) => host.request({ type: "video", video: v }) });
     host.onState((info) => queue.setOnline(info.state === "connected"));
-    const port = () => ports[ports.length - 1]!;
+    const port = () => ports[ports.length - 1];
     const videoRequests = () => port().sent.filter((m) => m["type"] === "video");
     return { store, host, queue, ports, port, videoRequests };
   }

@@ -13,7 +13,7 @@
 
 import type { CaptureAnswer } from "../shared/messages";
 import { createLogger, type Logger } from "../shared/log";
-import type { Answer, Video, VideoAnswer, WireError } from "../shared/protocol";
+import { parseVideoAnswer, type Answer, type Video, type VideoAnswer, type WireError } from "../shared/protocol";
 import { HostUnavailableError, kRealTimers, type Timers } from "./host-connection";
 
 /// The storage.local key of the queue.
@@ -205,7 +205,7 @@ export class VideoQueue {
         return queuedAnswer(error);
       }
       if (answer.ok) {
-        const ok = answer as VideoAnswer;
+        const ok = parseVideoAnswer(answer);
         if (this.entries.get(key)?.video === sent) {
           await this.remove(key);
         } else {
@@ -214,7 +214,7 @@ export class VideoQueue {
           resendAfter = true;
         }
         this.deps.onStored?.(ok, sent);
-        return { ok: true, video_id: String(ok.video_id), duplicate: ok.duplicate === true, sync: ok.sync };
+        return { ok: true, video_id: ok.video_id, duplicate: ok.duplicate, sync: ok.sync };
       }
       const error = answer.error;
       if (kFinalCodes.has(error.code) && !error.retryable) {

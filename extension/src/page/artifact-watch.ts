@@ -103,7 +103,7 @@ export function watchArtifacts(
   return {
     rescan() {
       try {
-        for (const el of Array.from(doc.querySelectorAll("video"))) check(el as HTMLVideoElement);
+        for (const el of Array.from(doc.querySelectorAll("video"))) check(el);
       } catch (err) {
         onError?.("artifact rescan", err);
       }

@@ -33,7 +33,7 @@ describe("page bridge gate", () => {
   it("regression: on a port the background does not hear (config null), no capture or app save ever leaves the page", async () => {
     const { bridge, fromRelay, forwarded } = fakeWindow();
     expect(bridge.gate).toBe("unknown");
-    bridge.post(video(1), false);
+    void bridge.post(video(1), false);
     bridge.postAppSave(save);
     const answer = bridge.post(video(2), true)!;
     expect(forwarded()).toEqual([]); // waiting for the config
@@ -43,7 +43,7 @@ describe("page bridge gate", () => {
     await expect(answer).resolves.toEqual({ ok: false, error: { code: "unauthorized", message: "vidkeep does not capture on this page", retryable: false } });
 
     // later sightings, and a config that comes after (late, or forged by the page), change nothing
-    bridge.post(video(3), false);
+    void bridge.post(video(3), false);
     fromRelay({ tag: kRelayTag, kind: "config", config });
     bridge.postAppSave(save);
     await expect(bridge.post(video(4), true)).resolves.toMatchObject({ ok: false, error: { code: "unauthorized" } });
@@ -54,7 +54,7 @@ describe("page bridge gate", () => {
 
   it("sightings wait for the config and go out, in order, once it says this page is heard", () => {
     const { bridge, fromRelay, forwarded } = fakeWindow();
-    bridge.post(video(1), false);
+    void bridge.post(video(1), false);
     bridge.postAppSave(save);
     void bridge.post(video(2), true);
     expect(forwarded()).toEqual([]);
@@ -62,13 +62,13 @@ describe("page bridge gate", () => {
     expect(bridge.gate).toBe("on");
     expect(forwarded().map((m) => m["kind"])).toEqual(["capture", "appSave", "capture"]);
     expect(forwarded()[2]).toMatchObject({ video: { url: "https://cdn.example/2.mp4" }, requestId: expect.any(String) });
-    bridge.post(video(3), false); // at once from now on
+    void bridge.post(video(3), false); // at once from now on
     expect(forwarded().length).toBe(4);
   });
 
   it("at most kMaxWaiting wait; without an answer in kConfigWaitMs they are dropped", async () => {
     const { bridge, fromRelay, forwarded } = fakeWindow();
-    for (let n = 0; n < kMaxWaiting; n++) bridge.post(video(n), false);
+    for (let n = 0; n < kMaxWaiting; n++) void bridge.post(video(n), false);
     await expect(bridge.post(video(999), true)).resolves.toMatchObject({ ok: false, error: { code: "unavailable" } }); // the 51st
     const late = bridge.post(video(1000), true);
     expect(late).toBeDefined();
@@ -81,7 +81,7 @@ describe("page bridge gate", () => {
 
   it("a config with capture switched off drops what waited", () => {
     const { bridge, fromRelay, forwarded } = fakeWindow();
-    bridge.post(video(1), false);
+    void bridge.post(video(1), false);
     fromRelay({ tag: kRelayTag, kind: "config", config: { ...config, captureEnabled: false } });
     expect(forwarded()).toEqual([]);
   });

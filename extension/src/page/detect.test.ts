@@ -245,13 +245,13 @@ describe("AI SDK v4 data stream lines", () => {
       ok: true, via: "tool",
       video: expect.objectContaining({ url: "https://v3.fal.media/files/x/output.mp4", prompt: "a lighthouse at dusk" }),
     }]);
-    expect(detectInDataStreamLine(`a:${JSON.stringify({ toolCallId: "c", result: { answer: 42 } })}`)[0]!.ok).toBe(false);
+    expect(detectInDataStreamLine(`a:${JSON.stringify({ toolCallId: "c", result: { answer: 42 } })}`)[0].ok).toBe(false);
   });
 
   it("reads each element of a 2: or 8: data array as a stream payload", () => {
     const line = `2:${JSON.stringify([{ type: "progress" }, { type: "file", object: record() }, { type: "file", object: record({ type: "image", url: "https://c/i.png" }) }])}`;
     expect(detectInDataStreamLine(line).map((d) => d.ok)).toEqual([false, true, false]);
-    expect(detectInDataStreamLine(`8:${JSON.stringify([{ type: "render_result", object: { url: "https://c/r.mp4" } }])}`)[0]!.ok).toBe(true);
+    expect(detectInDataStreamLine(`8:${JSON.stringify([{ type: "render_result", object: { url: "https://c/r.mp4" } }])}`)[0].ok).toBe(true);
   });
 
   it("never parses text parts or other codes", () => {

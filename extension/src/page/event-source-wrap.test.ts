@@ -111,8 +111,8 @@ describe("wrapEventSource", () => {
       ["onmessage", "message", "plain"],
     ]);
     // The very event objects that were dispatched, not copies.
-    expect(withWrapper.seen[0]![3]).toBe(withWrapper.dispatched[0]);
-    expect(withWrapper.seen[2]![3]).toBe(withWrapper.dispatched[1]);
+    expect(withWrapper.seen[0][3]).toBe(withWrapper.dispatched[0]);
+    expect(withWrapper.seen[2][3]).toBe(withWrapper.dispatched[1]);
   });
 
   it("observes default messages and the named events the page listens to", () => {

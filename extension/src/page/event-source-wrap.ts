@@ -68,11 +68,13 @@ export function wrapEventSource(win: typeof globalThis, observer: EventSourceObs
   // Named events: observe a type once the page listens to it. Installed as
   // EventSource.prototype.addEventListener, delegating to whatever
   // EventTarget.prototype.addEventListener is at call time.
+  // Only ever called through Reflect.apply, with the page's `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const inheritedAdd = EventTargetProto.addEventListener;
   const addEventListener = new Proxy(inheritedAdd, {
-    apply(_target, thisArg, args) {
+    apply(_target, thisArg: unknown, args: unknown[]): unknown {
       const current = (EventTargetProto as unknown as { addEventListener: typeof inheritedAdd }).addEventListener;
-      const result = Reflect.apply(current === addEventListener ? inheritedAdd : current, thisArg, args);
+      const result: unknown = Reflect.apply(current === addEventListener ? inheritedAdd : current, thisArg, args);
       try {
         const type = args[0];
         if (typeof type === "string" && observed.has(thisArg as EventSource)) observe(thisArg as EventSource, type);

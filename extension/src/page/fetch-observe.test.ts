@@ -15,7 +15,7 @@ function answer(body: string | Uint8Array[], init: { status?: number; headers?: 
   let i = 0;
   const stream = new ReadableStream<Uint8Array>({
     pull(c) {
-      if (i < chunks.length) c.enqueue(chunks[i++]!);
+      if (i < chunks.length) c.enqueue(chunks[i++]);
       else c.close();
     },
   });
@@ -44,7 +44,7 @@ function setup(respond: (input: unknown, init?: RequestInit) => Promise<Response
     appSave: (save) => saves.push(save),
   };
   wrapFetch(win as unknown as typeof globalThis, observers);
-  return { fetch: win.fetch as (input: unknown, init?: RequestInit) => Promise<Response>, calls, json, lines, saves };
+  return { fetch: win.fetch, calls, json, lines, saves };
 }
 
 const fileRecord = JSON.stringify({ id: "f-1", url: "https://cdn.example/f-1.mp4", type: "video", video_generation: { prompt: "p" } });

@@ -16,7 +16,7 @@ function serverBody(chunks: Uint8Array[], opts: { bytes?: boolean; open?: boolea
     pull(controller: ReadableStreamDefaultController<Uint8Array>) {
       state.pulls++;
       if (i < chunks.length) {
-        controller.enqueue(chunks[i++]!.slice());
+        controller.enqueue(chunks[i++].slice());
       } else if (!opts.open) {
         controller.close();
         (controller as unknown as ReadableByteStreamController).byobRequest?.respond(0);

@@ -28,8 +28,8 @@ let restore: () => void;
 beforeAll(() => {
   restore = browserLikePostMessage(window);
   Object.defineProperty(window, "EventSource", { value: FakeEventSource, writable: true, configurable: true });
-  installPage(window as unknown as typeof globalThis);
-  installRelay(window as unknown as typeof globalThis, async (message) => {
+  installPage(window);
+  installRelay(window, async (message) => {
     const m = message as Record<string, unknown>;
     toBackground.push(m);
     // what the background answers a tab on an origin it was not configured for

@@ -56,7 +56,7 @@ beforeAll(() => {
   Object.defineProperty(window, "fetch", { value: appServer, writable: true, configurable: true });
   fetchBefore = window.fetch;
   expect(installPage(window as unknown as typeof globalThis)).toBe(true);
-  installRelay(window as unknown as typeof globalThis, async (message) => {
+  installRelay(window, async (message) => {
     const m = message as Record<string, unknown>;
     toBackground.push(m);
     if (m["type"] === Msg.getPageConfig) return config;

@@ -109,8 +109,8 @@ describe("wrapWebSocket", () => {
     const without = pageSession(freshWindow().Native as unknown as typeof WebSocket);
     const strip = (s: typeof withWrapper) => s.seen.map(([who, data]) => [who, data instanceof ArrayBuffer ? "buffer" : data]);
     expect(strip(withWrapper)).toEqual(strip(without));
-    expect(withWrapper.seen[0]![2]).toBe(withWrapper.dispatched[0]);
-    expect(withWrapper.seen[2]![1]).toBe(withWrapper.buffer); // the very same binary data
+    expect(withWrapper.seen[0][2]).toBe(withWrapper.dispatched[0]);
+    expect(withWrapper.seen[2][1]).toBe(withWrapper.buffer); // the very same binary data
   });
 
   it("observes text frames only; binary frames are never read", () => {

@@ -20,7 +20,7 @@ export function wrapWebSocket(win: typeof globalThis, observer: WebSocketObserve
   const track = (instance: WebSocket): void => {
     const listener = (event: Event): void => {
       try {
-        const data = (event as MessageEvent).data;
+        const data = (event as MessageEvent<unknown>).data;
         if (typeof data === "string") observer(data, instance);
       } catch {
         // The page must never see our failures.

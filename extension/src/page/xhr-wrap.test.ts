@@ -101,7 +101,7 @@ describe("wrapXhr", () => {
   ] as const)("ignores %s", (_name, status, url, headers, type) => {
     const parse = vi.spyOn(JSON, "parse");
     const xhr = make();
-    xhr.responseType = type as XMLHttpRequestResponseType;
+    xhr.responseType = type;
     xhr.receive(status, url, headers, type === "text" ? JSON.stringify(record) : new Blob([JSON.stringify(record)]));
     expect(seen).toEqual([]);
     expect(parse).not.toHaveBeenCalled();

@@ -12,7 +12,7 @@ function fakeHost(total: number) {
     const start = request.cursor ? Number(request.cursor) : 0;
     const end = Math.min(total, start + (request.limit ?? 50));
     const videos = Array.from({ length: end - start }, (_, i) => rec(total - start - i));
-    return { id: 1, ok: true, videos, next_cursor: end < total ? String(end) : null };
+    return { id: 1, ok: true, videos, next_cursor: end < total ? String(end) : null } as Answer;
   };
   return { list, requests };
 }
@@ -23,7 +23,7 @@ describe("Gallery", () => {
     const g = new Gallery(host.list);
     await g.reset({ query: "", sync: "", chatId: undefined });
     expect(g.videos.length).toBe(30);
-    expect(g.videos[0]!.video_id).toBe("v70");
+    expect(g.videos[0].video_id).toBe("v70");
     expect(await g.more()).toBe(true);
     expect(await g.more()).toBe(true);
     expect(g.videos.length).toBe(70);
@@ -50,7 +50,7 @@ describe("Gallery", () => {
     });
     const first = g.reset({ query: "old", sync: "", chatId: undefined });
     await g.reset({ query: "new", sync: "", chatId: undefined });
-    release({ id: 1, ok: true, videos: [rec(1)], next_cursor: "x" });
+    release({ id: 1, ok: true, videos: [rec(1)], next_cursor: "x" } as Answer);
     await first;
     expect(g.videos.map((v) => v.video_id)).toEqual(["v2"]);
     expect(g.done).toBe(true);
@@ -69,7 +69,7 @@ describe("Gallery", () => {
     expect(g.updateSync("v2", "failed", "HTTP 400")).toMatchObject({ sync: "failed", last_error: "HTTP 400" });
     expect(g.updateSync("nope", "synced")).toBeUndefined();
     expect(g.prepend([rec(4), rec(3)]).map((v) => v.video_id)).toEqual(["v4"]);
-    expect(g.videos[0]!.video_id).toBe("v4");
+    expect(g.videos[0].video_id).toBe("v4");
     g.toggle("v1");
     g.toggle("v4");
     expect(g.selectedVideos().map((v) => v.video_id)).toEqual(["v4", "v1"]);
@@ -87,13 +87,13 @@ describe("Gallery media", () => {
     ];
     const g = new Gallery(async () => ({ id: 1, ok: true, videos: raw, next_cursor: null }));
     await g.reset();
-    expect(g.videos[0]!.media).toEqual({
+    expect(g.videos[0].media).toEqual({
       video: { state: "cached", bytes: 5, total: 5, percent: 100, content_type: "video/mp4", sha256: null, error: null },
       thumbnail: null, info: null, pinned: true, last_viewed_at: null,
     });
-    expect("media" in g.videos[1]!).toBe(false);
-    expect("media" in g.videos[2]!).toBe(false);
-    expect(g.prepend([{ ...rec(4), media: { video: { state: "failed", error: 5 } } } as never])[0]!.media!.video.error).toBeNull();
+    expect("media" in g.videos[1]).toBe(false);
+    expect("media" in g.videos[2]).toBe(false);
+    expect(g.prepend([{ ...rec(4), media: { video: { state: "failed", error: 5 } } } as never])[0].media!.video.error).toBeNull();
   });
 });
 

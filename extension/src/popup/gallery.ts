@@ -1,13 +1,13 @@
 // The gallery's data: pages of `list` answers (newest first) under the
 // current filters, the cursor for the next page, the selection, and live
-// sync-state and media-state updates. No DOM here; main.ts draws.
+// sync-state and media-state updates. No DOM here; gallery-view.ts draws.
 
 import type { PopupEvent } from "../shared/messages";
 import {
   parseAccount,
   parseMedia,
   type Answer,
-  type ListAnswer,
+  parseListAnswer,
   type ListRequest,
   type MediaFile,
   type SyncState,
@@ -94,12 +94,12 @@ export class Gallery {
         this.error = answer.error.message;
         return;
       }
-      const page = answer as ListAnswer;
+      const page = parseListAnswer(answer);
       const known = new Set(this.videos.map((v) => v.video_id));
-      for (const video of Array.isArray(page.videos) ? page.videos : []) {
-        if (video && typeof video.video_id === "string" && !known.has(video.video_id)) this.videos.push(checkRecord(video));
+      for (const video of page.videos) {
+        if (!known.has(video.video_id)) this.videos.push(checkRecord(video));
       }
-      this.nextCursor = typeof page.next_cursor === "string" && page.next_cursor !== "" ? page.next_cursor : null;
+      this.nextCursor = page.next_cursor;
       this.error = undefined;
     } catch (err) {
       if (generation === this.generation) this.error = String(err);

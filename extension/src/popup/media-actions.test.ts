@@ -48,7 +48,7 @@ describe("media actions", () => {
   it("a refused pin changes nothing and says why", async () => {
     const s = await setup(() => ({ id: 1, ok: false, error: { code: "unavailable", message: "disk full", retryable: true } }));
     expect(await pinVideos(s.send, s.gallery, ["a"], true)).toEqual({ ok: false, message: "disk full" });
-    expect(s.gallery.videos[0]!.media!.pinned).toBe(false);
+    expect(s.gallery.videos[0].media!.pinned).toBe(false);
   });
 
   it("fetch again sends media_fetch for the ids", async () => {

@@ -119,7 +119,7 @@ describe("live update from media_state", () => {
 
     patchMedia(card, g.updateMedia({ type: "mediaState", video_id: "v1", kind: "video", state: "cached", bytes: 1000, total: 1000, percent: 100, error: null })!, enT, "en");
     expect(card.querySelector("[data-media-state]")!.textContent).toBe("cached · 1 kB");
-    expect(g.videos[0]!.media!.video).toMatchObject({ state: "cached", content_type: "video/mp4" }); // kept from the record
+    expect(g.videos[0].media!.video).toMatchObject({ state: "cached", content_type: "video/mp4" }); // kept from the record
     expect(g.updateMedia({ type: "mediaState", video_id: "nope", kind: "video", state: "cached", bytes: 1, total: 1, percent: 100, error: null })).toBeUndefined();
   });
 });

@@ -126,7 +126,7 @@ describe("localCopyOpener", () => {
       const offset = r.offset ?? 0;
       const n = Math.max(0, Math.min(r.length ?? 524288, size - offset));
       reads.push(offset);
-      return { id: 1, ok: true, content_type: "video/mp4", size, offset, data: Buffer.alloc(n, 7).toString("base64"), eof: offset + n >= size };
+      return { id: 1, ok: true, content_type: "video/mp4", size, offset, data: Buffer.alloc(n, 7).toString("base64"), eof: offset + n >= size } as Answer;
     };
     return { reads, reader: (id: string) => mediaReader(send, id, "video") };
   }
@@ -152,8 +152,8 @@ describe("localCopyOpener", () => {
     const copy = await open(record(), (done) => void progress.push(done), new AbortController().signal);
     expect(copy.kind).toBe("blob");
     expect(copy.url).toBe("blob:1");
-    expect(u.made[0]!.size).toBe(1_100_000);
-    expect(u.made[0]!.type).toBe("video/mp4");
+    expect(u.made[0].size).toBe(1_100_000);
+    expect(u.made[0].type).toBe("video/mp4");
     expect(h.reads).toEqual([0, 524288, 1048576]);
     expect(progress).toEqual([524288, 1048576, 1_100_000]);
     copy.release!();

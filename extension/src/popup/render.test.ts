@@ -58,8 +58,8 @@ describe("renderCard", () => {
     const long = "word ".repeat(100).trim();
     const card = renderCard(document, record({ prompt: long }), ctx);
     const p = card.querySelector(".prompt")!;
-    expect(p.textContent!.length).toBeLessThanOrEqual(140);
-    expect(p.textContent!.endsWith("…")).toBe(true);
+    expect(p.textContent.length).toBeLessThanOrEqual(140);
+    expect(p.textContent.endsWith("…")).toBe(true);
     expect(p.getAttribute("title")).toBe(long);
   });
 

@@ -53,7 +53,8 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-export function syncBadge(doc: Document, sync: SyncState | string, lastError: string | null | undefined, t: Translate): HTMLElement {
+/// `sync` may be a state this popup does not know (a newer host).
+export function syncBadge(doc: Document, sync: SyncState | (string & {}), lastError: string | null | undefined, t: Translate): HTMLElement {
   const badge = el(doc, "span", `badge sync-${/^[a-z_]+$/.test(sync) ? sync : "unknown"}`, t(`sync_${sync}`));
   badge.dataset["sync"] = sync;
   const tip = lastError ? `${t(`syncHint_${sync}`)}\n${lastError}` : t(`syncHint_${sync}`);
@@ -93,7 +94,7 @@ export function renderCard(doc: Document, video: VideoRecord, ctx: CardContext):
   thumb.setAttribute("aria-label", t("playVideo"));
   // The host's copy first (a generated one too: there was no remote one);
   // until it is read the card shows the placeholder and says so in
-  // data-thumb, and main.ts fills it in with setThumbnail.
+  // data-thumb, and gallery-view.ts fills it in with setThumbnail.
   const cached = hasCachedThumbnail(video);
   const objectUrl = cached ? ctx.cachedThumbnail?.(video.video_id) : undefined;
   const thumbUrl = objectUrl ?? (cached ? null : httpUrl(video.thumbnail_url));

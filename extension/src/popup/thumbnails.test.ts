@@ -11,7 +11,7 @@ function setup(sizes: Record<string, number>, contentType = "image/webp") {
     if (size === undefined) return { id: 1, ok: false, error: { code: "not_found", message: "thumbnail not cached", retryable: false } };
     const offset = r.offset ?? 0;
     const n = Math.max(0, Math.min(r.length ?? 524288, size - offset));
-    return { id: 1, ok: true, content_type: contentType, size, offset, data: Buffer.alloc(n, 1).toString("base64"), eof: offset + n >= size };
+    return { id: 1, ok: true, content_type: contentType, size, offset, data: Buffer.alloc(n, 1).toString("base64"), eof: offset + n >= size } as Answer;
   };
   const made: Blob[] = [];
   const revoked: string[] = [];
@@ -30,7 +30,7 @@ describe("ThumbnailCache", () => {
     expect(b).toBe("blob:1");
     expect(await s.cache.load("v1")).toBe("blob:1");
     expect(s.reads).toEqual([{ type: "media_read", video_id: "v1", kind: "thumbnail", offset: 0, length: 524288 }]);
-    expect(s.made[0]!.type).toBe("image/webp");
+    expect(s.made[0].type).toBe("image/webp");
     expect(s.cache.get("v1")).toBe("blob:1");
   });
 

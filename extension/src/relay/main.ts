@@ -5,7 +5,7 @@ import { installRelay } from "./relay";
 try {
   // `window`, not `globalThis`: in a Firefox content script the global is a
   // sandbox, and only `window` is what `event.source` is compared against.
-  installRelay(window as unknown as typeof globalThis, (message) => sendMessage(message));
+  installRelay(window, (message) => sendMessage(message));
 } catch (err) {
   console.warn("[vidkeep] relay: not installed:", String(err));
 }

@@ -45,7 +45,7 @@ export function onMessage(
 }
 
 export function sendMessage<T = unknown>(message: unknown): Promise<T> {
-  return namespace().runtime.sendMessage(message) as Promise<T>;
+  return namespace().runtime.sendMessage<unknown, T>(message);
 }
 
 /// The reason a port disconnected: Chromium reports it in
@@ -93,7 +93,7 @@ export async function managedGetAll(): Promise<Record<string, unknown>> {
   try {
     const area = namespace().storage.managed;
     if (area === undefined) return {};
-    return ((await area.get(null)) ?? {}) as Record<string, unknown>;
+    return ((await area.get(null)) ?? {});
   } catch {
     return {};
   }

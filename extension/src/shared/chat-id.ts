@@ -48,9 +48,11 @@ export function chatIdFromUrl(pageUrl: string, pattern: string = kDefaultChatIdP
 /// path segment without `?`, `#` or control characters. At most 200 chars.
 export function isChatIdFor(id: unknown, pattern: string = kDefaultChatIdPattern): id is string {
   if (typeof id !== "string" || id === "" || id.length > 200) return false;
+  // Control characters are exactly what this rejects.
+  // eslint-disable-next-line no-control-regex
   if (/[/?#\\\s\u0000-\u001f\u007f%]/.test(id)) return false;
   const literal = /^\^?((?:[A-Za-z0-9_~.-]|\\\/|\/)+)\((?!\?)/.exec(pattern);
   if (literal === null) return true;
-  const prefix = literal[1]!.replace(/\\\//g, "/");
+  const prefix = literal[1].replace(/\\\//g, "/");
   return chatIdFromUrl(`https://chat.invalid${prefix.startsWith("/") ? "" : "/"}${prefix}${id}`, pattern) === id;
 }

@@ -7,6 +7,12 @@ import {
   kPageSources,
   parseAccount,
   parseConfigureAnswer,
+  parseCountAnswer,
+  parseGetAnswer,
+  parseHelloAnswer,
+  parseListAnswer,
+  parseStatusAnswer,
+  parseVideoAnswer,
   mimeType,
   parseMedia,
   parseMediaReadAnswer,
@@ -157,5 +163,49 @@ describe("the real chat app's wire (issue 12)", () => {
     expect(appSaveMatched(ok({ matched: 2 }))).toBe(2);
     expect(appSaveMatched(ok({ matched: "2" }))).toBe(0);
     expect(appSaveMatched(ok({}))).toBe(0);
+  });
+});
+
+describe("answers the popup and the worker read", () => {
+  const answer = (fields: Record<string, unknown>): OkAnswer => ({ id: 7, ok: true, ...fields });
+
+  it("keeps only records with a string video_id from a list, and no empty cursor", () => {
+    const page = parseListAnswer(answer({ videos: [{ video_id: "a", sync: "synced" }, null, { video_id: 3 }, "b"], next_cursor: "" }));
+    expect(page).toEqual({ videos: [{ video_id: "a", sync: "synced" }], next_cursor: null });
+    // a host that sends no list (or not an array) gives an empty page, not a throw
+    expect(parseListAnswer(answer({ videos: { video_id: "a" } }))).toEqual({ videos: [], next_cursor: null });
+    expect(parseListAnswer(answer({ videos: [], next_cursor: "30" })).next_cursor).toBe("30");
+  });
+
+  it("reads a get answer's record, or null when it has none", () => {
+    expect(parseGetAnswer(answer({ video: { video_id: "a", sync: "pending" } }))).toEqual({ video_id: "a", sync: "pending" });
+    for (const video of [undefined, null, "a", {}, { video_id: 1 }]) expect(parseGetAnswer(answer({ video }))).toBeNull();
+  });
+
+  it("reads each request's count under its own field name", () => {
+    expect(parseCountAnswer("delete", answer({ deleted: 2, queued: 9 }))).toBe(2);
+    expect(parseCountAnswer("resync", answer({ queued: 3, deleted: 9 }))).toBe(3);
+    expect(parseCountAnswer("media_pin", answer({ changed: 1 }))).toBe(1);
+    expect(parseCountAnswer("media_fetch", answer({ queued: 0 }))).toBe(0);
+    // not a count (a string, a negative number): the caller's fallback applies
+    for (const deleted of [undefined, "2", -1, Number.NaN, null]) expect(parseCountAnswer("delete", answer({ deleted }))).toBeNull();
+  });
+
+  it("keeps a status answer's counts that are counts, so the badge never adds a string", () => {
+    const status = parseStatusAnswer(answer({ pending: "5", failed: 2, auth_required: 1, last_error: null, host_version: "1.2.0", extra: 1 }));
+    expect(status).toEqual({ id: 7, ok: true, failed: 2, auth_required: 1, last_error: null, host_version: "1.2.0" });
+  });
+
+  it("reads a hello answer's protocol only when it is a number", () => {
+    expect(parseHelloAnswer(answer({ protocol: 1, host_version: "1.0.0", db_path: "/tmp/v.db" })))
+      .toEqual({ id: 7, ok: true, protocol: 1, host_version: "1.0.0", db_path: "/tmp/v.db" });
+    expect(parseHelloAnswer(answer({ protocol: "1", db_path: 5 }))).toEqual({ id: 7, ok: true });
+  });
+
+  it("reads a video answer, an unknown sync state as pending", () => {
+    expect(parseVideoAnswer(answer({ video_id: "v", duplicate: true, sync: "synced" })))
+      .toEqual({ id: 7, ok: true, video_id: "v", duplicate: true, sync: "synced" });
+    expect(parseVideoAnswer(answer({ video_id: "v", duplicate: "yes", sync: "teleported" })))
+      .toMatchObject({ duplicate: false, sync: "pending" });
   });
 });

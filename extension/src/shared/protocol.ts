@@ -45,7 +45,9 @@ export type ErrorCode =
   | "timeout";
 
 export interface WireError {
-  code: ErrorCode | string;
+  /// A known code, or another one from a newer host (`string & {}` keeps
+  /// the known ones visible to the type checker and the editor).
+  code: ErrorCode | (string & {});
   message: string;
   retryable: boolean;
 }
@@ -186,7 +188,10 @@ export type HostRequest =
   | MediaFetchRequest
   | AppSaveRequest;
 
-export interface OkAnswer { id: RequestId | null; ok: true; [field: string]: unknown }
+/// An `ok` answer. Its fields are read only here, through the parse*
+/// functions below (no index signature: code elsewhere cannot spell a field
+/// name, so a renamed field is changed in one file).
+export interface OkAnswer { id: RequestId | null; ok: true }
 export interface ErrorAnswer { id: RequestId | null; ok: false; error: WireError }
 export type Answer = OkAnswer | ErrorAnswer;
 
@@ -273,6 +278,11 @@ function count(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : null;
 }
 
+/// An answer's fields by name, for the parse* functions of this file only.
+function fieldsOf(answer: OkAnswer): Readonly<Record<string, unknown>> {
+  return answer as unknown as Record<string, unknown>;
+}
+
 function positive(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
 }
@@ -290,7 +300,7 @@ function percentOf(value: unknown): number | null {
 /// Blob or a Content-Type header.
 export function mimeType(value: unknown): string | null {
   if (typeof value !== "string" || value.length > 200) return null;
-  const bare = value.split(";")[0]!.trim().toLowerCase();
+  const bare = value.split(";")[0].trim().toLowerCase();
   return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(bare) ? bare : null;
 }
 
@@ -378,18 +388,19 @@ export function base64Bytes(data: string): Uint8Array<ArrayBuffer> | null {
 /// when the answer does not fit the request (wrong offset, more bytes than
 /// asked for, past the size it names, not base64).
 export function parseMediaReadAnswer(answer: OkAnswer, offset: number, length: number): MediaChunk | null {
-  const size = count(answer["size"]);
+  const a = fieldsOf(answer);
+  const size = count(a["size"]);
   if (size === null) return null;
-  if (answer["offset"] !== undefined && answer["offset"] !== offset) return null;
-  const data = typeof answer["data"] === "string" ? base64Bytes(answer["data"]) : answer["data"] === undefined ? new Uint8Array(0) : null;
+  if (a["offset"] !== undefined && a["offset"] !== offset) return null;
+  const data = typeof a["data"] === "string" ? base64Bytes(a["data"]) : a["data"] === undefined ? new Uint8Array(0) : null;
   if (data === null || data.length > length || data.length > kMediaReadMax) return null;
   if (data.length > 0 && offset + data.length > size) return null;
   return {
-    content_type: mimeType(answer["content_type"]),
+    content_type: mimeType(a["content_type"]),
     size,
     offset,
     data,
-    eof: typeof answer["eof"] === "boolean" ? answer["eof"] : offset + data.length >= size,
+    eof: typeof a["eof"] === "boolean" ? a["eof"] : offset + data.length >= size,
   };
 }
 
@@ -412,17 +423,100 @@ export function parseAccount(raw: unknown): Account | null {
 /// The account part of an `ok` `configure` answer. A host without the
 /// lookup (older) says nothing: unchecked.
 export function parseConfigureAnswer(answer: OkAnswer): ConfiguredAccount {
-  const account = parseAccount(answer["account"]);
-  return { checked: answer["account_checked"] === true && (account !== null || answer["account"] === null), account };
+  const a = fieldsOf(answer);
+  const account = parseAccount(a["account"]);
+  return { checked: a["account_checked"] === true && (account !== null || a["account"] === null), account };
 }
 
 /// The `matched` count of an `app_save` answer (0 when absent or unreadable).
 export function appSaveMatched(answer: OkAnswer): number {
-  return count(answer["matched"]) ?? 0;
+  return count(fieldsOf(answer)["matched"]) ?? 0;
 }
 
 /// A record's source when it is a known one (an older or newer host may send
 /// others; the popup then shows the raw word).
 export function isVideoSource(value: unknown): value is VideoSource {
   return typeof value === "string" && (kVideoSources as readonly string[]).includes(value);
+}
+
+// ---- answers to the other requests: checking what the host sent ----
+// PROTOCOL.md section 3's answer fields. A field that is missing or of the
+// wrong type reads as absent; nothing here throws.
+
+/// A `hello` answer: the numbers and names the connection shows.
+export function parseHelloAnswer(answer: OkAnswer): HelloAnswer {
+  const a = fieldsOf(answer);
+  const out: HelloAnswer = { id: answer.id, ok: true };
+  if (typeof a["protocol"] === "number") out.protocol = a["protocol"];
+  if (typeof a["host_version"] === "string") out.host_version = a["host_version"];
+  if (typeof a["db_path"] === "string") out.db_path = a["db_path"];
+  return out;
+}
+
+/// A `video` answer. An unknown sync state reads as `pending` (as the page
+/// is told, page-answer.ts).
+export function parseVideoAnswer(answer: OkAnswer): VideoAnswer {
+  const a = fieldsOf(answer);
+  return {
+    id: answer.id,
+    ok: true,
+    video_id: String(a["video_id"]),
+    duplicate: a["duplicate"] === true,
+    sync: isSyncState(a["sync"]) ? a["sync"] : "pending",
+  };
+}
+
+/// One page of a `list` answer: the records that have a string `video_id`
+/// (the popup checks the rest of each record where it shows it, gallery.ts
+/// checkRecord) and the next page's cursor (null at the end).
+export interface ListPage {
+  videos: VideoRecord[];
+  next_cursor: string | null;
+}
+
+export function parseListAnswer(answer: OkAnswer): ListPage {
+  const a = fieldsOf(answer);
+  const videos = Array.isArray(a["videos"]) ? (a["videos"] as unknown[]).filter(isRecord) : [];
+  const cursor = a["next_cursor"];
+  return { videos, next_cursor: typeof cursor === "string" && cursor !== "" ? cursor : null };
+}
+
+/// The record of a `get` answer, or null when it has none.
+export function parseGetAnswer(answer: OkAnswer): VideoRecord | null {
+  const video = fieldsOf(answer)["video"];
+  return isRecord(video) ? video : null;
+}
+
+function isRecord(value: unknown): value is VideoRecord {
+  return typeof value === "object" && value !== null && typeof (value as { video_id?: unknown }).video_id === "string";
+}
+
+const kStatusCounts = ["videos", "pending", "synced", "failed", "auth_required", "local", "saved_by_app"] as const;
+
+/// A `status` answer: the counts per sync state that are counts.
+export function parseStatusAnswer(answer: OkAnswer): StatusAnswer {
+  const a = fieldsOf(answer);
+  const out: StatusAnswer = { id: answer.id, ok: true };
+  for (const key of kStatusCounts) {
+    const n = count(a[key]);
+    if (n !== null) out[key] = n;
+  }
+  const lastError = a["last_error"];
+  if (typeof lastError === "string" || lastError === null) out.last_error = lastError;
+  if (typeof a["host_version"] === "string") out.host_version = a["host_version"];
+  return out;
+}
+
+/// The requests whose answer is one count, and its field.
+const kCountField = {
+  delete: "deleted",
+  resync: "queued",
+  media_pin: "changed",
+  media_fetch: "queued",
+} as const;
+
+/// The count an `ok` answer to a `type` request carries (videos deleted,
+/// queued, changed), or null when it has none.
+export function parseCountAnswer(type: keyof typeof kCountField, answer: OkAnswer): number | null {
+  return count(fieldsOf(answer)[kCountField[type]]);
 }
