@@ -96,6 +96,7 @@ struct VideoRecord {
   std::string last_error;
   std::string created_at;
   std::string app_message_id;  // set when the app saved it itself (kSavedByApp)
+  std::int64_t next_try_ms = 0;  // pending: not sent before this (unix ms; 0: due)
   std::optional<MediaSummary> media;  // absent where the cache is not read
 };
 

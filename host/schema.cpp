@@ -10,7 +10,6 @@ namespace vidkeep {
 
 namespace {
 
-// Each entry takes the schema from version i to i + 1.
 // Each entry takes the schema from version i to i + 1. Every hot write
 // appends to its indexes (keys grow with `seq`) except the one unique index on
 // video_id, which dedupe needs: random keys in more indexes made each group
@@ -136,6 +135,18 @@ CREATE TRIGGER media_forget AFTER DELETE ON videos BEGIN
   DELETE FROM media WHERE video_id = old.video_id;
   DELETE FROM media_info WHERE video_id = old.video_id;
 END;
+)sql",
+    // 6: the real chat app (issue 12). Who was signed in when a video was
+    // captured, the app's own message id when the app saved it itself, and
+    // why a video is `local` (so a later generating sighting can promote a
+    // seen-only one, and resync can tell it from one that must never go).
+    R"sql(
+ALTER TABLE videos ADD COLUMN account_id TEXT;
+ALTER TABLE videos ADD COLUMN account_label TEXT;
+ALTER TABLE videos ADD COLUMN app_message_id TEXT;
+ALTER TABLE outbox ADD COLUMN local_reason TEXT; -- no_chat sync_off bad_origin bad_chat_id seen_only
+UPDATE outbox SET local_reason = 'no_chat'
+  WHERE state = 'local' AND seq IN (SELECT seq FROM videos WHERE chat_id = '');
 )sql",
 };
 

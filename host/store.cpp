@@ -22,7 +22,8 @@ constexpr const char* kRecordColumns =
     "o.state, o.attempts, o.last_error, v.pinned, v.last_viewed_ms, "
     "mv.state, mv.bytes, mv.total, mv.content_type, mv.sha256, mv.error, mv.generated, "
     "mt.state, mt.bytes, mt.total, mt.content_type, mt.sha256, mt.error, mt.generated, "
-    "mi.video_id, mi.duration_s, mi.width, mi.height, mi.video_codec, mi.audio_codec, mi.container "
+    "mi.video_id, mi.duration_s, mi.width, mi.height, mi.video_codec, mi.audio_codec, mi.container, "
+    "v.account_id, v.account_label, v.app_message_id, o.next_try_ms "
     "FROM videos v JOIN outbox o ON o.seq = v.seq "
     "LEFT JOIN media mv ON mv.video_id = v.video_id AND mv.kind = 'video' "
     "LEFT JOIN media mt ON mt.video_id = v.video_id AND mt.kind = 'thumbnail' "
@@ -70,6 +71,10 @@ VideoRecord ReadRecord(SQLite::Statement& s) {
     info.audio_codec = TextOrEmpty(s.getColumn(37));
     info.container = TextOrEmpty(s.getColumn(38));
   }
+  r.video.account_id = TextOrEmpty(s.getColumn(39));
+  r.video.account_label = TextOrEmpty(s.getColumn(40));
+  r.app_message_id = TextOrEmpty(s.getColumn(41));
+  r.next_try_ms = s.getColumn(42).getInt64();
   return r;
 }
 
@@ -98,7 +103,18 @@ std::string FtsQuery(const std::string& text) {
   return query;
 }
 
+constexpr std::string_view kLocalReasonNames[] = {"",        "no_chat",     "sync_off",
+                                                  "bad_origin", "bad_chat_id", "seen_only"};
+
 }  // namespace
+
+std::string_view ToString(LocalReason reason) { return kLocalReasonNames[static_cast<int>(reason)]; }
+
+LocalReason ParseLocalReason(std::string_view text) {
+  for (std::size_t i = 1; i < std::size(kLocalReasonNames); ++i)
+    if (kLocalReasonNames[i] == text) return static_cast<LocalReason>(i);
+  return LocalReason::kNone;
+}
 
 Status StatusFromSqlite(int extended_code, const std::string& what, const std::string& detail) {
   switch (extended_code & 0xff) {
@@ -250,12 +266,13 @@ Status Store::InSavepoint(const std::function<Status()>& body) {
   return result.ok() ? end : result;
 }
 
-Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
+Result<PutOutcome> Store::PutVideo(const VideoRecord& record, const PutPlan& plan) {
   return Guard("saving the video", [&]() -> Result<PutOutcome> {
     const Video& v = record.video;
     const std::string now = NowUtc();
     Use find(Cached(
-        "SELECT v.thumbnail_url, v.prompt, v.page_url, v.observed_at, v.meta, o.state "
+        "SELECT v.thumbnail_url, v.prompt, v.page_url, v.observed_at, v.meta, o.state, "
+        "v.account_id, v.account_label, o.local_reason "
         "FROM videos v JOIN outbox o ON o.seq = v.seq WHERE v.video_id = ?"));
     find->bind(1, record.video_id);
     if (find->executeStep()) {
@@ -272,12 +289,19 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
       if (!meta.is_object()) meta = nlohmann::json::object();
       for (const auto& [key, value] : v.meta.items())
         if (!meta.contains(key)) meta[key] = value;
-      const SyncState state =
+      SyncState state =
           ParseSyncState(find->getColumn(5).getString()).value_or(SyncState::kPending);
+      // The account is one fact (id and label together): a known one is kept.
+      const bool has_account = !TextOrEmpty(find->getColumn(6)).empty();
+      const std::string account_id = has_account ? find->getColumn(6).getString() : v.account_id;
+      const std::string account_label =
+          has_account ? TextOrEmpty(find->getColumn(7)) : v.account_label;
+      const LocalReason reason = ParseLocalReason(TextOrEmpty(find->getColumn(8)));
 
       Use update(Cached(
           "UPDATE videos SET url = ?, thumbnail_url = ?, prompt = ?, page_url = ?, "
-          "observed_at = ?, meta = ?, updated_at = ? WHERE video_id = ?"));
+          "observed_at = ?, meta = ?, updated_at = ?, account_id = ?, account_label = ? "
+          "WHERE video_id = ?"));
       update->bind(1, v.url);
       BindOptional(*update, 2, thumbnail);
       BindOptional(*update, 3, prompt);
@@ -285,37 +309,185 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record) {
       BindOptional(*update, 5, observed_at);
       update->bind(6, meta.dump());
       update->bind(7, now);
-      update->bind(8, record.video_id);
+      BindOptional(*update, 8, account_id);
+      BindOptional(*update, 9, account_label);
+      update->bind(10, record.video_id);
       update->exec();
-      return PutOutcome{record.video_id, true, state};
+
+      // Seen on the page first, generated now: it is the chat's new video
+      // after all. Only seen-only ones: every other local reason still holds.
+      bool promoted = false;
+      if (plan.promotes_seen && state == SyncState::kLocal && reason == LocalReason::kSeenOnly) {
+        Use promote(Cached(
+            "UPDATE outbox SET state = 'pending', local_reason = NULL, last_error = NULL, "
+            "attempts = 0, next_try_ms = ?, updated_at = ?, change_seq = ? "
+            "WHERE seq = (SELECT seq FROM videos WHERE video_id = ?)"));
+        promote->bind(1, plan.not_before_ms);
+        promote->bind(2, now);
+        promote->bind(3, NextChangeSeq());
+        promote->bind(4, record.video_id);
+        promote->exec();
+        state = SyncState::kPending;
+        promoted = true;
+      }
+      return PutOutcome{record.video_id, true, state, promoted};
     }
 
-    Use insert(Cached(
-        "INSERT INTO videos (video_id, chat_id, canonical_url, url, thumbnail_url, prompt, "
-        "source, page_url, origin, observed_at, meta, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    insert->bind(1, record.video_id);
-    insert->bind(2, v.chat_id);
-    insert->bind(3, record.canonical_url);
-    insert->bind(4, v.url);
-    BindOptional(*insert, 5, v.thumbnail_url);
-    BindOptional(*insert, 6, v.prompt);
-    insert->bind(7, std::string(ToString(v.source)));
-    BindOptional(*insert, 8, v.page_url);
-    BindOptional(*insert, 9, record.origin);
-    BindOptional(*insert, 10, v.observed_at);
-    insert->bind(11, v.meta.dump());
-    insert->bind(12, now);
-    insert->bind(13, now);
-    insert->exec();
-    if (!v.prompt.empty()) unindexed_.emplace_back(db_->getLastInsertRowid(), v.prompt);
-
-    Use outbox(Cached("INSERT INTO outbox (seq, state, updated_at) VALUES (?, ?, ?)"));
-    outbox->bind(1, db_->getLastInsertRowid());
-    outbox->bind(2, std::string(ToString(record.sync)));
-    outbox->bind(3, now);
-    outbox->exec();
+    InsertVideo(record, plan, false);
     return PutOutcome{record.video_id, false, record.sync};
+  });
+}
+
+void Store::InsertVideo(const VideoRecord& record, const PutPlan& plan, bool changed) {
+  const Video& v = record.video;
+  const std::string now = NowUtc();
+  Use insert(Cached(
+      "INSERT INTO videos (video_id, chat_id, canonical_url, url, thumbnail_url, prompt, "
+      "source, page_url, origin, observed_at, meta, created_at, updated_at, account_id, "
+      "account_label, app_message_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert->bind(1, record.video_id);
+  insert->bind(2, v.chat_id);
+  insert->bind(3, record.canonical_url);
+  insert->bind(4, v.url);
+  BindOptional(*insert, 5, v.thumbnail_url);
+  BindOptional(*insert, 6, v.prompt);
+  insert->bind(7, std::string(ToString(v.source)));
+  BindOptional(*insert, 8, v.page_url);
+  BindOptional(*insert, 9, record.origin);
+  BindOptional(*insert, 10, v.observed_at);
+  insert->bind(11, v.meta.dump());
+  insert->bind(12, now);
+  insert->bind(13, now);
+  BindOptional(*insert, 14, v.account_id);
+  BindOptional(*insert, 15, v.account_id.empty() ? std::string() : v.account_label);
+  BindOptional(*insert, 16, record.app_message_id);
+  insert->exec();
+  const std::int64_t seq = db_->getLastInsertRowid();
+  if (!v.prompt.empty()) unindexed_.emplace_back(seq, v.prompt);
+
+  Use outbox(Cached(
+      "INSERT INTO outbox (seq, state, updated_at, last_error, local_reason, next_try_ms, "
+      "change_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  outbox->bind(1, seq);
+  outbox->bind(2, std::string(ToString(record.sync)));
+  outbox->bind(3, now);
+  BindOptional(*outbox, 4, record.last_error);
+  BindOptional(*outbox, 5,
+               std::string(record.sync == SyncState::kLocal ? ToString(plan.local_reason) : ""));
+  outbox->bind(6, record.sync == SyncState::kPending ? plan.not_before_ms : std::int64_t{0});
+  // Inserts keep change_seq 0 (outbox_by_change stays small) unless asked.
+  outbox->bind(7, changed ? NextChangeSeq() : std::int64_t{0});
+  outbox->exec();
+}
+
+Result<AppSaveOutcome> Store::ApplyAppSave(const VideoRecord& record, const PutPlan& plan,
+                                           const AppSaveFact& fact) {
+  return Guard("recording the app's save", [&]() -> Result<AppSaveOutcome> {
+    const std::string now = NowUtc();
+    const std::string message = fact.message_id.empty() ? "" : " (message " + fact.message_id + ")";
+    const std::string failed =
+        fact.http_status == 0 ? std::string("the app's own save failed (no answer)")
+                              : "the app's own save failed (HTTP " + std::to_string(fact.http_status) + ")";
+    SyncAttempt line{now, fact.http_status, "", ""};
+    AppSaveOutcome out;
+
+    std::optional<SyncState> state;
+    std::string had_message_id;
+    {
+      Use find(Cached(
+          "SELECT o.state, v.app_message_id FROM videos v JOIN outbox o ON o.seq = v.seq "
+          "WHERE v.video_id = ?"));
+      find->bind(1, record.video_id);
+      if (find->executeStep()) {
+        state = ParseSyncState(find->getColumn(0).getString()).value_or(SyncState::kPending);
+        had_message_id = TextOrEmpty(find->getColumn(1));
+      }
+    }
+
+    if (!state) {
+      // Unseen: the app's save is the first vidkeep hears of this video.
+      VideoRecord fresh = record;
+      PutPlan p = plan;
+      if (fact.succeeded()) {
+        fresh.sync = SyncState::kSavedByApp;
+        fresh.last_error.clear();
+        fresh.app_message_id = fact.message_id;
+        line.reason = "saved by the app" + message;
+      } else if (fresh.sync == SyncState::kPending) {
+        p.not_before_ms = fact.phase == AppSavePhase::kStarted ? fact.wait_until_ms : 0;
+        if (fact.phase == AppSavePhase::kFinished) line.reason = failed;
+      }
+      InsertVideo(fresh, p, true);
+      line.result = std::string(ToString(fresh.sync));
+      if (!line.reason.empty())
+        if (Status h = AddAttempt(record.video_id, line); !h.ok()) return h;
+      return AppSaveOutcome{true, fresh.sync, true};
+    }
+
+    out.sync = *state;
+    if (!record.video.account_id.empty()) {
+      Use fill(Cached(
+          "UPDATE videos SET account_id = ?, account_label = ? WHERE video_id = ? "
+          "AND account_id IS NULL"));
+      fill->bind(1, record.video.account_id);
+      BindOptional(*fill, 2, record.video.account_label);
+      fill->bind(3, record.video_id);
+      fill->exec();
+    }
+    auto set_outbox = [&](const char* sql, std::int64_t value, bool change) {
+      Use u(Cached(sql));
+      u->bind(1, value);
+      u->bind(2, now);
+      u->bind(3, change ? NextChangeSeq() : std::int64_t{0});
+      u->bind(4, record.video_id);
+      u->exec();
+    };
+    if (fact.phase == AppSavePhase::kStarted) {
+      // The app's answer should come first; a send in flight goes on (its
+      // outcome sets the next try anyway).
+      if (*state == SyncState::kPending)
+        set_outbox(
+            "UPDATE outbox SET next_try_ms = max(next_try_ms, ?), updated_at = ?, "
+            "change_seq = CASE WHEN ?3 > 0 THEN ?3 ELSE change_seq END "
+            "WHERE seq = (SELECT seq FROM videos WHERE video_id = ?)",
+            fact.wait_until_ms, false);
+      return out;
+    }
+    if (fact.succeeded()) {
+      if (!fact.message_id.empty() && had_message_id.empty()) {
+        Use u(Cached("UPDATE videos SET app_message_id = ? WHERE video_id = ?"));
+        u->bind(1, fact.message_id);
+        u->bind(2, record.video_id);
+        u->exec();
+      }
+      if (*state == SyncState::kSavedByApp) return out;
+      if (*state == SyncState::kSynced) {
+        line.reason = "the app saved it too" + message;
+      } else {
+        // Whatever vidkeep was going to do, the chat has the video now. A
+        // lease in flight stays: FinishSend leaves this state alone.
+        set_outbox(
+            "UPDATE outbox SET state = 'saved_by_app', last_error = NULL, local_reason = NULL, "
+            "next_try_ms = ?, updated_at = ?, change_seq = ? "
+            "WHERE seq = (SELECT seq FROM videos WHERE video_id = ?)",
+            0, true);
+        out.sync = SyncState::kSavedByApp;
+        out.changed = true;
+        line.reason = "saved by the app" + message;
+      }
+    } else {
+      line.reason = failed;
+      if (*state == SyncState::kPending)
+        set_outbox(
+            "UPDATE outbox SET next_try_ms = ?, updated_at = ?, "
+            "change_seq = CASE WHEN ?3 > 0 THEN ?3 ELSE change_seq END "
+            "WHERE seq = (SELECT seq FROM videos WHERE video_id = ?)",
+            0, false);
+    }
+    line.result = std::string(ToString(out.sync));
+    if (Status h = AddAttempt(record.video_id, line); !h.ok()) return h;
+    return out;
   });
 }
 
@@ -362,8 +534,11 @@ Result<int> Store::Resync(const std::vector<std::string>& video_ids) {
     for (const auto& id : video_ids) {
       Use s(Cached(
           "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, last_error = NULL, "
-          "updated_at = ?, change_seq = ? WHERE seq = (SELECT seq FROM videos WHERE video_id = ?) "
-          "AND state <> 'local'"));
+          "local_reason = NULL, updated_at = ?, change_seq = ? "
+          "WHERE seq = (SELECT seq FROM videos WHERE video_id = ?) "
+          // A seen-only video waits for exactly this request; other local
+          // ones must never go, and the app's own message must not get a twin.
+          "AND (state NOT IN ('local', 'saved_by_app') OR local_reason = 'seen_only')"));
       s->bind(1, now);
       s->bind(2, NextChangeSeq());
       s->bind(3, id);
@@ -469,7 +644,9 @@ Result<bool> Store::FinishSend(const std::string& video_id, const std::string& o
         " WHERE seq = (SELECT seq FROM videos WHERE video_id = :id)"
         // A failure counts only while this process holds the lease and the
         // video is still pending; it never undoes another sender's success.
-        " AND (:success OR (lease_owner = :owner AND state = 'pending'))"));
+        " AND (:success OR (lease_owner = :owner AND state = 'pending'))"
+        // The app saved it meanwhile: that fact stays (its history says both).
+        " AND state <> 'saved_by_app'"));
     s->bind(":state", std::string(ToString(outcome.state)));
     s->bind(":next", outcome.next_try_ms);
     BindOptional(*s, s->getIndex(":error"), outcome.last_error);
@@ -484,11 +661,23 @@ Result<bool> Store::FinishSend(const std::string& video_id, const std::string& o
     // had the video by then), so a resend can always be explained.
     SyncAttempt attempt = outcome.attempt;
     if (!changed) {
-      Use exists(Cached("SELECT 1 FROM videos WHERE video_id = ?"));
+      Use exists(Cached(
+          "SELECT o.state FROM videos v JOIN outbox o ON o.seq = v.seq WHERE v.video_id = ?"));
       exists->bind(1, video_id);
       if (!exists->executeStep()) return false;
+      const bool by_app = exists->getColumn(0).getString() == ToString(SyncState::kSavedByApp);
       attempt.reason += attempt.reason.empty() ? "" : "; ";
-      attempt.reason += "not applied: this process's lease had ended";
+      attempt.reason += by_app ? "not applied: the app had saved it itself meanwhile"
+                               : "not applied: this process's lease had ended";
+      if (by_app) {
+        // Its lease ends here all the same: nothing else will end it early.
+        Use release(Cached(
+            "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_owner = ? "
+            "AND seq = (SELECT seq FROM videos WHERE video_id = ?)"));
+        release->bind(1, owner);
+        release->bind(2, video_id);
+        release->exec();
+      }
     }
     if (Status h = AddAttempt(video_id, attempt); !h.ok()) return h;
     return changed;

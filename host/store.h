@@ -24,11 +24,49 @@ struct StoreOptions {
   bool synchronous_full = false;
 };
 
+/// Why a video is `local` (stored with its outbox row). kSeenOnly is the one
+/// a later generating sighting or a resync may turn into `pending`.
+enum class LocalReason { kNone, kNoChat, kSyncOff, kBadOrigin, kBadChatId, kSeenOnly };
+
+std::string_view ToString(LocalReason reason);  // "" for kNone
+LocalReason ParseLocalReason(std::string_view text);
+
+/// How PutVideo places a video in the outbox; the service decides (issue 12).
+struct PutPlan {
+  LocalReason local_reason = LocalReason::kNone;  // with record.sync == kLocal
+  /// A new pending video, or a promoted one, is not due before this (unix ms).
+  std::int64_t not_before_ms = 0;
+  /// The sighting came from a generating source: a duplicate of a seen-only
+  /// local video becomes pending (not due before `not_before_ms`).
+  bool promotes_seen = false;
+};
+
 /// What PutVideo did.
 struct PutOutcome {
   std::string video_id;
   bool duplicate = false;
   SyncState sync = SyncState::kLocal;
+  bool promoted = false;  // a seen-only local duplicate became pending
+};
+
+/// What the app's own save said about one video (`app_save`, issue 12).
+enum class AppSavePhase { kStarted, kFinished };
+
+struct AppSaveFact {
+  AppSavePhase phase = AppSavePhase::kStarted;
+  int http_status = 0;        // kFinished: the app's answer (0: none)
+  std::string message_id;     // the app's message id, when the extension saw it
+  std::int64_t now_ms = 0;
+  /// kStarted: a pending video is not sent before this (unix ms).
+  std::int64_t wait_until_ms = 0;
+  bool succeeded() const { return phase == AppSavePhase::kFinished && http_status >= 200 && http_status < 300; }
+};
+
+/// What ApplyAppSave did to one video.
+struct AppSaveOutcome {
+  bool created = false;
+  SyncState sync = SyncState::kPending;  // the video's state afterwards
+  bool changed = false;                  // its state changed (an event goes out)
 };
 
 /// What one send attempt led to, for FinishSend.
@@ -150,10 +188,18 @@ class Store {
   /// Inserts a new video with its outbox row, or merges a duplicate into the
   /// stored one: fills fields the first lacked, refreshes the full URL.
   /// `record` carries the id, canonical URL, origin and initial sync state.
-  Result<PutOutcome> PutVideo(const VideoRecord& record);
+  Result<PutOutcome> PutVideo(const VideoRecord& record, const PutPlan& plan = {});
+  /// Applies the app's own save to one video (created from `record` and
+  /// `plan` when unseen: pending, or saved_by_app for a successful save).
+  /// Never touches a lease: a send in flight ends through FinishSend, which
+  /// leaves a saved_by_app video as it is.
+  Result<AppSaveOutcome> ApplyAppSave(const VideoRecord& record, const PutPlan& plan,
+                                      const AppSaveFact& fact);
   /// Deletes videos with their outbox rows and history; returns how many existed.
   Result<int> Delete(const std::vector<std::string>& video_ids);
-  /// Requeues videos that are not `local`; returns how many were queued.
+  /// Requeues videos that are not `local` (except seen-only ones, which it
+  /// sends) nor `saved_by_app` (a resend would make a second message in the
+  /// chat); returns how many were queued.
   Result<int> Resync(const std::vector<std::string>& video_ids);
   /// Requeues every `failed` video; returns how many.
   Result<int> ResyncFailed();
@@ -253,6 +299,9 @@ class Store {
 
  private:
   Store(std::unique_ptr<SQLite::Database> db, std::string path);
+  /// Inserts a new video and its outbox row (`changed`: with a change number,
+  /// so a sync_state event goes out for a row nobody was answered about).
+  void InsertVideo(const VideoRecord& record, const PutPlan& plan, bool changed);
   SQLite::Statement& Cached(const std::string& sql);
   std::int64_t NextChangeSeq();
   std::int64_t NextMediaChangeSeq();

@@ -232,6 +232,10 @@ TEST_CASE("every earlier schema migrates to the latest and keeps its data") {
         db.exec("INSERT INTO outbox (seq, state) SELECT seq, 'pending' FROM videos");
         // From schema 2 on, the store (not a trigger) indexes new prompts.
         if (version >= 2) db.exec("INSERT INTO videos_fts (rowid, prompt) SELECT seq, prompt FROM videos");
+        // A video without a chat id: schema 6 learns why it is local.
+        db.exec("INSERT INTO videos (video_id, chat_id, canonical_url, url, source, created_at, updated_at) "
+                "VALUES ('id-2', '', 'https://b/', 'https://b/', 'artifact', 't', 't')");
+        db.exec("INSERT INTO outbox (seq, state) SELECT seq, 'local' FROM videos WHERE video_id = 'id-2'");
       }
     }
     auto store = Store::Open(path);
@@ -244,6 +248,23 @@ TEST_CASE("every earlier schema migrates to the latest and keeps its data") {
       REQUIRE(found.ok());
       REQUIRE(found->videos.size() == 1);  // the FTS index was backfilled
       CHECK(found->videos[0].video_id == "id-1");
+      // Schema 6: no account, no app message, and reasons for local videos.
+      CHECK(found->videos[0].video.account_id.empty());
+      CHECK(found->videos[0].app_message_id.empty());
+      CHECK((*store)->db().execAndGet(
+                "SELECT local_reason FROM outbox WHERE seq = (SELECT seq FROM videos WHERE video_id = 'id-2')")
+                .getString() == "no_chat");
+      CHECK((*store)->db().execAndGet(
+                "SELECT local_reason IS NULL FROM outbox WHERE seq = (SELECT seq FROM videos WHERE video_id = 'id-1')")
+                .getInt() == 1);
+      // The new columns are written and read back.
+      VideoRecord r = Record("https://c.example/v.mp4");
+      r.video.account_id = "u-1";
+      r.video.account_label = "a@example.com";
+      REQUIRE((*store)->Begin().ok());
+      REQUIRE((*store)->PutVideo(r).ok());
+      REQUIRE((*store)->Commit().ok());
+      CHECK((*store)->Get(r.video_id)->video.account_label == "a@example.com");
     }
   }
 }
