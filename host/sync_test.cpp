@@ -331,3 +331,45 @@ TEST_CASE("leases: one owner at a time, taken over after expiry") {
   CHECK(taken);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("resuming after new credentials: only their account's videos and those without one, with a fresh budget") {
+  auto store = Store::Open(":memory:").value();
+  const std::vector<std::string> origins = {"https://chat.example"};
+  auto put = [&](int n, const std::string& account) {
+    VideoRecord r = Record("https://cdn.example/r" + std::to_string(n) + ".mp4", "p");
+    r.video.account_id = account;
+    r.video.account_label = account.empty() ? "" : account + "@example.com";
+    REQUIRE(store->PutVideo(r).ok());
+    return r.video_id;
+  };
+  REQUIRE(store->Begin().ok());
+  const std::string a = put(1, "A"), b = put(2, "B"), none = put(3, "");
+  auto leased = store->LeaseDue("me", origins, 100, 100, 10'000, 10);
+  REQUIRE(leased.ok());
+  REQUIRE(leased->size() == 3);
+  for (const auto& record : *leased) {
+    CHECK(record.video.account_id == (record.video_id == a ? "A" : record.video_id == b ? "B" : ""));
+    SendOutcome waiting;
+    waiting.state = SyncState::kAuthRequired;
+    waiting.last_error = "waiting";
+    REQUIRE(*store->FinishSend(record.video_id, "me", waiting));
+  }
+  REQUIRE(store->Commit().ok());
+  auto state = [&](const std::string& id) { return store->Get(id)->sync; };
+
+  REQUIRE(store->Begin().ok());
+  CHECK(*store->ResumeOrigin("https://chat.example", std::string("A")) == 2);
+  REQUIRE(store->Commit().ok());
+  CHECK(state(a) == SyncState::kPending);
+  CHECK(state(none) == SyncState::kPending);
+  CHECK(state(b) == SyncState::kAuthRequired);
+  CHECK(store->Get(a)->sync_attempts == 0);  // a fresh budget for the new session
+  CHECK(store->Get(b)->sync_attempts == 1);
+
+  REQUIRE(store->Begin().ok());
+  CHECK(*store->ResumeOrigin("https://chat.example", std::string("")) == 0);  // no account-less one waits
+  CHECK(*store->ResumeOrigin("https://other.example", std::nullopt) == 0);
+  CHECK(*store->ResumeOrigin("https://chat.example", std::nullopt) == 1);  // the admin's service token
+  REQUIRE(store->Commit().ok());
+  CHECK(state(b) == SyncState::kPending);
+}
