@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <regex>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -117,6 +118,7 @@ const char* const kKnownKeys[] = {
     "sync.backoff_base_ms", "sync.backoff_cap_ms", "sync.connect_timeout_ms",
     "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight",
     "sync.session_path", "sync.max_attempts",
+    "sync.chat_id_pattern", "sync.app_save_grace_ms", "sync.app_save_wait_ms",
     "media.enabled", "media.quota_bytes", "media.max_file_bytes", "media.max_downloads",
     "media.allow_http", "media.allow_private_addresses", "media.connect_timeout_ms",
     "media.stall_timeout_ms", "media.lease_ms", "media.backoff_base_ms",
@@ -215,6 +217,16 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
       (sync.session_path[0] != '/' || sync.session_path.find_first_of(" \r\n#") != std::string::npos))
     check(r.Error("sync.session_path", "must be a path starting with / (or \"\" for none)"));
   check(r.Integer("sync.max_attempts", sync.max_attempts, 1, 1000));
+  check(r.String("sync.chat_id_pattern", sync.chat_id_pattern));
+  if (r.Find("sync.chat_id_pattern") && !sync.chat_id_pattern.empty()) {
+    try {
+      std::regex(sync.chat_id_pattern, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      check(r.Error("sync.chat_id_pattern", fmt::format("is not a valid regular expression ({})", e.what())));
+    }
+  }
+  check(r.Integer("sync.app_save_grace_ms", sync.app_save_grace_ms, 0, 24 * 3600 * 1000));
+  check(r.Integer("sync.app_save_wait_ms", sync.app_save_wait_ms, 0, 24 * 3600 * 1000));
   check(r.Bool("media.enabled", media.enabled));
   check(r.Integer("media.quota_bytes", media.quota_bytes, 0, 1LL << 50));
   check(r.Integer("media.max_file_bytes", media.max_file_bytes, 1024, 1LL << 40));

@@ -67,6 +67,15 @@ struct SyncConfig {
   /// Sends of one video that end in a retryable failure (408, 429, 5xx,
   /// network) before it is `failed`; `resync` starts over.
   int max_attempts = 8;
+  // The real chat app (issue 12, docs/protocol-extensions.md).
+  /// Chat ids the app accepts (ECMAScript regex, whole id, case-insensitive);
+  /// "" accepts any. Others are never sent.
+  std::string chat_id_pattern = std::string(kUuidPattern);
+  int app_save_grace_ms = 15000;  // a new video waits this long for the app's own save
+  int app_save_wait_ms = 60000;   // the app said it is saving: wait this long for its answer
+
+  static constexpr const char* kUuidPattern =
+      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 };
 
 /// The media cache (issue 7, docs/media.md).

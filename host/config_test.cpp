@@ -27,7 +27,11 @@ TEST_CASE("config keys are applied and checked") {
                      {R"({"allowed_callers":[1]})", "allowed_callers"},
                      {R"({"database":{"synchronous":"sometimes"}})", "database.synchronous"},
                      {R"({"log":{"level":"loud"}})", "log.level"},
-                     {R"({"sync":{"max_in_flight":0}})", "sync.max_in_flight"}};
+                     {R"({"sync":{"max_in_flight":0}})", "sync.max_in_flight"},
+                     {R"({"sync":{"chat_id_pattern":"[0-9"}})", "sync.chat_id_pattern"},
+                     {R"({"sync":{"chat_id_pattern":7}})", "sync.chat_id_pattern"},
+                     {R"({"sync":{"app_save_grace_ms":-1}})", "sync.app_save_grace_ms"},
+                     {R"({"sync":{"app_save_wait_ms":"1m"}})", "sync.app_save_wait_ms"}};
   for (const auto& b : bad) {
     INFO(b.json);
     Config fresh;
@@ -80,4 +84,16 @@ TEST_CASE("callers") {
   c.no_dev_id = true;
   CHECK_FALSE(IsCallerAllowed(kDevChromiumCaller, c));
   CHECK_FALSE(IsCallerAllowed(kDevFirefoxCaller, c));
+}
+
+TEST_CASE("the real chat app's sync keys: defaults, overrides, no unknown-key warnings") {
+  Config c;
+  CHECK(c.sync.chat_id_pattern == SyncConfig::kUuidPattern);
+  CHECK(c.sync.app_save_grace_ms == 15000);
+  CHECK(c.sync.app_save_wait_ms == 60000);
+  REQUIRE(c.Apply(R"({"sync":{"chat_id_pattern":"","app_save_grace_ms":0,"app_save_wait_ms":500}})", "t").ok());
+  CHECK(c.sync.chat_id_pattern.empty());
+  CHECK(c.sync.app_save_grace_ms == 0);
+  CHECK(c.sync.app_save_wait_ms == 500);
+  CHECK(c.warnings.empty());
 }

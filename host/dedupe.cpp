@@ -219,4 +219,14 @@ bool IsAllowedSyncOrigin(std::string_view origin) {
   return scheme == "http" && IsLoopbackHost(parsed->encoded_host());
 }
 
+bool LooksLikeVideo(std::string_view url, std::string_view content_type) {
+  if (Lower(content_type.substr(0, 6)) == "video/") return true;
+  auto parsed = ParseUrl(url);
+  if (!parsed) return false;
+  const std::string path = Lower(parsed->encoded_path());
+  for (std::string_view ext : {".mp4", ".mov", ".webm", ".m4v", ".avi", ".mkv"})
+    if (path.ends_with(ext)) return true;
+  return false;
+}
+
 }  // namespace vidkeep

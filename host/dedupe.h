@@ -43,6 +43,11 @@ std::string VideoIdFor(std::string_view chat_id, std::string_view canonical_url)
 /// The UUIDv5 of `name` in `namespace_id` (RFC 4122 section 4.3).
 std::string UuidV5(std::string_view namespace_id, std::string_view name);
 
+/// True when a video attachment is this: `content_type` starts with video/
+/// (case-insensitive), or the URL's path (not its query) ends in .mp4 .mov
+/// .webm .m4v .avi .mkv (PROTOCOL.md section 5's test).
+bool LooksLikeVideo(std::string_view url, std::string_view content_type);
+
 /// "scheme://host[:port]" of a URL, lowercased, default port dropped; empty
 /// when `url` is not an absolute http(s) URL.
 std::string OriginOf(std::string_view url);

@@ -146,3 +146,14 @@ TEST_CASE("regression: an empty query before a fragment read past the URL (Boost
   CHECK(*CanonicalUrl("https://h/v.mp4?#x", signing) == "https://h/v.mp4");
   CHECK(*CanonicalUrl("https://h/v.mp4?#x", signing) == *CanonicalUrl("https://h/v.mp4?", signing));
 }
+
+TEST_CASE("LooksLikeVideo: a video content type or a video path extension, never the query") {
+  CHECK(LooksLikeVideo("https://cdn.example/a/b.MP4?X-Amz-Signature=x", ""));
+  CHECK(LooksLikeVideo("https://cdn.example/b.webm", ""));
+  CHECK(LooksLikeVideo("https://cdn.example/b.mkv#t=1", ""));
+  CHECK(LooksLikeVideo("https://cdn.example/blob/123", "Video/MP4"));
+  CHECK_FALSE(LooksLikeVideo("https://cdn.example/b.png?f=x.mp4", ""));
+  CHECK_FALSE(LooksLikeVideo("https://cdn.example/notes.md", "text/markdown"));
+  CHECK_FALSE(LooksLikeVideo("https://cdn.example/b.mp4x", "image/png"));
+  CHECK_FALSE(LooksLikeVideo("not a url.mp4", ""));
+}

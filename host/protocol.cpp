@@ -115,6 +115,27 @@ Status ParseMeta(const json* meta, const LimitsConfig& limits, json& out) {
   return {};
 }
 
+// `account`: {id, label?} strings, the person signed in on the origin.
+Status ParseAccount(const Fields& parent, std::string& id, std::string& label) {
+  const json* account = parent.Find("account");
+  if (!account) return {};
+  if (!account->is_object())
+    return Status::BadRequest(
+        fmt::format("field '{}' must be an object with an 'id'", parent.Name("account")));
+  Fields a(*account, parent.Name("account") + ".");
+  if (Status s = a.Text("id", kMaxAccountBytes, id, true); !s.ok()) return s;
+  if (Status s = a.Text("label", kMaxAccountBytes, label); !s.ok()) return s;
+  if (id.empty()) return Status::BadRequest(fmt::format("field '{}' must not be empty", a.Name("id")));
+  return {};
+}
+
+Status NoControlCharacters(const std::string& text, std::string_view field) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) < 0x20)
+      return Status::BadRequest(fmt::format("field '{}' contains control characters", field));
+  return {};
+}
+
 Status ParseVideo(const json& body, const LimitsConfig& limits, Video& v) {
   const json* video = body.contains("video") ? &body["video"] : nullptr;
   if (!video || video->is_null()) return Status::BadRequest("field 'video' is required");
@@ -130,15 +151,64 @@ Status ParseVideo(const json& body, const LimitsConfig& limits, Video& v) {
   if (Status s = f.Text("source", 16, source); !s.ok()) return s;
   if (!source.empty()) {
     auto parsed = ParseSource(source);
-    if (!parsed)
+    // `app` is the host's own: only an `app_save` creates such a video.
+    if (!parsed || *parsed == Source::kApp)
       return Status::BadRequest(fmt::format(
-          "field 'video.source' must be sse, artifact or manual, not '{}'", source));
+          "field 'video.source' must be sse, websocket, poll, tool, artifact, inline or manual, "
+          "not '{}'",
+          source));
     v.source = *parsed;
   }
-  for (char c : v.chat_id)
-    if (static_cast<unsigned char>(c) < 0x20)
-      return Status::BadRequest("field 'video.chat_id' contains control characters");
+  if (Status s = NoControlCharacters(v.chat_id, "video.chat_id"); !s.ok()) return s;
+  if (Status s = ParseAccount(f, v.account_id, v.account_label); !s.ok()) return s;
   return ParseMeta(f.Find("meta"), limits, v.meta);
+}
+
+Status ParseAppSave(const json& body, const LimitsConfig& limits, AppSave& a) {
+  const json* save = body.contains("save") ? &body["save"] : nullptr;
+  if (!save || save->is_null()) return Status::BadRequest("field 'save' is required");
+  if (!save->is_object()) return Status::BadRequest("field 'save' must be an object");
+  Fields f(*save, "save.");
+  if (Status s = f.Text("chat_id", limits.max_text_bytes, a.chat_id, true); !s.ok()) return s;
+  if (a.chat_id.empty()) return Status::BadRequest("field 'save.chat_id' must not be empty");
+  if (Status s = NoControlCharacters(a.chat_id, "save.chat_id"); !s.ok()) return s;
+  if (Status s = f.Text("message_id", 256, a.message_id); !s.ok()) return s;
+  if (Status s = NoControlCharacters(a.message_id, "save.message_id"); !s.ok()) return s;
+  std::string phase;
+  if (Status s = f.Text("phase", 16, phase, true); !s.ok()) return s;
+  if (phase != "started" && phase != "finished")
+    return Status::BadRequest(
+        fmt::format("field 'save.phase' must be started or finished, not '{}'", phase));
+  a.finished = phase == "finished";
+  if (const json* status = f.Find("http_status")) {
+    if (!status->is_number_integer() || status->get<long long>() < 0 ||
+        status->get<long long>() > 999)
+      return Status::BadRequest("field 'save.http_status' must be a whole number from 0 to 999");
+    a.http_status = static_cast<int>(status->get<long long>());
+  }
+  if (Status s = f.Url("page_url", limits.max_text_bytes, a.page_url, true); !s.ok()) return s;
+  const json* attachments = f.Find("attachments");
+  if (!attachments) return Status::BadRequest("field 'save.attachments' is required");
+  if (!attachments->is_array())
+    return Status::BadRequest("field 'save.attachments' must be a list of attachments");
+  if (attachments->size() > kMaxAppSaveAttachments)
+    return Status::Error(ErrorCode::kTooLarge,
+                         fmt::format("field 'save.attachments' has {} attachments; the limit is {}",
+                                     attachments->size(), kMaxAppSaveAttachments));
+  for (std::size_t i = 0; i < attachments->size(); ++i) {
+    const json& item = (*attachments)[i];
+    const std::string name = fmt::format("save.attachments[{}]", i);
+    if (!item.is_object()) return Status::BadRequest(fmt::format("field '{}' must be an object", name));
+    Fields at(item, name + ".");
+    AppSaveAttachment& out = a.attachments.emplace_back();
+    // The page's attachments may be anything (markdown files, data links):
+    // only their types and sizes are checked here; the service keeps only
+    // valid http(s) videos.
+    if (Status s = at.Text("url", limits.max_url_bytes, out.url, true); !s.ok()) return s;
+    if (Status s = at.Text("thumbnail_url", limits.max_url_bytes, out.thumbnail_url); !s.ok()) return s;
+    if (Status s = at.Text("content_type", 256, out.content_type); !s.ok()) return s;
+  }
+  return ParseAccount(f, a.account_id, a.account_label);
 }
 
 Status ParseList(const json& body, Request& r) {
@@ -171,7 +241,9 @@ Status ParseList(const json& body, Request& r) {
     r.sync = ParseSyncState(sync);
     if (!r.sync)
       return Status::BadRequest(fmt::format(
-          "field 'sync' must be pending, synced, failed, auth_required or local, not '{}'", sync));
+          "field 'sync' must be pending, synced, failed, auth_required, local or saved_by_app, "
+          "not '{}'",
+          sync));
   }
   return {};
 }
@@ -275,7 +347,7 @@ Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Reques
       {"delete", RequestType::kDelete}, {"resync", RequestType::kResync},
       {"status", RequestType::kStatus}, {"configure", RequestType::kConfigure},
       {"media_read", RequestType::kMediaRead}, {"media_pin", RequestType::kMediaPin},
-      {"media_fetch", RequestType::kMediaFetch}};
+      {"media_fetch", RequestType::kMediaFetch}, {"app_save", RequestType::kAppSave}};
   bool known = false;
   for (const auto& [text, t] : kTypes)
     if (text == name) {
@@ -308,6 +380,8 @@ Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Reques
       return {};
     case RequestType::kConfigure:
       return ParseConfigure(body, out);
+    case RequestType::kAppSave:
+      return ParseAppSave(body, limits, out.app_save);
   }
   return Status::Internal("unhandled request type");
 }
@@ -403,7 +477,12 @@ json RecordToJson(const VideoRecord& r) {
           {"sync", ToString(r.sync)},
           {"sync_attempts", r.sync_attempts},
           {"last_error", or_null(r.last_error)},
-          {"created_at", r.created_at}};
+          {"created_at", r.created_at},
+          {"account", r.video.account_id.empty()
+                          ? json(nullptr)
+                          : json({{"id", r.video.account_id},
+                                  {"label", or_null(r.video.account_label)}})},
+          {"app_message_id", or_null(r.app_message_id)}};
   if (r.media) out["media"] = MediaToJson(*r.media);
   return out;
 }

@@ -24,6 +24,31 @@ enum class RequestType {
   kHello, kVideo, kList, kGet, kDelete, kResync, kStatus, kConfigure,
   // The media cache (docs/protocol-extensions.md).
   kMediaRead, kMediaPin, kMediaFetch,
+  // The app's own save of a message (issue 12).
+  kAppSave,
+};
+
+/// The most attachments one `app_save` may carry.
+inline constexpr std::size_t kMaxAppSaveAttachments = 32;
+/// The most bytes of an account id or label.
+inline constexpr std::size_t kMaxAccountBytes = 200;
+
+/// One attachment of the app's message, as the extension saw it.
+struct AppSaveAttachment {
+  std::string url;  // checked for type and size only: non-video ones are ignored
+  std::string thumbnail_url;
+  std::string content_type;
+};
+
+/// `app_save.save`: the extension saw the page POST /api/save-message.
+struct AppSave {
+  std::string chat_id;
+  std::string message_id;  // empty: unknown
+  bool finished = false;   // phase: started or finished
+  int http_status = 0;     // finished: the app's answer (0: none)
+  std::string page_url;
+  std::vector<AppSaveAttachment> attachments;
+  std::string account_id, account_label;  // empty id: none
 };
 
 /// The most `media_read` answers at once: 512 KiB is 699,052 base64
@@ -57,12 +82,13 @@ struct Request {
   bool pinned = true;                    // media_pin
   std::string origin;                    // configure (normalized)
   ServerAuth auth;                       // configure
+  AppSave app_save;                      // app_save
 
   /// True for requests whose `ok` means "committed".
   bool IsWrite() const {
     return type == RequestType::kVideo || type == RequestType::kDelete ||
            type == RequestType::kResync || type == RequestType::kMediaPin ||
-           type == RequestType::kMediaFetch;
+           type == RequestType::kMediaFetch || type == RequestType::kAppSave;
   }
 };
 

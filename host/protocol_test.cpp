@@ -229,3 +229,164 @@ TEST_CASE("records carry the media summary; media_state events; base64") {
   CHECK(Base64("foobar") == "Zm9vYmFy");
   CHECK(Base64(std::string("\0\xff", 2)) == "AP8=");
 }
+
+TEST_CASE("video.source takes the real chat app's names, never app") {
+  for (const char* source : {"sse", "websocket", "poll", "tool", "artifact", "inline", "manual"}) {
+    INFO(source);
+    Request r;
+    REQUIRE(Parse(json{{"type", "video"}, {"id", 1},
+                       {"video", {{"url", "https://cdn.example/v.mp4"}, {"source", source}}}},
+                  r)
+                .ok());
+    CHECK(ToString(r.video.source) == source);
+  }
+  Request r;
+  Status s = Parse(json{{"type", "video"}, {"id", 1},
+                        {"video", {{"url", "https://cdn.example/v.mp4"}, {"source", "app"}}}},
+                   r);
+  CHECK(s.code() == ErrorCode::kBadRequest);
+  CHECK(s.message().find("video.source") != std::string::npos);
+}
+
+TEST_CASE("video.account: id and optional label strings, 200 bytes each") {
+  auto parse = [](json account, Request& r) {
+    return Parse(json{{"type", "video"}, {"id", 1},
+                      {"video", {{"url", "https://cdn.example/v.mp4"}, {"account", account}}}},
+                 r);
+  };
+  Request r;
+  REQUIRE(parse({{"id", "u-1"}, {"label", "ann@example.com"}}, r).ok());
+  CHECK(r.video.account_id == "u-1");
+  CHECK(r.video.account_label == "ann@example.com");
+  Request n;
+  REQUIRE(parse(nullptr, n).ok());
+  CHECK(n.video.account_id.empty());
+  struct Bad {
+    json account;
+    const char* field;
+    ErrorCode code;
+  };
+  const Bad bad[] = {{"u-1", "video.account", ErrorCode::kBadRequest},
+                     {json::object(), "video.account.id", ErrorCode::kBadRequest},
+                     {{{"id", 7}}, "video.account.id", ErrorCode::kBadRequest},
+                     {{{"id", ""}}, "video.account.id", ErrorCode::kBadRequest},
+                     {{{"id", "u"}, {"label", false}}, "video.account.label", ErrorCode::kBadRequest},
+                     {{{"id", std::string(201, 'u')}}, "video.account.id", ErrorCode::kTooLarge},
+                     {{{"id", "u"}, {"label", std::string(201, 'l')}}, "video.account.label", ErrorCode::kTooLarge}};
+  for (const auto& b : bad) {
+    INFO(b.account.dump().substr(0, 60));
+    Request out;
+    Status s = parse(b.account, out);
+    CHECK(s.code() == b.code);
+    CHECK(s.message().find(std::string("'") + b.field + "'") != std::string::npos);
+  }
+}
+
+TEST_CASE("an app_save request, field by field") {
+  const std::string chat = "3f2c9a9e-1b2c-4d5e-8f90-0123456789ab";
+  json req = {{"type", "app_save"},
+              {"id", "s1"},
+              {"save",
+               {{"chat_id", chat},
+                {"message_id", "0b6c…"},
+                {"phase", "finished"},
+                {"http_status", 200},
+                {"page_url", "https://chat.example/chat/" + chat},
+                {"attachments",
+                 {{{"url", "https://cdn.example/v.mp4"},
+                   {"thumbnail_url", "https://cdn.example/v.webp"},
+                   {"content_type", "video/mp4"}},
+                  {{"url", "data:text/markdown,hi"}}}},
+                {"account", {{"id", "u-1"}, {"label", "ann"}}}}}};
+  Request r;
+  REQUIRE(Parse(req, r).ok());
+  CHECK(r.type == RequestType::kAppSave);
+  CHECK(r.IsWrite());
+  CHECK(r.app_save.chat_id == chat);
+  CHECK(r.app_save.finished);
+  CHECK(r.app_save.http_status == 200);
+  REQUIRE(r.app_save.attachments.size() == 2);
+  CHECK(r.app_save.attachments[0].thumbnail_url == "https://cdn.example/v.webp");
+  CHECK(r.app_save.attachments[1].url == "data:text/markdown,hi");  // kept; the service skips it
+  CHECK(r.app_save.account_label == "ann");
+
+  json started = req;
+  started["save"]["phase"] = "started";
+  started["save"].erase("http_status");
+  started["save"].erase("message_id");
+  started["save"].erase("account");
+  Request s;
+  REQUIRE(Parse(started, s).ok());
+  CHECK_FALSE(s.app_save.finished);
+  CHECK(s.app_save.http_status == 0);
+
+  json many = json::array();
+  for (int i = 0; i < 33; ++i) many.push_back({{"url", "https://cdn.example/" + std::to_string(i) + ".mp4"}});
+  struct Bad {
+    const char* path;  // save.<path>, "" for save itself
+    json value;
+    ErrorCode code;
+    const char* field;
+  };
+  const Bad bad[] = {
+      {"", nullptr, ErrorCode::kBadRequest, "save"},
+      {"", "x", ErrorCode::kBadRequest, "save"},
+      {"chat_id", nullptr, ErrorCode::kBadRequest, "save.chat_id"},
+      {"chat_id", 5, ErrorCode::kBadRequest, "save.chat_id"},
+      {"chat_id", "", ErrorCode::kBadRequest, "save.chat_id"},
+      {"chat_id", "a\nb", ErrorCode::kBadRequest, "save.chat_id"},
+      {"chat_id", std::string(9000, 'c'), ErrorCode::kTooLarge, "save.chat_id"},
+      {"message_id", 12, ErrorCode::kBadRequest, "save.message_id"},
+      {"message_id", std::string(300, 'm'), ErrorCode::kTooLarge, "save.message_id"},
+      {"phase", nullptr, ErrorCode::kBadRequest, "save.phase"},
+      {"phase", "done", ErrorCode::kBadRequest, "save.phase"},
+      {"http_status", "200", ErrorCode::kBadRequest, "save.http_status"},
+      {"http_status", 2.5, ErrorCode::kBadRequest, "save.http_status"},
+      {"http_status", -1, ErrorCode::kBadRequest, "save.http_status"},
+      {"page_url", nullptr, ErrorCode::kBadRequest, "save.page_url"},
+      {"page_url", "file:///x", ErrorCode::kInvalidUrl, "save.page_url"},
+      {"attachments", nullptr, ErrorCode::kBadRequest, "save.attachments"},
+      {"attachments", json::object(), ErrorCode::kBadRequest, "save.attachments"},
+      {"attachments", many, ErrorCode::kTooLarge, "save.attachments"},
+      {"attachments", {"https://cdn.example/v.mp4"}, ErrorCode::kBadRequest, "save.attachments[0]"},
+      {"attachments", {json::object()}, ErrorCode::kBadRequest, "save.attachments[0].url"},
+      {"attachments", {{{"url", 1}}}, ErrorCode::kBadRequest, "save.attachments[0].url"},
+      {"attachments", {{{"url", std::string(9000, 'u')}}}, ErrorCode::kTooLarge, "save.attachments[0].url"},
+      {"attachments", {{{"url", "https://a/v.mp4"}, {"thumbnail_url", 3}}}, ErrorCode::kBadRequest,
+       "save.attachments[0].thumbnail_url"},
+      {"attachments", {{{"url", "https://a/v.mp4"}, {"content_type", json::array()}}}, ErrorCode::kBadRequest,
+       "save.attachments[0].content_type"},
+      {"account", "u-1", ErrorCode::kBadRequest, "save.account"},
+      {"account", {{"id", 1}}, ErrorCode::kBadRequest, "save.account.id"},
+  };
+  for (const auto& b : bad) {
+    json copy = req;
+    if (std::string(b.path).empty())
+      copy["save"] = b.value;
+    else
+      copy["save"][b.path] = b.value;
+    INFO(b.field << " = " << b.value.dump().substr(0, 40));
+    Request out;
+    Status st = Parse(copy, out);
+    CHECK(st.code() == b.code);
+    CHECK(out.id == "s1");
+    CHECK(st.message().find(std::string("'") + b.field + "'") != std::string::npos);
+  }
+}
+
+TEST_CASE("records carry account and app_message_id, null when unknown") {
+  VideoRecord r;
+  r.video_id = "id";
+  r.video.url = "https://cdn.example/v.mp4";
+  json plain = RecordToJson(r);
+  CHECK(plain["account"].is_null());
+  CHECK(plain["app_message_id"].is_null());
+  r.video.account_id = "u-1";
+  r.video.account_label = "ann";
+  r.app_message_id = "m-1";
+  r.sync = SyncState::kSavedByApp;
+  json full = RecordToJson(r);
+  CHECK(full["account"] == json({{"id", "u-1"}, {"label", "ann"}}));
+  CHECK(full["app_message_id"] == "m-1");
+  CHECK(full["sync"] == "saved_by_app");
+}

@@ -1,5 +1,7 @@
 #include "service.h"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "dedupe.h"
@@ -25,7 +27,8 @@ std::size_t JsonSizeBound(const VideoRecord& r) {
                            r.video.prompt.size() + r.video.chat_id.size() +
                            r.video.page_url.size() + r.video.observed_at.size() +
                            r.origin.size() + r.canonical_url.size() + r.last_error.size() +
-                           r.created_at.size();
+                           r.created_at.size() + r.video.account_id.size() +
+                           r.video.account_label.size() + r.app_message_id.size();
   // The media summary: fixed keys, a hash, a content type and an error.
   std::size_t media = 0;
   if (r.media)
@@ -46,7 +49,12 @@ Service::Service(Store* store, const Config& config, bool caller_allowed,
       config_(config),
       caller_allowed_(caller_allowed),
       unavailable_reason_(std::move(unavailable_reason)),
-      signing_(config.signing_params) {}
+      signing_(config.signing_params) {
+  // Config::Apply has checked that the pattern compiles.
+  if (!config.sync.chat_id_pattern.empty())
+    chat_id_pattern_.emplace(config.sync.chat_id_pattern,
+                             std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
+}
 
 std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& frames) {
   struct Item {
@@ -181,6 +189,8 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
       if (*queued > 0) queued_media_ = true;
       return json({{"queued", *queued}});
     }
+    case RequestType::kAppSave:
+      return HandleAppSave(r, queued_sync);
     case RequestType::kConfigure: {
       // Never log the credential itself, only which kinds arrived.
       spdlog::info("configure origin={} cookie={} bearer={}", r.origin,
@@ -191,6 +201,45 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
   return Status::Internal("unhandled request type");
 }
 
+namespace {
+
+// Sources that show a video the page may have opened from the chat's
+// history: a video known only from them is never sent by itself.
+bool IsSeenSource(Source source) { return source == Source::kArtifact || source == Source::kInline; }
+
+// A chat id in a message, cut short: it came from a page address.
+std::string Quoted(const std::string& text) {
+  return "\"" + (text.size() > 100 ? text.substr(0, 100) + "..." : text) + "\"";
+}
+
+}  // namespace
+
+bool Service::ChatIdAccepted(const std::string& chat_id) const {
+  if (!chat_id_pattern_) return true;
+  // Real chat ids are short; a long one is not worth a regex's time (libstdc++'s
+  // matcher recurses per character).
+  if (chat_id.size() > 1024) return false;
+  return std::regex_match(chat_id, *chat_id_pattern_);
+}
+
+std::pair<LocalReason, std::string> Service::WhyLocal(const std::string& chat_id,
+                                                      const std::string& origin) const {
+  if (chat_id.empty())
+    return {LocalReason::kNoChat, "no chat id: the page's address named no chat when the video was made"};
+  if (!config_.sync.enabled)
+    return {LocalReason::kSyncOff, "sync is off (sync.enabled is false in the config)"};
+  if (!IsAllowedSyncOrigin(origin))
+    return {LocalReason::kBadOrigin,
+            origin.empty() ? "no page address: vidkeep cannot tell which chat app to send it to"
+                           : origin + " is neither https nor http on a loopback address: vidkeep never sends there"};
+  if (!ChatIdAccepted(chat_id))
+    return {LocalReason::kBadChatId,
+            config_.sync.chat_id_pattern == SyncConfig::kUuidPattern
+                ? "chat id " + Quoted(chat_id) + " is not a UUID: the chat app would refuse it"
+                : "chat id " + Quoted(chat_id) + " does not match sync.chat_id_pattern"};
+  return {LocalReason::kNone, ""};
+}
+
 Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
   VideoRecord record;
   record.video = r.video;
@@ -199,19 +248,88 @@ Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
   record.canonical_url = std::move(canonical).value();
   record.video_id = VideoIdFor(r.video.chat_id, record.canonical_url);
   record.origin = OriginOf(r.video.page_url);
-  const bool syncable = !r.video.chat_id.empty() && config_.sync.enabled &&
-                        IsAllowedSyncOrigin(record.origin);
-  record.sync = syncable ? SyncState::kPending : SyncState::kLocal;
 
-  auto outcome = store_->PutVideo(record);
+  auto [reason, why] = WhyLocal(r.video.chat_id, record.origin);
+  const bool sendable = reason == LocalReason::kNone;
+  if (sendable && IsSeenSource(r.video.source)) {
+    reason = LocalReason::kSeenOnly;
+    why = "seen on the page only (opened from the chat's history?): not sent; resync sends it";
+  }
+  record.sync = reason == LocalReason::kNone ? SyncState::kPending : SyncState::kLocal;
+  record.last_error = why;
+  PutPlan plan;
+  plan.local_reason = reason;
+  // The app saves a video it shows within about a second (longer when it
+  // titles a new chat): its own save, or word of it, should come first.
+  const int grace = config_.sync.app_save_grace_ms;
+  plan.not_before_ms = grace > 0 ? UnixMs() + grace : 0;
+  plan.promotes_seen = sendable && !IsSeenSource(r.video.source);
+
+  auto outcome = store_->PutVideo(record, plan);
   if (!outcome.ok()) return outcome.status();
-  if (!outcome->duplicate && outcome->sync == SyncState::kPending) queued_sync = true;
+  if ((!outcome->duplicate && outcome->sync == SyncState::kPending) || outcome->promoted)
+    queued_sync = true;
   if (!outcome->duplicate) stored_video_ = true;
-  spdlog::debug("video {} {} ({})", outcome->video_id, outcome->duplicate ? "duplicate" : "stored",
+  spdlog::debug("video {} {} ({})", outcome->video_id,
+                outcome->promoted ? "promoted" : outcome->duplicate ? "duplicate" : "stored",
                 ToString(r.video.source));
   return json({{"video_id", outcome->video_id},
                          {"duplicate", outcome->duplicate},
                          {"sync", ToString(outcome->sync)}});
+}
+
+Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
+  const AppSave& save = r.app_save;
+  // The app refuses such a chat id (its column is a UUID): nothing to learn.
+  if (!ChatIdAccepted(save.chat_id)) return json({{"matched", 0}});
+  AppSaveFact fact;
+  fact.phase = save.finished ? AppSavePhase::kFinished : AppSavePhase::kStarted;
+  fact.http_status = save.http_status;
+  fact.message_id = save.message_id;
+  fact.now_ms = UnixMs();
+  fact.wait_until_ms = fact.now_ms + config_.sync.app_save_wait_ms;
+  const std::string origin = OriginOf(save.page_url);
+  const auto [reason, why] = WhyLocal(save.chat_id, origin);
+
+  std::set<std::string> done;  // one message may list a video twice
+  int matched = 0;
+  for (const AppSaveAttachment& a : save.attachments) {
+    if (!LooksLikeVideo(a.url, a.content_type)) continue;
+    if (!ValidateMediaUrl(a.url, config_.limits.max_url_bytes).ok()) continue;
+    auto canonical = CanonicalUrl(a.url, signing_);
+    if (!canonical.ok()) continue;
+    VideoRecord record;
+    record.canonical_url = std::move(canonical).value();
+    record.video_id = VideoIdFor(save.chat_id, record.canonical_url);
+    if (!done.insert(record.video_id).second) continue;
+    record.origin = origin;
+    Video& v = record.video;
+    v.url = a.url;
+    if (ValidateMediaUrl(a.thumbnail_url, config_.limits.max_url_bytes).ok())
+      v.thumbnail_url = a.thumbnail_url;
+    v.chat_id = save.chat_id;
+    v.source = Source::kApp;
+    v.page_url = save.page_url;
+    v.observed_at = NowUtc();
+    v.account_id = save.account_id;
+    v.account_label = save.account_label;
+    // The real type, for the message vidkeep may send (save_message.cpp).
+    if (a.content_type.size() <= 100 && LooksLikeVideo("", a.content_type))
+      v.meta["content_type"] = a.content_type;
+    record.sync = reason == LocalReason::kNone ? SyncState::kPending : SyncState::kLocal;
+    record.last_error = why;
+    PutPlan plan;
+    plan.local_reason = reason;
+
+    auto outcome = store_->ApplyAppSave(record, plan, fact);
+    if (!outcome.ok()) return outcome.status();
+    ++matched;
+    if (outcome->created) stored_video_ = true;
+    if (outcome->sync == SyncState::kPending) queued_sync = true;
+    spdlog::debug("app save {} ({} {}) -> {}", record.video_id, save.finished ? "finished" : "started",
+                  save.http_status, ToString(outcome->sync));
+  }
+  return json({{"matched", matched}});
 }
 
 Result<json> Service::HandleMediaRead(const Request& r) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -58,12 +59,19 @@ class Service {
   Result<nlohmann::json> HandleVideo(const Request& request, bool& queued_sync);
   Result<nlohmann::json> HandleList(const Request& request);
   Result<nlohmann::json> HandleMediaRead(const Request& request);
+  Result<nlohmann::json> HandleAppSave(const Request& request, bool& queued_sync);
+  /// Why a video of this chat and origin may not be sent by itself, with the
+  /// words for its `last_error`; kNone (and "") when it may.
+  std::pair<LocalReason, std::string> WhyLocal(const std::string& chat_id,
+                                               const std::string& origin) const;
+  bool ChatIdAccepted(const std::string& chat_id) const;
 
   Store* store_;
   const Config& config_;
   bool caller_allowed_;
   std::string unavailable_reason_;
   SigningParams signing_;
+  std::optional<std::regex> chat_id_pattern_;  // none: any chat id
   std::function<void()> on_sync_work_;
   std::function<void()> on_media_work_;
   const MediaFiles* media_files_ = nullptr;

@@ -11,7 +11,10 @@ namespace {
 
 FrameEvent Frame(const json& j) { return {FrameEvent::Kind::kFrame, j.dump(), 0}; }
 
-json VideoJson(int n, const std::string& chat = "c1") {
+// A UUID: the chat app's chat ids are (sync.chat_id_pattern).
+constexpr const char* kChat = "3f2c9a9e-1b2c-4d5e-8f90-0123456789ab";
+
+json VideoJson(int n, const std::string& chat = kChat) {
   return {{"url", "https://cdn.example/" + std::to_string(n) + ".mp4"},
           {"prompt", std::string(2000, 'p') + std::to_string(n)},
           {"chat_id", chat},
@@ -58,7 +61,7 @@ TEST_CASE("sync state on insert") {
   json no_chat = VideoJson(1);
   no_chat.erase("chat_id");
   json plain_http = VideoJson(2);
-  plain_http["page_url"] = "http://chat.example/chat/c1";
+  plain_http["page_url"] = std::string("http://chat.example/chat/") + kChat;
   auto answers = Handle(service, {Frame({{"type", "video"}, {"id", 1}, {"video", VideoJson(0)}}),
                                   Frame({{"type", "video"}, {"id", 2}, {"video", no_chat}}),
                                   Frame({{"type", "video"}, {"id", 3}, {"video", plain_http}})});
