@@ -386,8 +386,22 @@ class Cli {
     line("Source", std::string(ToString(r.video.source)));
     line("Saved", r.created_at);
     line("Observed", r.video.observed_at);
-    line("Sync", fmt::format("{} after {} attempt{}", ToString(r.sync), r.sync_attempts,
-                             r.sync_attempts == 1 ? "" : "s"));
+    line("Account", r.video.account_id.empty()
+                        ? std::string()
+                        : r.video.account_label.empty()
+                              ? r.video.account_id
+                              : fmt::format("{} (id {})", r.video.account_label, r.video.account_id));
+    if (r.sync == SyncState::kSavedByApp)
+      line("Sync", r.app_message_id.empty()
+                       ? std::string("saved by the app")
+                       : fmt::format("saved by the app (message {})", r.app_message_id));
+    else
+      line("Sync", fmt::format("{} after {} attempt{}", ToString(r.sync), r.sync_attempts,
+                               r.sync_attempts == 1 ? "" : "s"));
+    if (r.sync == SyncState::kSynced && !r.app_message_id.empty())
+      line("App message", fmt::format("the app saved it too (message {})", r.app_message_id));
+    if (r.sync == SyncState::kPending && r.next_try_ms > UnixMs())
+      line("Next attempt", "not before " + FormatUtcMs(r.next_try_ms));
     line("Last error", r.last_error);
     if (!r.video.meta.empty()) line("Meta", Dump(r.video.meta));
     std::cout << "\nLocal copy:\n";
@@ -716,7 +730,7 @@ int RunCli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "Saved videos, newest first");
   list->add_option("--chat", chat, "Only this chat's videos");
   list->add_option("--sync", sync_name, "Only videos in this sync state")
-      ->check(CLI::IsMember({"pending", "synced", "failed", "auth_required", "local"}));
+      ->check(CLI::IsMember({"pending", "synced", "failed", "auth_required", "local", "saved_by_app"}));
   list->add_option("--limit", query.limit, "How many (default 50)")->check(CLI::Range(1, 100000));
   list->add_flag("--json", as_json, "Machine-readable output");
 

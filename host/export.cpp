@@ -41,7 +41,7 @@ void WriteJson(const Records& records, std::ostream& out, Status& status) {
 
 void WriteCsv(Store& store, std::ostream& out, Status& status) {
   out << "video_id,created_at,sync,source,chat_id,prompt,url,thumbnail_url,page_url,"
-         "sync_attempts,last_error\r\n";
+         "sync_attempts,last_error,account_id,account_label,app_message_id\r\n";
   status = store.ForEach([&](const VideoRecord& r) {
     const std::string cells[] = {r.video_id,          r.created_at,
                                  std::string(ToString(r.sync)),
@@ -49,7 +49,8 @@ void WriteCsv(Store& store, std::ostream& out, Status& status) {
                                  r.video.chat_id,     r.video.prompt,
                                  r.video.url,         r.video.thumbnail_url,
                                  r.video.page_url,    std::to_string(r.sync_attempts),
-                                 r.last_error};
+                                 r.last_error,        r.video.account_id,
+                                 r.video.account_label, r.app_message_id};
     bool first = true;
     for (const auto& cell : cells) {
       if (!first) out << ',';
@@ -76,6 +77,7 @@ video{width:100%;aspect-ratio:16/9;background:#111;display:block}
 .body{padding:10px 12px}.prompt{margin:0 0 6px;overflow-wrap:anywhere}
 .meta{color:#5b6475;font-size:12px}.badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:11px;background:#e6e9ef}
 .synced{background:#d9f2e3;color:#176b3a}.failed,.auth_required{background:#fbe0e0;color:#8a1c1c}.pending{background:#fff1cc;color:#7a5400}
+.saved_by_app{background:#dde8fb;color:#1d3f8a}
 a{color:#2456c7}
 )html";
 
@@ -100,6 +102,10 @@ std::string CardMeta(const VideoRecord& r) {
   const std::string sync(ToString(r.sync));
   std::string meta = "<span class=\"badge " + sync + "\">" + sync + "</span> " +
                      HtmlEscape(r.created_at) + " · " + std::string(ToString(r.video.source));
+  if (!r.app_message_id.empty())
+    meta += " · app message " + HtmlEscape(r.app_message_id);
+  if (!r.video.account_id.empty())
+    meta += " · " + HtmlEscape(r.video.account_label.empty() ? r.video.account_id : r.video.account_label);
   if (!r.video.page_url.empty())
     meta += " · <a href=\"" + HtmlEscape(r.video.page_url) + "\">chat</a>";
   return meta;

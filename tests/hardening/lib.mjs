@@ -7,7 +7,7 @@ import { sqlite, video } from '../lib/host.mjs';
 
 export const CHAT = '3f2c0000-0000-4000-8000-000000000001';
 /** Sync settings that keep retries and lease expiry within a test's time. */
-export const FAST_SYNC = { backoff_base_ms: 5, backoff_cap_ms: 100, request_timeout_ms: 1500, connect_timeout_ms: 1000, lease_ms: 800 };
+export const FAST_SYNC = { app_save_grace_ms: 0, backoff_base_ms: 5, backoff_cap_ms: 100, request_timeout_ms: 1500, connect_timeout_ms: 1000, lease_ms: 800 };
 
 /** xorshift32 with a seed: reproducible random points. */
 export function rng(seed) {

@@ -319,9 +319,9 @@ test('export --format csv: header, quoting of commas and newlines, formulas defu
   assert.equal(out.code, 0, out.stderr);
   const text = readFileSync(file, 'utf8');
   const rows = parseCsv(text);
-  assert.deepEqual(rows[0], ['video_id', 'created_at', 'sync', 'source', 'chat_id', 'prompt', 'url', 'thumbnail_url', 'page_url', 'sync_attempts', 'last_error']);
+  assert.deepEqual(rows[0], ['video_id', 'created_at', 'sync', 'source', 'chat_id', 'prompt', 'url', 'thumbnail_url', 'page_url', 'sync_attempts', 'last_error', 'account_id', 'account_label', 'app_message_id']);
   assert.equal(rows.length, 1 + ALL.length);
-  for (const r of rows) assert.equal(r.length, 11, JSON.stringify(r));
+  for (const r of rows) assert.equal(r.length, 14, JSON.stringify(r));
   const byId = new Map(rows.slice(1).map((r) => [r[0], r]));
   assert.equal(byId.get(idOf(VIDEOS[2]))[5], MESSY, 'commas, quotes and newline survive quoting');
   assert.ok(text.includes('"commas, and ""quotes""\nand a second line"'));

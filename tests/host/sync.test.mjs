@@ -10,7 +10,7 @@ import { makeHome, startHost, video, BIN } from '../lib/host.mjs';
 import { startChatApp, mixedFaults, SESSION_COOKIE } from '../lib/chat-app.mjs';
 
 const run = promisify(execFile);
-const FAST = { backoff_base_ms: 5, backoff_cap_ms: 100, request_timeout_ms: 1500, connect_timeout_ms: 1000, lease_ms: 3000, app_save_grace_ms: 0 };
+const FAST = { app_save_grace_ms: 0, backoff_base_ms: 5, backoff_cap_ms: 100, request_timeout_ms: 1500, connect_timeout_ms: 1000, lease_ms: 3000 };
 
 function pageVideo(app, n, extra = {}) {
   const chat = '3f2c0000-0000-4000-8000-000000000001';

@@ -22,7 +22,10 @@ export function makeHome(config) {
   // test URLs (cdn.example) never resolve, and the downloader's retries would
   // only add media_state events to what these tests watch. media.test.mjs
   // and the e2e tests cover the cache.
-  config = { ...config, media: { enabled: false, ...config?.media } };
+  // A new video waits sync.app_save_grace_ms (15 s) for the chat app's own
+  // save before vidkeep sends it; tests about sync want it sent at once
+  // unless they set the grace themselves (app-save.test.mjs does).
+  config = { ...config, media: { enabled: false, ...config?.media }, sync: { app_save_grace_ms: 0, ...config?.sync } };
   writeFileSync(path.join(home, 'config.json'), JSON.stringify(config));
   return {
     home,
