@@ -663,7 +663,9 @@ class Cli {
     boost::asio::io_context io;
     SyncConfig sync_config = config_.sync;
     Syncer syncer(io, *store_, sync_config, ProcessOwner("cli"), Syncer::Mode::kDrain);
-    for (const auto& origin : origins) syncer.SetCredentials(origin, ServerAuth{{}, *token});
+    // Looked up first: a token that is one user's sends only that user's
+    // videos (and those without an account); a service token sends all.
+    for (const auto& origin : origins) syncer.AllowOrigin(origin, ServerAuth{{}, *token}, /*replace=*/true);
     syncer.set_once(once);
     const auto started = std::chrono::steady_clock::now();
     const bool tty = ::isatty(STDERR_FILENO);

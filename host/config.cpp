@@ -118,6 +118,7 @@ const char* const kKnownKeys[] = {
     "sync.enabled", "sync.origins", "sync.token_file", "sync.extra_ca_file",
     "sync.backoff_base_ms", "sync.backoff_cap_ms", "sync.connect_timeout_ms",
     "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight",
+    "sync.session_path", "sync.max_attempts",
     "sync.chat_id_pattern", "sync.app_save_grace_ms", "sync.app_save_wait_ms",
     "media.enabled", "media.quota_bytes", "media.max_file_bytes", "media.max_downloads",
     "media.allow_http", "media.allow_private_addresses", "media.connect_timeout_ms",
@@ -239,6 +240,11 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
   check(r.Integer("sync.request_timeout_ms", sync.request_timeout_ms, 1, kMaxInt));
   check(r.Integer("sync.lease_ms", sync.lease_ms, 100, kMaxInt));
   check(r.Integer("sync.max_in_flight", sync.max_in_flight, 1, 64));
+  check(r.String("sync.session_path", sync.session_path));
+  if (!sync.session_path.empty() &&
+      (sync.session_path[0] != '/' || sync.session_path.find_first_of(" \r\n#") != std::string::npos))
+    check(r.Error("sync.session_path", "must be a path starting with / (or \"\" for none)"));
+  check(r.Integer("sync.max_attempts", sync.max_attempts, 1, 1000));
   check(r.String("sync.chat_id_pattern", sync.chat_id_pattern));
   if (r.Find("sync.chat_id_pattern") && !sync.chat_id_pattern.empty()) {
     try {

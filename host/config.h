@@ -61,6 +61,12 @@ struct SyncConfig {
   int request_timeout_ms = 30000;
   int lease_ms = 60000;
   int max_in_flight = 4;
+  /// Where the chat app says who is signed in (docs/protocol-extensions.md
+  /// "`configure` answers the account"); "" turns the lookup off.
+  std::string session_path = "/api/auth/session";
+  /// Sends of one video that end in a retryable failure (408, 429, 5xx,
+  /// network) before it is `failed`; `resync` starts over.
+  int max_attempts = 8;
   // The real chat app (issue 12, docs/protocol-extensions.md).
   /// Chat ids the app accepts (ECMAScript regex, whole id, case-insensitive);
   /// "" accepts any. Others are never sent.

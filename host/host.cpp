@@ -2,6 +2,8 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -19,6 +21,47 @@
 #include "sync.h"
 
 namespace vidkeep {
+
+namespace {
+
+// Everything the host writes to the browser, in order: answers stay in
+// request order (PROTOCOL.md section 2) and an event never overtakes the
+// answer that acknowledged its video, also while a `configure` answer waits
+// for its account lookup (bounded by the sync request timeout).
+class OrderedOutput {
+ public:
+  explicit OrderedOutput(std::function<void(std::string)> send) : send_(std::move(send)) {}
+
+  /// A place for an answer that comes later, through Fill.
+  std::uint64_t Reserve() {
+    slots_.push_back({});
+    return first_ + slots_.size() - 1;
+  }
+  void Fill(std::uint64_t slot, std::string payload) {
+    if (slot < first_ || slot - first_ >= slots_.size()) return;
+    slots_[slot - first_] = std::move(payload);
+    Flush();
+  }
+  void Push(std::string payload) {
+    slots_.push_back(std::move(payload));
+    Flush();
+  }
+
+ private:
+  void Flush() {
+    while (!slots_.empty() && slots_.front()) {
+      send_(std::move(*slots_.front()));
+      slots_.pop_front();
+      ++first_;
+    }
+  }
+
+  std::function<void(std::string)> send_;
+  std::deque<std::optional<std::string>> slots_;
+  std::uint64_t first_ = 0;  // the slot number of slots_.front()
+};
+
+}  // namespace
 
 void RunHost(const std::vector<std::string>& args) {
   // Nothing may reach stdout but frames; the browser reading it is gone when
@@ -81,11 +124,27 @@ void RunHost(const std::vector<std::string>& args) {
   std::unique_ptr<Syncer> syncer;
   std::unique_ptr<MediaCache> media;
   std::unique_ptr<ChangeNotifier> notifier;
+  OrderedOutput output([&](std::string payload) { channel->Send(std::move(payload)); });
 
   channel = std::make_unique<Channel>(
       io, 0, 1, config.limits.max_frame_bytes, config.limits.max_batch,
       [&](std::vector<FrameEvent> frames) {
-        for (auto& answer : service.HandleBatch(frames)) channel->Send(std::move(answer));
+        for (auto& answer : service.HandleBatch(frames)) {
+          if (!answer.configure) {
+            output.Push(std::move(answer.payload));
+            continue;
+          }
+          // Answered once the app said whom these credentials belong to.
+          const std::uint64_t slot = output.Reserve();
+          if (!syncer) {
+            output.Fill(slot, ConfigureAnswer(answer.configure->id, {}));
+            continue;
+          }
+          syncer->Configure(answer.configure->origin, answer.configure->auth,
+                            [&output, slot, id = answer.configure->id](const AccountCheck& check) {
+                              output.Fill(slot, ConfigureAnswer(id, check));
+                            });
+        }
         // Events only after the answers that acknowledged their videos.
         if (notifier) notifier->Notify();
       },
@@ -103,7 +162,7 @@ void RunHost(const std::vector<std::string>& args) {
                                            *media_files, ProcessOwner("host"),
                                            MediaCache::Mode::kServe);
     notifier = std::make_unique<ChangeNotifier>(
-        io, *store, [&](std::string event) { channel->Send(std::move(event)); }, [&] {
+        io, *store, [&](std::string event) { output.Push(std::move(event)); }, [&] {
           // Another process saved or queued something this one may take.
           syncer->Kick();
           if (media) media->Kick();
@@ -119,8 +178,6 @@ void RunHost(const std::vector<std::string>& args) {
     }
     syncer->set_on_change([&] { notifier->Notify(); });
     service.set_on_sync_work([&] { syncer->Kick(); });
-    service.set_on_configure(
-        [&](const std::string& origin, const ServerAuth& auth) { syncer->SetCredentials(origin, auth); });
     if (media) {
       media->set_on_change([&] { notifier->Notify(); });
       service.set_on_media_work([&] { media->Kick(); });

@@ -108,6 +108,22 @@ struct SyncAttempt {
   std::string reason;
 };
 
+/// A person signed in to a chat app (docs/protocol-extensions.md
+/// "`configure` answers the account").
+struct Account {
+  std::string id;
+  std::string label;  // email, else name, else type; may be empty
+};
+
+/// What a chat app's session endpoint said about a set of credentials.
+struct AccountCheck {
+  /// The endpoint answered readably. False: the owner is unknown (lookup
+  /// off, 404, not JSON, network failure), which is not "nobody".
+  bool checked = false;
+  std::optional<Account> account;  // checked and nullopt: no session
+  std::string why;                 // when not checked: why, for logs and reasons
+};
+
 /// Counts per sync state plus totals, for `status` and `vidkeep stats`.
 struct StoreStats {
   std::int64_t videos = 0;

@@ -424,6 +424,15 @@ std::string OkAnswer(const json& id, json fields) {
   return Dump(fields);
 }
 
+std::string ConfigureAnswer(const json& id, const AccountCheck& check) {
+  json account = nullptr;
+  if (check.checked && check.account) {
+    account = {{"id", check.account->id}};
+    account["label"] = check.account->label.empty() ? json(nullptr) : json(check.account->label);
+  }
+  return OkAnswer(id, {{"account", std::move(account)}, {"account_checked", check.checked}});
+}
+
 std::string ErrorAnswer(const json& id, const Status& status) {
   return Dump({{"id", id},
                {"ok", false},

@@ -98,6 +98,9 @@ Status ParseRequest(std::string_view payload, const LimitsConfig& limits, Reques
 
 /// `{"id":…,"ok":true,…fields}` as frame payload text.
 std::string OkAnswer(const nlohmann::json& id, nlohmann::json fields = nlohmann::json::object());
+/// The `configure` answer: `account` ({id, label} or null) and
+/// `account_checked` (false: whom the credentials belong to is unknown).
+std::string ConfigureAnswer(const nlohmann::json& id, const AccountCheck& check);
 /// `{"id":…,"ok":false,"error":{code,message,retryable}}`.
 std::string ErrorAnswer(const nlohmann::json& id, const Status& status);
 std::string_view ErrorCodeName(ErrorCode code);

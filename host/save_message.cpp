@@ -55,11 +55,18 @@ std::string VideoContentType(const VideoRecord& record) {
   return "video/mp4";
 }
 
+std::string MessageText(const VideoRecord& r) {
+  const std::string head = r.video.prompt.empty() ? std::string("Generated video")
+                                                  : "Generated video: \"" + r.video.prompt + "\"";
+  return head + "\n\n" + r.video.url;
+}
+
 std::string SaveMessageBody(const VideoRecord& r) {
   using nlohmann::json;
-  const std::string text = r.video.prompt.empty()
-                               ? std::string("Generated video")
-                               : "Generated video: \"" + r.video.prompt + "\"";
+  // The link is in the text too: the TOOL version shows no attachment after
+  // a reload and the WS version draws it as an empty box
+  // (docs/protocol-extensions.md "Grace period, save-route answers, message text").
+  const std::string text = MessageText(r);
   json attachment = {{"name", AttachmentName(r.video.prompt)},
                      {"url", r.video.url},
                      {"contentType", VideoContentType(r)}};

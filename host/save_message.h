@@ -14,6 +14,10 @@ inline constexpr const char* kSaveMessagePath = "/api/save-message";
 /// `{"chatId": …, "message": {…}}` for `record`.
 std::string SaveMessageBody(const VideoRecord& record);
 
+/// `content` and the text part: `Generated video: "<prompt>"` (or
+/// `Generated video` without one), a blank line, and the stored full URL.
+std::string MessageText(const VideoRecord& record);
+
 /// The attachment name: the prompt when it has at most 50 characters (code
 /// points), else its first 50 followed by "..."; "Generated video" without one.
 std::string AttachmentName(std::string_view prompt);

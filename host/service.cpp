@@ -56,7 +56,7 @@ Service::Service(Store* store, const Config& config, bool caller_allowed,
                              std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
 }
 
-std::vector<std::string> Service::HandleBatch(const std::vector<FrameEvent>& frames) {
+std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& frames) {
   struct Item {
     Request request;
     Status parsed;
@@ -116,18 +116,21 @@ std::vector<std::string> Service::HandleBatch(const std::vector<FrameEvent>& fra
       queued_sync = false;
     }
   }
-  // Only now, with the transaction over, may the sync side use the store.
-  if (on_configure_)
-    for (const Item& item : items)
-      if (item.parsed.ok() && item.request.type == RequestType::kConfigure)
-        on_configure_(item.request.origin, item.request.auth);
   if (queued_sync && on_sync_work_) on_sync_work_();
   if ((queued_media_ || stored_video_) && on_media_work_) on_media_work_();
   queued_media_ = stored_video_ = false;
 
-  std::vector<std::string> answers;
-  answers.reserve(items.size());
-  for (Item& item : items) answers.push_back(std::move(item.answer));
+  // A configure's answer waits for the lookup of its credentials, which the
+  // caller runs now that the transaction is over (it uses the store).
+  std::vector<BatchAnswer> answers(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Item& item = items[i];
+    if (item.parsed.ok() && item.request.type == RequestType::kConfigure)
+      answers[i].configure = BatchAnswer::Configure{item.request.id, item.request.origin,
+                                                    item.request.auth};
+    else
+      answers[i].payload = std::move(item.answer);
+  }
   return answers;
 }
 

@@ -18,6 +18,20 @@
 
 namespace vidkeep {
 
+/// One answer of a batch, in request order. A `configure` is answered only
+/// once its credentials' owner is known (docs/protocol-extensions.md
+/// "`configure` answers the account"): then `configure` is set, `payload` is
+/// empty, and the caller answers it with ConfigureAnswer, keeping the order.
+struct BatchAnswer {
+  struct Configure {
+    nlohmann::json id;
+    std::string origin;
+    ServerAuth auth;  // in memory only
+  };
+  std::string payload;
+  std::optional<Configure> configure;
+};
+
 /// Serves requests against one Store. Lives on the host's event loop thread.
 class Service {
  public:
@@ -29,15 +43,11 @@ class Service {
 
   /// Handles frames in one write transaction (group commit): a savepoint per
   /// write request, so a failing one undoes only itself; reads see the writes
-  /// before them. Returns one answer payload per frame, in order.
-  std::vector<std::string> HandleBatch(const std::vector<FrameEvent>& frames);
+  /// before them. Returns one answer per frame, in order.
+  std::vector<BatchAnswer> HandleBatch(const std::vector<FrameEvent>& frames);
 
   /// Called after a batch committed videos or resyncs that are due for sync.
   void set_on_sync_work(std::function<void()> callback) { on_sync_work_ = std::move(callback); }
-  /// Called after the batch for each `configure`: credentials for an origin,
-  /// to be kept in memory only.
-  using ConfigureHandler = std::function<void(const std::string& origin, const ServerAuth& auth)>;
-  void set_on_configure(ConfigureHandler callback) { on_configure_ = std::move(callback); }
   /// Called after a batch stored new videos or queued downloads.
   void set_on_media_work(std::function<void()> callback) { on_media_work_ = std::move(callback); }
   /// Where `media_read` finds cached files; without it, it is unsupported.
@@ -63,7 +73,6 @@ class Service {
   SigningParams signing_;
   std::optional<std::regex> chat_id_pattern_;  // none: any chat id
   std::function<void()> on_sync_work_;
-  ConfigureHandler on_configure_;
   std::function<void()> on_media_work_;
   const MediaFiles* media_files_ = nullptr;
   bool queued_media_ = false;  // this batch: media_fetch queued files

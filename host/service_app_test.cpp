@@ -31,7 +31,7 @@ struct Fixture {
 
   json Send(json request) {
     request["id"] = ++next_id;
-    json answer = json::parse(service->HandleBatch({Frame(request)})[0]);
+    json answer = json::parse(service->HandleBatch({Frame(request)})[0].payload);
     INFO(answer.dump());
     REQUIRE(answer["ok"] == true);
     return answer;

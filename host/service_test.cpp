@@ -23,7 +23,8 @@ json VideoJson(int n, const std::string& chat = kChat) {
 
 std::vector<json> Handle(Service& service, const std::vector<FrameEvent>& frames) {
   std::vector<json> out;
-  for (const auto& a : service.HandleBatch(frames)) out.push_back(json::parse(a));
+  for (const auto& a : service.HandleBatch(frames))
+    out.push_back(a.configure ? json{{"deferred_configure", a.configure->origin}} : json::parse(a.payload));
   return out;
 }
 
@@ -89,7 +90,7 @@ TEST_CASE("list answers stay under the browser's 1 MiB limit") {
   for (int page = 0; page < 100; ++page) {
     json req = {{"type", "list"}, {"id", "l"}, {"limit", 500}};
     if (!cursor.empty()) req["cursor"] = cursor;
-    auto answer = service.HandleBatch({Frame(req)})[0];
+    auto answer = service.HandleBatch({Frame(req)})[0].payload;
     CHECK(answer.size() < kMaxOutgoingFrameBytes);
     json a = json::parse(answer);
     total += static_cast<int>(a["videos"].size());

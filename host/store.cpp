@@ -684,14 +684,19 @@ Result<bool> Store::FinishSend(const std::string& video_id, const std::string& o
   });
 }
 
-Result<int> Store::ResumeOrigin(const std::string& origin) {
+Result<int> Store::ResumeOrigin(const std::string& origin, const std::optional<std::string>& account) {
   return Guard("resuming", [&]() -> Result<int> {
+    // The attempt budget starts over: the earlier tries were another
+    // session's (or nobody's).
     Use s(Cached(
-        "UPDATE outbox SET state = 'pending', next_try_ms = 0, updated_at = ?, change_seq = ?"
-        " WHERE state = 'auth_required' AND seq IN (SELECT seq FROM videos WHERE origin = ?)"));
-    s->bind(1, NowUtc());
-    s->bind(2, NextChangeSeq());
-    s->bind(3, origin);
+        "UPDATE outbox SET state = 'pending', attempts = 0, next_try_ms = 0, updated_at = :now,"
+        " change_seq = :seq WHERE state = 'auth_required' AND seq IN (SELECT seq FROM videos"
+        " WHERE origin = :origin AND (:all OR coalesce(account_id, '') IN ('', :account)))"));
+    s->bind(":now", NowUtc());
+    s->bind(":seq", NextChangeSeq());
+    s->bind(":origin", origin);
+    s->bind(":all", account ? 0 : 1);
+    s->bind(":account", account.value_or(std::string()));
     return s->exec();
   });
 }

@@ -233,8 +233,11 @@ class Store {
   /// the history either way (while the video exists).
   Result<bool> FinishSend(const std::string& video_id, const std::string& owner,
                           const SendOutcome& outcome);
-  /// Moves `origin`'s auth_required videos back to pending (new credentials).
-  Result<int> ResumeOrigin(const std::string& origin);
+  /// Moves `origin`'s auth_required videos back to pending with a fresh
+  /// attempt budget (new credentials): every one when `account` is nullopt,
+  /// else those without an account and, unless it is "", those of `account`.
+  Result<int> ResumeOrigin(const std::string& origin,
+                           const std::optional<std::string>& account = std::nullopt);
   /// Makes every pending video of `origins` due now; returns how many.
   Result<int> MakeDue(const std::vector<std::string>& origins);
   /// Pending videos per origin (for `vidkeep sync` to know what to drain).

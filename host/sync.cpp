@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include "dedupe.h"
@@ -70,7 +71,48 @@ void Redact(std::string& text, const std::vector<std::string>& secrets) {
       text.replace(pos, secret.size(), kMark);
 }
 
+// The path of a Location header (no scheme, host or query: a guest
+// redirect's query carries the whole page URL), for a reason a person reads.
+std::string LocationPath(const std::string& location) {
+  std::string path;
+  if (auto url = boost::urls::parse_uri_reference(location); url)
+    path = std::string(url->encoded_path());
+  else
+    path = location.substr(0, location.find_first_of("?#"));
+  if (path.size() > 200) path.resize(200);
+  for (char& c : path)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return path.empty() ? "/" : path;
+}
+
 }  // namespace
+
+std::string IdentityMismatch(const VideoRecord& record, const HeldCredentials* held) {
+  const std::string& wanted = record.video.account_id;
+  if (wanted.empty()) return {};  // no session endpoint: whatever is held
+  if (held && held->any_account) return {};
+  const Account* holder = held && held->check.checked && held->check.account ? &*held->check.account
+                                                                            : nullptr;
+  if (holder && holder->id == wanted) return {};
+  std::string reason = "waiting for " + DescribeVideoAccount(wanted, record.video.account_label) +
+                       " to sign in at " + record.origin + "; ";
+  const std::string who = held && held->admin ? "the admin's token" : "the browser";
+  if (!held)
+    reason += "vidkeep holds no credentials for it";
+  else if (holder)
+    reason += who + (held->admin ? " belongs to " : " is signed in as ") + Describe(*holder);
+  else if (held->check.checked)
+    reason += who + (held->admin ? " is no user's" : " has no session");
+  else
+    reason += "whom " + who + " is signed in as is unknown (" + held->check.why + ")";
+  return reason;
+}
+
+std::optional<std::string> ResumableAccount(const HeldCredentials& held) {
+  if (held.any_account) return std::nullopt;
+  if (held.check.checked && held.check.account) return held.check.account->id;
+  return std::string();
+}
 
 // The admin's bearer token: $VIDKEEP_TOKEN, else the file sync.token_file
 // names, which must be private to its owner. Never copied or logged.
@@ -122,9 +164,16 @@ SendOutcome ClassifyResponse(const HttpResponse& r, int attempts_before, const S
       delay = std::max(delay, std::min<std::int64_t>(*after, 24LL * 3600 * 1000));
     out.next_try_ms = now_ms + std::max<std::int64_t>(delay, 1);
     out.last_error = std::move(reason);
+    // A bounded budget: a video the app keeps refusing (a chat it cannot
+    // create, a database that is down for good) stops costing requests.
+    if (attempts_before + 1 >= config.max_attempts) {
+      out.state = SyncState::kFailed;
+      out.next_try_ms = 0;
+      out.last_error = fmt::format("gave up after {} attempts: {}", attempts_before + 1, out.last_error);
+    }
   };
   if (s == 0) {
-    retry(r.error);
+    retry(r.error.empty() ? "no answer" : r.error);
   } else if ((s >= 200 && s < 300) || s == 409) {
     out.state = SyncState::kSynced;
   } else if (s == 401 || s == 403) {
@@ -133,9 +182,12 @@ SendOutcome ClassifyResponse(const HttpResponse& r, int attempts_before, const S
   } else if (s == 408 || s == 429 || s >= 500) {
     retry("HTTP " + std::to_string(s) + (r.body.empty() ? "" : ": " + Reason(r)));
   } else if (s >= 300 && s < 400) {
-    out.state = SyncState::kFailed;
-    out.last_error = "HTTP " + std::to_string(s) + ": redirect to '" + r.location.substr(0, 200) +
-                     "' not followed";
+    // The real app's middleware answers an unauthenticated request with a
+    // redirect to its guest sign-in (REAL-APP.md section 4): the session is
+    // gone, as with a 401. Never followed.
+    out.state = SyncState::kAuthRequired;
+    out.last_error = "HTTP " + std::to_string(s) + ": the app redirected to " +
+                     LocationPath(r.location) + " (sign-in or guest page)";
   } else {
     out.state = SyncState::kFailed;
     out.last_error = "HTTP " + std::to_string(s) + (r.body.empty() ? "" : ": " + Reason(r));
@@ -156,17 +208,53 @@ Syncer::Syncer(asio::io_context& io, Store& store, const SyncConfig& config, std
       wake_(io),
       rng_(std::random_device{}()) {}
 
-void Syncer::AllowOrigin(const std::string& origin, const ServerAuth& auth) {
-  const std::string normalized = OriginOf(origin);
-  if (IsAllowedSyncOrigin(normalized)) credentials_.emplace(normalized, auth);
+void Syncer::Configure(const std::string& origin, const ServerAuth& auth,
+                       std::function<void(const AccountCheck&)> done) {
+  const std::uint64_t generation = ++next_generation_;
+  generation_[origin] = generation;
+  ++lookups_;
+  asio::co_spawn(io_, LookUp(origin, auth, false, true, generation, std::move(done)), asio::detached);
 }
 
-void Syncer::SetCredentials(const std::string& origin, const ServerAuth& auth) {
-  credentials_[origin] = auth;
+void Syncer::AllowOrigin(const std::string& origin, const ServerAuth& auth, bool replace) {
+  const std::string normalized = OriginOf(origin);
+  if (!IsAllowedSyncOrigin(normalized)) return;
+  const std::uint64_t generation = ++next_generation_;
+  if (replace) generation_[normalized] = generation;
+  ++lookups_;
+  asio::co_spawn(io_, LookUp(normalized, auth, true, replace, generation, nullptr), asio::detached);
+}
+
+asio::awaitable<void> Syncer::LookUp(std::string origin, ServerAuth auth, bool admin, bool replace,
+                                     std::uint64_t generation,
+                                     std::function<void(const AccountCheck&)> done) {
+  AccountCheck check = co_await LookUpAccount(http_, origin, auth, config_);
+  --lookups_;
+  if (stopped_) co_return;
+  // Only who was found goes to the log; the credentials never do.
+  spdlog::info("credentials for {} ({}) belong to {}", origin, admin ? "admin" : "browser",
+               check.account ? Describe(*check.account)
+                             : check.checked ? std::string("no session") : "unknown: " + check.why);
+  HeldCredentials held{std::move(auth), check, admin,
+                       admin && !(check.checked && check.account)};
+  // A newer Configure of this origin started meanwhile: its answer counts.
+  // The admin's token never displaces the extension's credentials.
+  const auto newest = generation_.find(origin);
+  const bool superseded = replace ? (newest != generation_.end() && newest->second != generation)
+                                  : (newest != generation_.end() || credentials_.count(origin) > 0);
+  if (!superseded) SetCredentials(origin, std::move(held));
+  else Kick();  // a drain may be waiting for this lookup
+  if (done) done(check);
+}
+
+void Syncer::SetCredentials(const std::string& origin, HeldCredentials held) {
+  const auto resumable = ResumableAccount(held);
+  credentials_[origin] = std::move(held);
   paused_.erase(origin);
-  // Videos that waited for sign-in get another chance with these.
+  // Videos that waited for sign-in get another chance, those these
+  // credentials may send: the others would only come back (no event churn).
   if (store_.Begin().ok()) {
-    auto resumed = store_.ResumeOrigin(origin);
+    auto resumed = store_.ResumeOrigin(origin, resumable);
     if (resumed.ok() && store_.Commit().ok()) {
       if (*resumed > 0 && on_change_) on_change_();
     } else {
@@ -235,14 +323,14 @@ asio::awaitable<void> Syncer::Run() {
       if (next.ok() && next->has_value()) wait = std::max<std::int64_t>(0, **next - UnixMs());
       if (!next.ok()) wait = 1000;  // the database is busy: look again soon
     }
-    if (mode_ == Mode::kDrain && in_flight_ == 0 && leased == 0 &&
+    if (mode_ == Mode::kDrain && in_flight_ == 0 && leased == 0 && lookups_ == 0 &&
         (once_ || !wait || *wait > drain_wait_.count()))
       break;
 
     // Completions and Kick() cancel this sleep; the cap keeps leases of
     // killed processes and other processes' new videos from waiting long.
     std::int64_t sleep_ms = wait.value_or(60000);
-    if (in_flight_ > 0) sleep_ms = 60000;  // a completion wakes us
+    if (in_flight_ > 0 || lookups_ > 0) sleep_ms = 60000;  // a completion wakes us
     if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);  // never spin
     wake_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(sleep_ms, 60000)));
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -253,16 +341,31 @@ asio::awaitable<void> Syncer::Run() {
 
 asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_until_ms) {
   const std::string origin = record.origin;
+  const auto held = credentials_.find(origin);
+  // Whoever is signed in now must be the person who made the video: the app
+  // checks no ownership, so another person's session would write into their
+  // chat. No request is made; the video waits for its person.
+  if (std::string mismatch = IdentityMismatch(record, held == credentials_.end() ? nullptr : &held->second);
+      !mismatch.empty()) {
+    SendOutcome outcome;
+    outcome.state = SyncState::kAuthRequired;
+    outcome.last_error = mismatch;
+    outcome.attempt = {NowUtc(), 0, std::string(ToString(SyncState::kAuthRequired)), mismatch};
+    if (!stopped_) Record(record, outcome, /*pause=*/false);
+    --in_flight_;
+    Kick();
+    co_return;
+  }
   HttpRequest request;
   request.origin = origin;
   request.target = kSaveMessagePath;
   request.headers.emplace_back("Content-Type", "application/json");
   std::vector<std::string> secrets;
-  if (auto it = credentials_.find(origin); it != credentials_.end()) {
-    secrets = SecretsOf(it->second);
-    if (!it->second.cookie.empty()) request.headers.emplace_back("Cookie", it->second.cookie);
-    if (!it->second.bearer.empty())
-      request.headers.emplace_back("Authorization", "Bearer " + it->second.bearer);
+  if (held != credentials_.end()) {
+    const ServerAuth& auth = held->second.auth;
+    secrets = SecretsOf(auth);
+    if (!auth.cookie.empty()) request.headers.emplace_back("Cookie", auth.cookie);
+    if (!auth.bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + auth.bearer);
   }
   request.body = SaveMessageBody(record);
   // The exchange must end while this process still holds the lease, or
@@ -286,7 +389,7 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_unt
   Kick();
 }
 
-void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome) {
+void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome, bool pause) {
   switch (outcome.state) {
     case SyncState::kSynced: ++counters_.synced; break;
     case SyncState::kPending: ++counters_.retried; break;
@@ -295,11 +398,12 @@ void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome) {
       ++counters_.auth_required;
       // No retry storm: nothing more goes to this origin until new
       // credentials arrive.
-      if (paused_.insert(record.origin).second)
+      if (pause && paused_.insert(record.origin).second)
         spdlog::warn("{} answered {}: sync to it paused until the extension signs in again",
                      record.origin, outcome.attempt.http_status);
       break;
-    case SyncState::kLocal: break;
+    case SyncState::kLocal:
+    case SyncState::kSavedByApp: break;
   }
   spdlog::debug("sync {} -> {} ({})", record.video_id, ToString(outcome.state), outcome.last_error);
   Status s = store_.Begin();

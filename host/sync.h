@@ -19,6 +19,7 @@
 #include "config.h"
 #include "http_client.h"
 #include "protocol.h"
+#include "session.h"
 #include "store.h"
 
 namespace vidkeep {
@@ -32,7 +33,10 @@ struct SyncCounters {
   std::int64_t auth_required = 0;
 };
 
-/// What an HTTP answer means for a video (PROTOCOL.md section 4).
+/// What an HTTP answer means for a video (PROTOCOL.md section 4;
+/// docs/protocol-extensions.md "Grace period, save-route answers"): a 3xx is
+/// a sign-in or guest redirect, and retryable failures end in `failed` once
+/// `attempts_before` + 1 reaches `config.max_attempts`.
 SendOutcome ClassifyResponse(const HttpResponse& response, int attempts_before,
                              const SyncConfig& config, std::int64_t now_ms, std::mt19937_64& rng);
 
@@ -44,6 +48,25 @@ std::optional<std::int64_t> RetryAfterMs(const std::string& value, std::int64_t 
 /// names, which must be private to its owner (mode 0600). Never copied or
 /// logged.
 Result<std::string> ReadAdminToken(const SyncConfig& config);
+
+/// The credentials held for one origin and whom they were found to belong to.
+struct HeldCredentials {
+  ServerAuth auth;
+  AccountCheck check;
+  bool admin = false;        // the admin's token, not the browser's session
+  bool any_account = false;  // an admin token that is no user's: sends every account's videos
+};
+
+/// Why `held` must not send `record` (the auth_required reason naming the
+/// account that must sign in), or "" when it may: a video with an account
+/// goes only with credentials checked to be that account's (or an admin
+/// service token); a video without one goes with whatever is held.
+std::string IdentityMismatch(const VideoRecord& record, const HeldCredentials* held);
+
+/// Which auth_required videos of an origin new credentials may send, as
+/// Store::ResumeOrigin takes it: nullopt every one, "" only those without an
+/// account, else those without one or of that account.
+std::optional<std::string> ResumableAccount(const HeldCredentials& held);
 
 
 class Syncer {
@@ -57,13 +80,21 @@ class Syncer {
   Syncer(boost::asio::io_context& io, Store& store, const SyncConfig& config, std::string owner,
          Mode mode);
 
-  /// Allows sending to `origin` with these credentials (kept in memory
-  /// only). New credentials also resume videos waiting for sign-in.
-  void SetCredentials(const std::string& origin, const ServerAuth& auth);
-  /// Allows sending to an admin-configured origin with the admin's
-  /// credentials, unless the extension configured it already. Invalid origins
-  /// are ignored.
-  void AllowOrigin(const std::string& origin, const ServerAuth& auth);
+  /// The extension's credentials for `origin` (kept in memory only): looks
+  /// up whom they belong to, then holds them with that identity in place of
+  /// the old ones (which stay in use meanwhile) and calls `done` with what
+  /// was found. A later Configure of the same origin wins over an earlier
+  /// one whose lookup ends last.
+  void Configure(const std::string& origin, const ServerAuth& auth,
+                 std::function<void(const AccountCheck&)> done);
+  /// Holds `held` for `origin` at once (its lookup is done) and resumes the
+  /// videos waiting for sign-in that these credentials may send.
+  void SetCredentials(const std::string& origin, HeldCredentials held);
+  /// The admin's token for an origin: looked up like Configure; it sends
+  /// every account's videos unless the lookup says it is one user's. Without
+  /// `replace` it is held only when the extension has not configured the
+  /// origin by then. Invalid origins are ignored.
+  void AllowOrigin(const std::string& origin, const ServerAuth& auth, bool replace = false);
   /// Wakes the loop: new videos may be due.
   void Kick();
   void Start();
@@ -83,10 +114,14 @@ class Syncer {
 
  private:
   boost::asio::awaitable<void> Run();
+  boost::asio::awaitable<void> LookUp(std::string origin, ServerAuth auth, bool admin, bool replace,
+                                      std::uint64_t generation,
+                                      std::function<void(const AccountCheck&)> done);
   /// Posts one leased video; the exchange ends before `lease_until_ms`.
   boost::asio::awaitable<void> SendOne(VideoRecord record, std::int64_t lease_until_ms);
   std::vector<std::string> ActiveOrigins() const;
-  void Record(const VideoRecord& record, const SendOutcome& outcome);
+  /// `pause`: an auth_required answer from the app stops sends to its origin.
+  void Record(const VideoRecord& record, const SendOutcome& outcome, bool pause = true);
 
   boost::asio::io_context& io_;
   Store& store_;
@@ -95,7 +130,10 @@ class Syncer {
   Mode mode_;
   HttpClient http_;
   boost::asio::steady_timer wake_;
-  std::map<std::string, ServerAuth> credentials_;
+  std::map<std::string, HeldCredentials> credentials_;
+  std::map<std::string, std::uint64_t> generation_;  // per origin: the newest lookup started
+  std::uint64_t next_generation_ = 0;
+  int lookups_ = 0;  // in flight; a drain waits for them
   std::set<std::string> paused_;  // origins that answered 401/403
   std::mt19937_64 rng_;
   SyncCounters counters_;

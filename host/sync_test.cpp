@@ -53,7 +53,8 @@ TEST_CASE("HTTP answers map to sync states (PROTOCOL.md section 4)") {
                       {408, SyncState::kPending}, {429, SyncState::kPending},
                       {500, SyncState::kPending}, {503, SyncState::kPending},
                       {0, SyncState::kPending},   {400, SyncState::kFailed},
-                      {404, SyncState::kFailed},  {302, SyncState::kFailed},
+                      {404, SyncState::kFailed},  {302, SyncState::kAuthRequired},
+                      {307, SyncState::kAuthRequired},
                       {413, SyncState::kFailed}};
   for (const auto& row : rows) {
     INFO(row.status);
@@ -64,9 +65,121 @@ TEST_CASE("HTTP answers map to sync states (PROTOCOL.md section 4)") {
       CHECK(out.next_try_ms > now);
       CHECK(out.next_try_ms <= now + config.backoff_cap_ms);
     }
-    if (row.state == SyncState::kFailed && row.status != 302)
+    if (row.state == SyncState::kFailed)
       CHECK(out.last_error == "HTTP " + std::to_string(row.status) + ": server says no");
   }
+}
+
+TEST_CASE("a redirect from the save route is a sign-in, named by its path, never followed") {
+  SyncConfig config;
+  std::mt19937_64 rng(1);
+  HttpResponse guest = Answer(307);
+  guest.location = "/api/auth/guest?redirectUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fapi%2Fsave-message";
+  auto out = ClassifyResponse(guest, 0, config, 0, rng);
+  CHECK(out.state == SyncState::kAuthRequired);
+  CHECK(out.last_error == "HTTP 307: the app redirected to /api/auth/guest (sign-in or guest page)");
+  CHECK(out.attempt.result == "auth_required");
+
+  HttpResponse login = Answer(302);
+  login.location = "https://chat.example/login?next=%2F";
+  CHECK(ClassifyResponse(login, 7, config, 0, rng).last_error ==
+        "HTTP 302: the app redirected to /login (sign-in or guest page)");
+  // A redirect is no retryable failure: the attempt budget does not apply.
+  CHECK(ClassifyResponse(login, 7, config, 0, rng).state == SyncState::kAuthRequired);
+}
+
+TEST_CASE("retryable failures give up after sync.max_attempts attempts, naming the last reason") {
+  SyncConfig config;  // max_attempts 8
+  std::mt19937_64 rng(1);
+  for (int status : {408, 429, 500, 503, 0}) {
+    INFO(status);
+    // The 7th attempt (6 before it) may still be retried...
+    CHECK(ClassifyResponse(Answer(status, {}, "db down"), 6, config, 0, rng).state == SyncState::kPending);
+    // ...the 8th is the last.
+    auto last = ClassifyResponse(Answer(status, {}, "db down"), 7, config, 0, rng);
+    CHECK(last.state == SyncState::kFailed);
+    CHECK(last.next_try_ms == 0);
+    CHECK(last.attempt.result == "failed");
+    CHECK(last.last_error.starts_with("gave up after 8 attempts: "));
+  }
+  CHECK(ClassifyResponse(Answer(500, {}, "db down"), 7, config, 0, rng).last_error ==
+        "gave up after 8 attempts: HTTP 500: db down");
+  CHECK(ClassifyResponse(Answer(0), 7, config, 0, rng).last_error ==
+        "gave up after 8 attempts: connection reset");
+  config.max_attempts = 1;
+  CHECK(ClassifyResponse(Answer(503), 0, config, 0, rng).last_error == "gave up after 1 attempts: HTTP 503");
+  // Success and sign-in answers are no failures, whatever the count.
+  CHECK(ClassifyResponse(Answer(200), 50, config, 0, rng).state == SyncState::kSynced);
+  CHECK(ClassifyResponse(Answer(401), 50, config, 0, rng).state == SyncState::kAuthRequired);
+}
+
+namespace {
+
+VideoRecord MadeBy(const std::string& id, const std::string& label) {
+  VideoRecord r = Record("https://cdn.example/v/1.mp4", "p");
+  r.origin = "http://127.0.0.1:3000";
+  r.video.account_id = id;
+  r.video.account_label = label;
+  return r;
+}
+
+HeldCredentials Held(AccountCheck check, bool admin = false) {
+  HeldCredentials h;
+  h.auth.cookie = "authjs.session-token=secret-value";
+  h.check = std::move(check);
+  h.admin = admin;
+  h.any_account = admin && !(h.check.checked && h.check.account);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("a video goes only with credentials checked to be its account's") {
+  const VideoRecord a = MadeBy("1234", "demo@example.com");
+  const auto as_a = Held({true, Account{"1234", "demo@example.com"}, {}});
+  const auto as_guest = Held({true, Account{"5678", "guest-5678@example.com"}, {}});
+  const auto nobody = Held({true, std::nullopt, {}});
+  const auto unknown = Held({false, std::nullopt, "the session endpoint answered HTTP 404"});
+
+  CHECK(IdentityMismatch(a, &as_a).empty());
+  CHECK(IdentityMismatch(a, &as_guest) ==
+        "waiting for demo@example.com (user 1234) to sign in at http://127.0.0.1:3000; the browser "
+        "is signed in as guest-5678@example.com (user 5678)");
+  CHECK(IdentityMismatch(a, &nobody) ==
+        "waiting for demo@example.com (user 1234) to sign in at http://127.0.0.1:3000; the browser "
+        "has no session");
+  CHECK(IdentityMismatch(a, &unknown) ==
+        "waiting for demo@example.com (user 1234) to sign in at http://127.0.0.1:3000; whom the "
+        "browser is signed in as is unknown (the session endpoint answered HTTP 404)");
+  CHECK(IdentityMismatch(a, nullptr).find("holds no credentials") != std::string::npos);
+  CHECK(IdentityMismatch(MadeBy("1234", ""), &as_guest).starts_with("waiting for user 1234 to sign in"));
+  // The reason never carries the credentials.
+  CHECK(IdentityMismatch(a, &as_guest).find("secret-value") == std::string::npos);
+
+  // A video without an account (an app without a session endpoint) goes
+  // with whatever is held.
+  const VideoRecord anyone = MadeBy("", "");
+  for (const auto* held : {&as_a, &as_guest, &nobody, &unknown}) CHECK(IdentityMismatch(anyone, held).empty());
+
+  // The admin's token: a service token (no user) sends every account's
+  // videos; a user's token only that user's.
+  const auto service_token = Held({true, std::nullopt, {}}, true);
+  const auto unchecked_token = Held({false, std::nullopt, "off"}, true);
+  CHECK(IdentityMismatch(a, &service_token).empty());
+  CHECK(IdentityMismatch(a, &unchecked_token).empty());
+  const auto admin_guest = Held({true, Account{"5678", ""}, {}}, true);
+  CHECK(IdentityMismatch(a, &admin_guest) ==
+        "waiting for demo@example.com (user 1234) to sign in at http://127.0.0.1:3000; the admin's "
+        "token belongs to user 5678");
+  CHECK(IdentityMismatch(MadeBy("5678", ""), &admin_guest).empty());
+}
+
+TEST_CASE("new credentials resume only the videos they may send") {
+  CHECK(ResumableAccount(Held({true, Account{"1234", "a"}, {}})) == std::optional<std::string>("1234"));
+  CHECK(ResumableAccount(Held({true, std::nullopt, {}})) == std::optional<std::string>(""));
+  CHECK(ResumableAccount(Held({false, std::nullopt, "404"})) == std::optional<std::string>(""));
+  CHECK(ResumableAccount(Held({true, std::nullopt, {}}, true)) == std::nullopt);
+  CHECK(ResumableAccount(Held({true, Account{"9", ""}, {}}, true)) == std::optional<std::string>("9"));
 }
 
 TEST_CASE("the server's reason is kept to 500 bytes") {
@@ -80,6 +193,7 @@ TEST_CASE("backoff grows exponentially with full jitter, capped") {
   SyncConfig config;
   config.backoff_base_ms = 100;
   config.backoff_cap_ms = 5000;
+  config.max_attempts = 1000;  // this test looks at the backoff, not the budget
   std::mt19937_64 rng(42);
   for (int attempts : {0, 1, 2, 3, 10, 40}) {
     const std::int64_t ceiling = std::min<std::int64_t>(5000, 100LL << std::min(attempts, 20));
@@ -119,7 +233,8 @@ TEST_CASE("the save-message body") {
   const json& m = body["message"];
   CHECK(m["id"] == r.video_id);
   CHECK(m["role"] == "assistant");
-  CHECK(m["content"] == "Generated video: \"" + std::string(60, 'a') + "\"");
+  CHECK(m["content"] ==
+        "Generated video: \"" + std::string(60, 'a') + "\"\n\nhttps://cdn.example/v/1.MOV?sig=a");
   CHECK(m["parts"] == json::array({{{"type", "text"}, {"text", m["content"]}}}));
   CHECK(m["attachments"][0]["name"] == std::string(50, 'a') + "...");
   CHECK(m["attachments"][0]["url"] == "https://cdn.example/v/1.MOV?sig=a");
@@ -132,6 +247,17 @@ TEST_CASE("the save-message body") {
   CHECK(VideoContentType(r) == "video/webm");
   r.video.meta = {{"content_type", "text/html"}};
   CHECK(VideoContentType(r) == "video/quicktime");
+}
+
+TEST_CASE("the message text carries the stored full link, also without a prompt") {
+  VideoRecord r = Record("https://cdn.example/v/2.mp4?X-Amz-Signature=abc&X-Amz-Expires=60", "");
+  CHECK(MessageText(r) == "Generated video\n\nhttps://cdn.example/v/2.mp4?X-Amz-Signature=abc&X-Amz-Expires=60");
+  r.video.prompt = "a \"quoted\" cat";
+  CHECK(MessageText(r) ==
+        "Generated video: \"a \"quoted\" cat\"\n\nhttps://cdn.example/v/2.mp4?X-Amz-Signature=abc&X-Amz-Expires=60");
+  json m = json::parse(SaveMessageBody(r))["message"];
+  CHECK(m["content"] == MessageText(r));
+  CHECK(m["parts"][0]["text"] == MessageText(r));
 }
 
 TEST_CASE("attachment names count characters, not bytes") {
@@ -204,4 +330,46 @@ TEST_CASE("leases: one owner at a time, taken over after expiry") {
   for (const auto& x : lease(*a, "c", 2300, 10)) taken |= x.video_id == first[1].video_id;
   CHECK(taken);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("resuming after new credentials: only their account's videos and those without one, with a fresh budget") {
+  auto store = Store::Open(":memory:").value();
+  const std::vector<std::string> origins = {"https://chat.example"};
+  auto put = [&](int n, const std::string& account) {
+    VideoRecord r = Record("https://cdn.example/r" + std::to_string(n) + ".mp4", "p");
+    r.video.account_id = account;
+    r.video.account_label = account.empty() ? "" : account + "@example.com";
+    REQUIRE(store->PutVideo(r).ok());
+    return r.video_id;
+  };
+  REQUIRE(store->Begin().ok());
+  const std::string a = put(1, "A"), b = put(2, "B"), none = put(3, "");
+  auto leased = store->LeaseDue("me", origins, 100, 100, 10'000, 10);
+  REQUIRE(leased.ok());
+  REQUIRE(leased->size() == 3);
+  for (const auto& record : *leased) {
+    CHECK(record.video.account_id == (record.video_id == a ? "A" : record.video_id == b ? "B" : ""));
+    SendOutcome waiting;
+    waiting.state = SyncState::kAuthRequired;
+    waiting.last_error = "waiting";
+    REQUIRE(*store->FinishSend(record.video_id, "me", waiting));
+  }
+  REQUIRE(store->Commit().ok());
+  auto state = [&](const std::string& id) { return store->Get(id)->sync; };
+
+  REQUIRE(store->Begin().ok());
+  CHECK(*store->ResumeOrigin("https://chat.example", std::string("A")) == 2);
+  REQUIRE(store->Commit().ok());
+  CHECK(state(a) == SyncState::kPending);
+  CHECK(state(none) == SyncState::kPending);
+  CHECK(state(b) == SyncState::kAuthRequired);
+  CHECK(store->Get(a)->sync_attempts == 0);  // a fresh budget for the new session
+  CHECK(store->Get(b)->sync_attempts == 1);
+
+  REQUIRE(store->Begin().ok());
+  CHECK(*store->ResumeOrigin("https://chat.example", std::string("")) == 0);  // no account-less one waits
+  CHECK(*store->ResumeOrigin("https://other.example", std::nullopt) == 0);
+  CHECK(*store->ResumeOrigin("https://chat.example", std::nullopt) == 1);  // the admin's service token
+  REQUIRE(store->Commit().ok());
+  CHECK(state(b) == SyncState::kPending);
 }

@@ -68,7 +68,7 @@ export const scenarios = [
       const m = saved.message;
       assert.equal(m.id, video.video_id);
       assert.equal(m.role, 'assistant');
-      assert.equal(m.content, `Generated video: "${prompt}"`);
+      assert.equal(m.content, `Generated video: "${prompt}"\n\n${m.attachments[0]?.url}`);
       assert.deepEqual(m.parts, [{ type: 'text', text: m.content }]);
       const attachment = { name: prompt, url: m.attachments[0]?.url, contentType: 'video/mp4', thumbnailUrl: video.thumbnail_url };
       assert.deepEqual(m.attachments, [attachment], 'attachment (PROTOCOL.md section 4)');
