@@ -183,6 +183,10 @@ export async function startDemoChatApp(options = {}) {
     return inText || inAttachment;
   });
 
+  /** Who asked `GET /api/auth/session` and what they were told: {at, userId (null: nobody)}. */
+  demo.sessionLookups = [];
+  const noteLookup = (req) => demo.sessionLookups.push({ at: Date.now(), userId: auth.userOf(req)?.id ?? null });
+
   const helpers = { send, json: sendJson, redirect, readBody, escapeHtml, PAGE_CSS };
   const real = mode === 'demo' ? null : realRoutes({ ...helpers, demo, auth, mode, sign, app: () => app });
 
@@ -193,7 +197,10 @@ export async function startDemoChatApp(options = {}) {
     // WebSockets: the upgrade listener goes on the server the first request
     // arrives on (chat-app.mjs does not hand its server out).
     if (real && req.socket.server) serveWebSockets(req.socket.server, real.webSocket);
-    if (req.method === 'GET' && p === '/api/auth/session') return sendJson(res, 200, auth.sessionAnswer(req));
+    if (req.method === 'GET' && p === '/api/auth/session') {
+      noteLookup(req);
+      return sendJson(res, 200, auth.sessionAnswer(req));
+    }
     if (req.method === 'GET' && p === '/api/auth/guest') {
       const user = auth.newGuest();
       const token = auth.startSession(user);
@@ -413,7 +420,11 @@ export async function startDemoChatApp(options = {}) {
   // ownership check, as the real route); WS answers unauthenticated /api/*
   // with a 307 to the guest route.
   app = await startChatApp({
-    authenticate: (req) => auth.userOf(req),
+    authenticate: (req) => {
+      // chat-app.mjs may answer GET /api/auth/session itself from this.
+      if (req.url.startsWith('/api/auth/session')) noteLookup(req);
+      return auth.userOf(req);
+    },
     cookieName: auth.cookieName,
     unauthenticated: mode === 'ws' ? '307' : '401',
     session: null,
