@@ -30,6 +30,10 @@ export function manifestFor(browser, version) {
     },
     options_ui: { page: "options.html", open_in_tab: true },
     background: {},
+    // No "tabs": the service worker follows a tab whose new chat gains its
+    // id (tabs.onUpdated / tabs.get / tabs.onRemoved need no permission) and
+    // reads its URL through the chat origin's host permission, which both
+    // browsers accept in place of "tabs" for the url field.
     permissions: ["nativeMessaging", "storage", "cookies", "scripting", "alarms", "clipboardWrite"],
     // Chat app origins are added at runtime from the options page; https
     // anywhere, http on loopback only (the host syncs to nothing else).

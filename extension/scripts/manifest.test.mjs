@@ -32,6 +32,8 @@ describe("manifests", () => {
       expect(m.content_security_policy).toEqual({ extension_pages: "script-src 'self'; object-src 'none'" });
       expect(m.permissions).toEqual(expect.arrayContaining(["nativeMessaging", "storage", "cookies", "scripting"]));
       expect(m.host_permissions).toBeUndefined(); // nothing until a chat origin is added
+      // held videos follow their tab's URL through the host permission alone
+      expect(m.permissions).not.toContain("tabs");
       expect(m.content_scripts).toBeUndefined(); // registered at runtime per origin
       expect(m.default_locale).toBe("en");
     }

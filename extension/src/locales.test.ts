@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { kSyncStates, kVideoSources } from "./shared/protocol";
 
 type Messages = Record<string, { message: string; placeholders?: Record<string, { content: string }> }>;
 const root = join(__dirname, "..");
@@ -33,7 +34,9 @@ describe("_locales", () => {
     for (const file of files(join(root, "static"), /\.html$/)) {
       for (const m of readFileSync(file, "utf8").matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z_]+)"/g)) used.add(m[1]!);
     }
-    for (const state of ["pending", "synced", "failed", "auth_required", "local"]) used.add(`sync_${state}`).add(`syncHint_${state}`);
+    // keys the code builds from a value (t(`sync_${state}`), t(`source_${source}`))
+    for (const state of kSyncStates) used.add(`sync_${state}`).add(`syncHint_${state}`);
+    for (const source of kVideoSources) used.add(`source_${source}`);
     for (const state of ["not_cached", "downloading", "cached", "failed"]) used.add(`mediaHint_${state}`);
     used.add("extName").add("extDescription");
     expect(used.size).toBeGreaterThan(50);

@@ -18,4 +18,9 @@ describe("badgeFor", () => {
     expect(badgeFor("disconnected", undefined, 2).text).toBe("2");
     expect(badgeFor("connected", { id: 1, ok: true, synced: 10 }, 0).text).toBe("");
   });
+
+  it("counts videos the app saved itself as done, not as a problem", () => {
+    expect(badgeFor("connected", { id: 1, ok: true, synced: 3, saved_by_app: 2 }, 0)).toMatchObject({ text: "", titleKey: "actionTitle" });
+    expect(badgeFor("connected", { id: 1, ok: true, saved_by_app: 2, pending: 1 }, 0).text).toBe("1");
+  });
 });

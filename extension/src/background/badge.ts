@@ -29,6 +29,8 @@ export function badgeFor(state: ConnectionState, status: StatusAnswer | undefine
   if (status !== undefined && (status.auth_required ?? 0) > 0) {
     return { text: "!", color: kBadgeAmber, titleKey: "badgeAuthRequired" };
   }
+  // `synced`, `saved_by_app` (the app kept it itself) and `local` are done;
+  // `queued` includes videos held for their new chat's id.
   const unsynced = (status?.pending ?? 0) + (status?.failed ?? 0) + queued;
   if (unsynced > 0) {
     return { text: unsynced > 999 ? "999+" : String(unsynced), color: kBadgeBlue, titleKey: "badgeUnsynced" };

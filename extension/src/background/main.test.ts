@@ -26,6 +26,9 @@ let cookieJar = [
   { name: "theme", value: "dark", domain: "chat.example", hostOnly: true },
 ];
 
+/// Tab id -> URL as the browser would report it now (tabs.get).
+const openTabs = new Map<number, string | undefined>();
+
 const fake = {
   runtime: {
     id: kId,
@@ -70,7 +73,16 @@ const fake = {
     setBadgeBackgroundColor: async () => {},
     setTitle: async () => {},
   },
-  tabs: { query: async () => [{ url: "https://chat.example/chat/c-9" }], create: async () => ({}) },
+  tabs: {
+    query: async () => [{ url: "https://chat.example/chat/c-9" }],
+    create: async () => ({}),
+    get: async (tabId: number) => {
+      if (!openTabs.has(tabId)) throw new Error(`No tab with id: ${tabId}.`);
+      return { id: tabId, url: openTabs.get(tabId) };
+    },
+    onUpdated: event(),
+    onRemoved: event(),
+  },
   alarms: { create: async () => {}, onAlarm: event() },
   i18n: { getMessage: () => "", getUILanguage: () => "en" },
 };
@@ -171,6 +183,7 @@ describe("service worker", () => {
     await expect(send({ type: "hostRequest", request: { type: "list" } }, tab("https://chat.example/chat/c-1"))).resolves.toBeUndefined();
     await expect(send({ type: "getPageConfig" }, tab("https://chat.example/chat/c-1"))).resolves.toEqual({
       captureEnabled: true, debugLogging: false, artifactSelector: '[data-testid="artifact"]',
+      inlineSelector: '[data-testid="message-assistant"], [data-role="assistant"]',
     });
     await expect(send({ type: "getPageConfig" }, tab("https://evil.example/"))).resolves.toBeNull();
   });
@@ -262,5 +275,132 @@ describe("service worker", () => {
     port().answer("hello", { protocol: 1 });
     await vi.waitFor(() => expect(sentOf("video").length).toBe(1));
     expect(sentOf("video")[0]!["video"]).toMatchObject({ url: "https://cdn.example/v/3.mp4", chat_id: "c-3" });
+  });
+
+  // ---- the real chat app (issue 12) ----
+
+  const chat = "3f2c9a1e-aaaa-4bbb-8ccc-000000000001";
+  const inTab = (tabId: number, url: string) => ({ ...tab(url), tab: { id: tabId, url } });
+  const queued = () => (local.get("queue") as Array<{ video: Record<string, unknown>; hold?: unknown }>) ?? [];
+
+  it("remembers who the host found signed in, and stamps later captures with it (ids and labels only)", async () => {
+    port().answer("video", { video_id: "vid-3", duplicate: false, sync: "pending" }); // the test before's
+    // the reconnect of the test before configured the origin again
+    await vi.waitFor(() => expect(sentOf("configure").length).toBe(1));
+    port().answer("configure", { account: { id: "u-ann", label: "ann@example.com" }, account_checked: true });
+    await vi.waitFor(() => expect(local.get("lastAccount")).toEqual({ "https://chat.example": { id: "u-ann", label: "ann@example.com" } }));
+    expect(JSON.stringify(local.get("lastAccount"))).not.toContain("SESSION");
+
+    void send({ type: "captureVideo", video: { url: "https://cdn.example/v/10.mp4", source: "websocket" } }, inTab(3, `https://chat.example/chat/${chat}`));
+    await vi.waitFor(() => expect(sentOf("video").length).toBe(2));
+    expect(sentOf("video")[1]!["video"]).toMatchObject({ source: "websocket", chat_id: chat, account: { id: "u-ann", label: "ann@example.com" } });
+    port().answer("video", { video_id: "vid-10", duplicate: false, sync: "pending" });
+  });
+
+  it("a lapsed session keeps stamping the last person; another person's sign-in counts from then on", async () => {
+    cookieJar = [];
+    fake.cookies.onChanged.fire({ removed: true, cause: "expired", cookie: { name: "authjs.session-token", value: "", domain: "chat.example", hostOnly: true } });
+    await vi.waitFor(() => expect(sentOf("configure").length).toBe(2), { timeout: 3000 });
+    expect(sentOf("configure")[1]!["server"]).toEqual({ origin: "https://chat.example" });
+    port().answer("configure", { account: null, account_checked: true });
+    void send({ type: "captureVideo", video: { url: "https://cdn.example/v/11.mp4", source: "poll" } }, inTab(3, `https://chat.example/chat/${chat}`));
+    await vi.waitFor(() => expect(sentOf("video").length).toBe(3));
+    expect(sentOf("video")[2]!["video"]).toMatchObject({ source: "poll", account: { id: "u-ann" } });
+    port().answer("video", { video_id: "vid-11", duplicate: false, sync: "auth_required" });
+
+    cookieJar = [{ name: "next-auth.session-token", value: "BOB", domain: "chat.example", hostOnly: true }];
+    fake.cookies.onChanged.fire({ removed: false, cause: "explicit", cookie: cookieJar[0] });
+    await vi.waitFor(() => expect(sentOf("configure").length).toBe(3), { timeout: 3000 });
+    expect(sentOf("configure")[2]).toMatchObject({ server: { auth: { cookie: "next-auth.session-token=BOB" } } });
+    port().answer("configure", { account: { id: "u-bob" }, account_checked: true });
+    await vi.waitFor(() => expect(local.get("lastAccount")).toEqual({ "https://chat.example": { id: "u-bob" } }));
+  });
+
+  it("holds a video seen in a new chat at / and sends it once with the chat id the address gains", async () => {
+    openTabs.set(5, "https://chat.example/");
+    const answer = await send({ type: "captureVideo", video: { url: "https://cdn.example/v/12.mp4", source: "tool", prompt: "a fox" } },
+      inTab(5, "https://chat.example/"));
+    expect(answer).toEqual({ ok: false, queued: true, error: { code: "unavailable", message: "held until the chat has an id", retryable: true } });
+    expect(queued()).toMatchObject([{ video: { url: "https://cdn.example/v/12.mp4", page_url: "https://chat.example/" }, hold: { tabId: 5 } }]);
+    const videosBefore = sentOf("video").length;
+
+    // other tabs and unrelated changes change nothing
+    fake.tabs.onUpdated.fire(6, { url: `https://chat.example/chat/${chat}` }, { id: 6, url: `https://chat.example/chat/${chat}` });
+    fake.tabs.onUpdated.fire(5, { title: "New chat" }, { id: 5, url: "https://chat.example/" });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sentOf("video").length).toBe(videosBefore);
+
+    const url = `https://chat.example/chat/${chat}`;
+    openTabs.set(5, url);
+    fake.tabs.onUpdated.fire(5, { url }, { id: 5, url });
+    fake.tabs.onUpdated.fire(5, { status: "complete" }, { id: 5, url });
+    await vi.waitFor(() => expect(sentOf("video").length).toBe(videosBefore + 1));
+    expect(sentOf("video")[videosBefore]!["video"]).toMatchObject({
+      url: "https://cdn.example/v/12.mp4", source: "tool", prompt: "a fox", chat_id: chat, page_url: url, account: { id: "u-bob" },
+    });
+    port().answer("video", { video_id: "vid-12", duplicate: false, sync: "pending" });
+    await vi.waitFor(() => expect(queued()).toEqual([]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sentOf("video").length).toBe(videosBefore + 1); // once
+  });
+
+  it("sends a held video without a chat id when its tab closes", async () => {
+    openTabs.set(8, "https://chat.example/");
+    await send({ type: "captureVideo", video: { url: "https://cdn.example/v/13.mp4", source: "sse" } }, inTab(8, "https://chat.example/"));
+    const videosBefore = sentOf("video").length;
+    openTabs.delete(8);
+    fake.tabs.onRemoved.fire(8, { windowId: 1, isWindowClosing: false });
+    await vi.waitFor(() => expect(sentOf("video").length).toBe(videosBefore + 1));
+    expect(sentOf("video")[videosBefore]!["video"]).not.toHaveProperty("chat_id");
+    expect(sentOf("video")[videosBefore]!["video"]).toMatchObject({ url: "https://cdn.example/v/13.mp4", page_url: "https://chat.example/" });
+    port().answer("video", { video_id: "vid-13", duplicate: false, sync: "local" });
+  });
+
+  it("tells the host about the app's own save, with the tab's page URL and the account", async () => {
+    const save = {
+      chatId: chat, messageId: "7d0e4c8a-1111-4222-8333-000000000001", phase: "finished", httpStatus: 200,
+      attachments: [{ url: "https://cdn.example/v/14.mp4", thumbnailUrl: "https://cdn.example/v/14.webp", contentType: "video/mp4" }],
+    };
+    const answer = send({ type: "appSave", save }, inTab(3, `https://chat.example/chat/${chat}`));
+    await vi.waitFor(() => expect(sentOf("app_save").length).toBe(1));
+    expect(sentOf("app_save")[0]).toEqual({
+      type: "app_save",
+      id: expect.any(Number),
+      save: {
+        chat_id: chat, message_id: "7d0e4c8a-1111-4222-8333-000000000001", phase: "finished", http_status: 200,
+        page_url: `https://chat.example/chat/${chat}`,
+        attachments: [{ url: "https://cdn.example/v/14.mp4", thumbnail_url: "https://cdn.example/v/14.webp", content_type: "video/mp4" }],
+        account: { id: "u-bob" },
+      },
+    });
+    port().answer("app_save", { matched: 1 });
+    await expect(answer).resolves.toEqual({ ok: true, matched: 1 });
+  });
+
+  it("refuses app saves from other origins, frames, extensions, and for another chat than the tab's", async () => {
+    const save = { chatId: chat, phase: "started", attachments: [{ url: "https://cdn.example/v/15.mp4" }] };
+    for (const sender of [
+      inTab(3, `https://evil.example/chat/${chat}`),
+      { ...inTab(3, `https://chat.example/chat/${chat}`), frameId: 1 },
+      { ...inTab(3, `https://chat.example/chat/${chat}`), origin: "https://ads.example" },
+      { ...inTab(3, `https://chat.example/chat/${chat}`), id: "someone-else" },
+    ]) {
+      await expect(send({ type: "appSave", save }, sender)).resolves.toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    }
+    await expect(send({ type: "appSave", save }, inTab(3, "https://chat.example/chat/11111111-aaaa-4bbb-8ccc-000000000001")))
+      .resolves.toMatchObject({ ok: false, error: { code: "bad_request", message: "chat id differs from the tab's" } });
+    await expect(send({ type: "appSave", save: { ...save, chatId: "../api/x" } }, inTab(3, "https://chat.example/")))
+      .resolves.toMatchObject({ ok: false, error: { code: "bad_request" } });
+    expect(sentOf("app_save").length).toBe(1); // only the one from the test before
+  });
+
+  it("does not keep an app save for later when the host is away, and says so in the debug panel", async () => {
+    port().drop("Native host has exited.");
+    const save = { chatId: chat, phase: "started", attachments: [{ url: "https://cdn.example/v/16.mp4" }] };
+    await expect(send({ type: "appSave", save }, inTab(3, `https://chat.example/chat/${chat}`)))
+      .resolves.toMatchObject({ ok: false, error: { code: "disconnected" } });
+    expect(JSON.stringify(local.get("queue"))).not.toContain("v/16.mp4");
+    expect((local.get("debugState") as { recentErrors: Array<{ message: string }> }).recentErrors[0]!.message)
+      .toMatch(/the app's own save \(started\) in chat .* not told to vidkeep-host/);
   });
 });

@@ -15,8 +15,10 @@ import {
   type SettingsView,
 } from "../shared/messages";
 import {
+  appSaveMatched,
   isSyncStateEvent,
   kHostName,
+  parseConfigureAnswer,
   parseMediaStateEvent,
   type Answer,
   type StatusAnswer,
@@ -32,7 +34,10 @@ import {
 } from "../shared/settings";
 import { chatIdFromUrl } from "../shared/chat-id";
 import { matchPatternFor, originOf } from "../shared/urls";
+import { AccountMemory } from "./accounts";
+import { buildAppSave } from "./app-save";
 import { badgeFor } from "./badge";
+import { holdOutcome } from "./chat-hold";
 import { cookieAppliesToOrigin, isSessionCookieName, sessionCookieHeader } from "./cookies";
 import { syncContentScripts, type ScriptRegistration } from "./content-scripts";
 import { DebugState } from "./debug-state";
@@ -56,6 +61,8 @@ let current: EffectiveSettings = effectiveSettings(undefined, undefined);
 let lastStatus: StatusAnswer | undefined;
 const popupPorts = new Set<chrome.runtime.Port>();
 const debug = new DebugState(store);
+/// The last person signed in on each chat origin (stamped on captures).
+const accounts = new AccountMemory(store);
 
 // ---- the host ----
 
@@ -199,7 +206,13 @@ async function configure(origin: string): Promise<void> {
   log.debug("configure", origin, cookie === undefined ? "(no session cookie)" : "(with session cookie)");
   try {
     const answer = await host.request({ type: "configure", server });
-    if (!answer.ok) debug.error(`configure ${origin}: ${answer.error.code}: ${answer.error.message}`);
+    if (!answer.ok) {
+      debug.error(`configure ${origin}: ${answer.error.code}: ${answer.error.message}`);
+      return;
+    }
+    // Who these credentials belong to: later captures on the origin carry it.
+    const configured = parseConfigureAnswer(answer);
+    if (await accounts.learn(origin, configured)) log.debug("signed in on", origin, "as", configured.account?.id);
   } catch (err) {
     log.debug("configure failed", origin, String(err));
   }
@@ -228,6 +241,7 @@ async function settingsChanged(): Promise<void> {
   const before = current.settings;
   await loadSettings();
   await syncScripts();
+  await accounts.keepOnly(current.settings.origins);
   const added = current.settings.origins.filter((o) => !before.origins.includes(o));
   for (const origin of added) await configure(origin);
   if (JSON.stringify(before.cookieNames) !== JSON.stringify(current.settings.cookieNames)) await configureAll();
@@ -279,12 +293,88 @@ async function onCapture(posted: unknown, sender: chrome.runtime.MessageSender):
   if (video === null) {
     return { ok: false, error: { code: "invalid_url", message: "no http(s) video URL", retryable: false } };
   }
+  const account = accounts.get(check.context.origin);
+  if (account !== undefined) video.account = account;
   log.debug("capture from", check.context.origin, "chat", video.chat_id ?? "(none)", video.source, video.url);
   debug.lastVideo(video.url, video.thumbnail_url);
-  const answer = await queue.submit(video);
+  const { tabId, origin, pageUrl } = check.context;
+  let answer: CaptureAnswer;
+  if (video.chat_id === undefined && tabId !== undefined) {
+    // A new chat at `/` whose address gains its id later (REAL-APP.md
+    // section 2): hold the video for that id, then look at the tab once
+    // more in case it gained it while this message was on its way.
+    answer = await queue.submit(video, { tabId, origin });
+    void checkHeldTab(tabId, () => browser.tabUrl(tabId));
+  } else {
+    // The tab has its id now: videos held for it go first, with that id.
+    if (tabId !== undefined) await checkHeldTab(tabId, async () => pageUrl);
+    answer = await queue.submit(video);
+  }
   if (!answer.ok) log.debug("video kept or refused:", answer.error.code, answer.error.message);
   scheduleBadge();
   return answer;
+}
+
+/// Releases the videos held for `tabId` when its URL (read by `url`, which
+/// rejects when the tab is gone) says it gained a chat id or left the page.
+async function checkHeldTab(tabId: number, url: () => Promise<string | undefined>): Promise<void> {
+  const held = queue.heldTabs().find((h) => h.tabId === tabId);
+  if (held === undefined) return;
+  let tabUrl: string | undefined;
+  try {
+    tabUrl = await url();
+  } catch {
+    tabUrl = undefined; // the tab is gone
+  }
+  const outcome = holdOutcome(held, tabUrl, current.settings.chatIdPattern);
+  if (outcome === "keep") return;
+  const released = await queue.release(tabId, outcome.release);
+  if (released > 0) {
+    log.debug("released", released, "held videos of tab", tabId, outcome.release === null ? "without a chat id" : `for chat ${outcome.release.chatId}`);
+    scheduleBadge();
+  }
+}
+
+/// The app's own save-message request (relay `appSave`): checked like a
+/// capture, then told to the host, which holds back or marks the videos the
+/// app is saving itself. Not kept when the host is away: by the time it is
+/// back the app's answer is long known, and the host's grace period covers
+/// the videos.
+async function onAppSave(posted: unknown, sender: chrome.runtime.MessageSender): Promise<unknown> {
+  const check = checkContentSender(sender, extensionId, current.settings.origins, current.settings.chatIdPattern);
+  if (!check.ok) {
+    log.debug("app save refused:", check.reason);
+    return { ok: false, error: { code: "unauthorized", message: check.reason, retryable: false } };
+  }
+  if (!current.settings.captureEnabled) {
+    return { ok: false, error: { code: "unavailable", message: "capture is switched off", retryable: false } };
+  }
+  const built = buildAppSave(posted, check.context, current.settings.chatIdPattern, accounts.get(check.context.origin));
+  if (!built.ok) {
+    log.debug("app save refused:", built.reason);
+    return { ok: false, error: { code: "bad_request", message: built.reason, retryable: false } };
+  }
+  const { save } = built;
+  const what = `the app's own save (${save.phase}${save.http_status !== undefined ? `, HTTP ${save.http_status}` : ""}) in chat ${save.chat_id}`;
+  const state = host.connection.state;
+  if (state !== "connected" && state !== "connecting") {
+    log.warn(`${what} not told to vidkeep-host: it is ${state}`);
+    debug.error(`${what} not told to vidkeep-host (${state})`);
+    return { ok: false, error: { code: "disconnected", message: "vidkeep-host is not connected", retryable: false } };
+  }
+  try {
+    const answer = await host.request({ type: "app_save", save });
+    if (!answer.ok) {
+      debug.error(`app_save: ${answer.error.code}: ${answer.error.message}`);
+      return answer;
+    }
+    log.debug(what, "matched", appSaveMatched(answer), "videos");
+    scheduleBadge();
+    return { ok: true, matched: appSaveMatched(answer) };
+  } catch (err) {
+    debug.error(`${what} not told to vidkeep-host: ${String(err)}`);
+    return { ok: false, error: { code: "disconnected", message: String(err), retryable: false } };
+  }
 }
 
 async function onHostRequest(raw: unknown): Promise<Answer> {
@@ -370,6 +460,8 @@ function handle(message: unknown, sender: chrome.runtime.MessageSender): Promise
   switch (m.type) {
     case Msg.captureVideo:
       return ready.then(() => onCapture(m["video"], sender));
+    case Msg.appSave:
+      return ready.then(() => onAppSave(m["save"], sender));
     case Msg.getPageConfig:
       return ready.then(() => {
         const check = checkContentSender(sender, extensionId, current.settings.origins, current.settings.chatIdPattern);
@@ -462,6 +554,16 @@ browser.onPermissionsChanged(() => {
 });
 browser.onCookieChanged(onCookieChanged);
 
+// A held video's tab gaining its chat id (history.replaceState), leaving, or
+// closing. Only URL and load changes matter (not title, favicon, audio).
+browser.onTabUpdated((tabId, changedUrl, status, url) => {
+  if (changedUrl === undefined && status === undefined) return;
+  void ready.then(() => checkHeldTab(tabId, async () => url));
+});
+browser.onTabRemoved((tabId) => {
+  void ready.then(() => checkHeldTab(tabId, () => Promise.reject(new Error("closed"))));
+});
+
 // A worker that was idle (and so had no port) reconnects on this tick and
 // sends what is still queued.
 const kAlarm = "vidkeep-retry";
@@ -470,6 +572,8 @@ browser.onAlarm((name) => {
   void ready.then(() => {
     host.start();
     void queue.flush();
+    // A worker that slept through a hold's deadline sends it now.
+    void queue.releaseExpired();
   });
 });
 
@@ -478,10 +582,12 @@ host.start();
 
 const ready: Promise<void> = (async () => {
   try {
-    await Promise.all([loadSettings(), queue.load(), debug.load()]);
+    await Promise.all([loadSettings(), queue.load(), debug.load(), accounts.load()]);
   } catch (err) {
     log.warn("could not load state", String(err));
   }
+  // Tabs that closed or moved on while no worker was running.
+  for (const held of queue.heldTabs()) void checkHeldTab(held.tabId, () => browser.tabUrl(held.tabId));
   browser.createAlarm(kAlarm, 1);
   await syncScripts();
   scheduleBadge();

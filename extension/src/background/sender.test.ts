@@ -19,7 +19,7 @@ describe("checkContentSender", () => {
     const check = checkContentSender(tabSender("https://chat.example/chat/abc-123?x=1"), id, origins, pattern);
     expect(check).toEqual({
       ok: true,
-      context: { pageUrl: "https://chat.example/chat/abc-123?x=1", origin: "https://chat.example", chatId: "abc-123" },
+      context: { pageUrl: "https://chat.example/chat/abc-123?x=1", origin: "https://chat.example", chatId: "abc-123", tabId: 4 },
     });
   });
 
@@ -72,6 +72,17 @@ describe("buildVideo", () => {
       observed_at: "2026-11-24T09:59:59.000Z",
       meta: { duration_s: 5, width: 1280, height: 720, model: "m", content_type: "video/mp4" },
     });
+  });
+
+  it("keeps the new page sources and refuses a page claiming the host's own `app`", () => {
+    for (const source of ["sse", "websocket", "poll", "tool", "artifact", "inline", "manual"]) {
+      expect(buildVideo({ url: "https://cdn.example/v.mp4", source }, context, now)!.source).toBe(source);
+    }
+    expect(buildVideo({ url: "https://cdn.example/v.mp4", source: "app" }, context, now)!.source).toBe("manual");
+  });
+
+  it("never takes an account from the page", () => {
+    expect(buildVideo({ url: "https://cdn.example/v.mp4", source: "sse", account: { id: "forged" } }, context, now)).not.toHaveProperty("account");
   });
 
   it("refuses non-http(s) video URLs and drops bad fields", () => {

@@ -4,7 +4,7 @@
 // configured chat origin are heard at all.
 
 import type { CapturedVideo } from "../shared/messages";
-import type { Video, VideoMeta, VideoSource } from "../shared/protocol";
+import { kPageSources, type Video, type VideoMeta, type VideoSource } from "../shared/protocol";
 import { chatIdFromUrl } from "../shared/chat-id";
 import { httpUrl, originOf } from "../shared/urls";
 
@@ -21,6 +21,9 @@ export interface CaptureContext {
   pageUrl: string;
   origin: string;
   chatId?: string;
+  /// The sender tab's id: a capture from a tab without a chat id waits for
+  /// that tab to gain one (docs/extension.md, "Holding for the chat id").
+  tabId?: number;
 }
 
 export type SenderCheck = { ok: true; context: CaptureContext } | { ok: false; reason: string };
@@ -48,6 +51,8 @@ export function checkContentSender(
   const context: CaptureContext = { pageUrl, origin };
   const chatId = chatIdFromUrl(pageUrl, chatIdPattern);
   if (chatId !== undefined) context.chatId = chatId;
+  const tabId = sender.tab?.id;
+  if (typeof tabId === "number" && Number.isInteger(tabId) && tabId >= 0) context.tabId = tabId;
   return { ok: true, context };
 }
 
@@ -55,8 +60,6 @@ export function checkContentSender(
 export function isExtensionPage(sender: SenderLike, extensionId: string, extensionBaseUrl: string): boolean {
   return sender.id === extensionId && typeof sender.url === "string" && sender.url.startsWith(extensionBaseUrl);
 }
-
-const kSources: readonly VideoSource[] = ["sse", "artifact", "manual"];
 
 function finiteNumber(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) && value > 0 && value < 1e9 ? value : undefined;
@@ -86,7 +89,8 @@ export function buildVideo(posted: unknown, context: CaptureContext, now: Date =
   const p = posted as Partial<Record<keyof CapturedVideo, unknown>>;
   const url = httpUrl(p.url);
   if (url === null) return null;
-  const source = kSources.includes(p.source as VideoSource) ? (p.source as VideoSource) : "manual";
+  // `app` is the host's own word (the app's save); a page claiming it is "manual".
+  const source = kPageSources.includes(p.source as VideoSource) ? (p.source as VideoSource) : "manual";
   const video: Video = { url, source, page_url: context.pageUrl };
   if (context.chatId !== undefined) video.chat_id = context.chatId;
   const thumbnail = httpUrl(p.thumbnail_url);

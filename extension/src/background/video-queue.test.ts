@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Answer, Video } from "../shared/protocol";
 import { FakePort } from "./fake-port";
 import { HostConnection, HostUnavailableError } from "./host-connection";
-import { VideoQueue, kQueueStorageKey, type KeyValueStore, type QueueEntry } from "./video-queue";
+import { VideoQueue, kHoldMs, kQueueStorageKey, type KeyValueStore, type QueueEntry } from "./video-queue";
 
 /// storage.local in memory, serializing like the real one.
 class MemoryStore implements KeyValueStore {
@@ -167,6 +167,111 @@ describe("VideoQueue", () => {
     for (const n of [1, 2, 3]) await queue.submit(video(n));
     expect(store.queued().map((e) => e.video.url)).toEqual(["https://cdn.example/v/2.mp4", "https://cdn.example/v/3.mp4"]);
     expect(dropped).toEqual(["https://cdn.example/v/1.mp4"]);
+  });
+});
+
+describe("VideoQueue holding videos until their tab has a chat id", () => {
+  const atRoot = (n: number, extra: Partial<Video> = {}): Video => ({
+    url: `https://cdn.example/v/${n}.mp4`, source: "tool", page_url: "https://chat.example/", ...extra,
+  });
+  const tab = { tabId: 7, origin: "https://chat.example" };
+  const chat = "3f2c9a1e-aaaa-4bbb-8ccc-000000000001";
+  const found = { chatId: chat, pageUrl: `https://chat.example/chat/${chat}` };
+
+  function recording(store = new MemoryStore()) {
+    const sent: Video[] = [];
+    const queue = new VideoQueue({ store, timers, send: async (v) => (sent.push(v), ok(sent.length)) });
+    return { store, sent, queue };
+  }
+
+  it("keeps a held video durably and unsent, and says it is held", async () => {
+    const { store, sent, queue } = recording();
+    queue.setOnline(true);
+    expect(await queue.submit(atRoot(1), tab)).toEqual({
+      ok: false, queued: true, error: { code: "unavailable", message: "held until the chat has an id", retryable: true },
+    });
+    await queue.flush();
+    expect(sent).toEqual([]);
+    expect(store.queued()).toMatchObject([{ video: { url: "https://cdn.example/v/1.mp4" }, hold: { tabId: 7, origin: "https://chat.example" } }]);
+    expect(queue.heldTabs()).toEqual([{ ...tab, pageUrl: "https://chat.example/" }]);
+  });
+
+  it("sends held videos once, with the chat id and page URL the tab gained", async () => {
+    const { store, sent, queue } = recording();
+    queue.setOnline(true);
+    await queue.submit(atRoot(1, { prompt: "a cat" }), tab);
+    await queue.submit(atRoot(2), tab);
+    await queue.submit(atRoot(3), { ...tab, tabId: 8 });
+    expect(await queue.release(7, found)).toBe(2);
+    expect(sent).toEqual([
+      { ...atRoot(1, { prompt: "a cat" }), chat_id: chat, page_url: found.pageUrl },
+      { ...atRoot(2), chat_id: chat, page_url: found.pageUrl },
+    ]);
+    expect(store.queued().map((e) => e.video.url)).toEqual(["https://cdn.example/v/3.mp4"]); // tab 8 still waits
+    expect(await queue.release(7, found)).toBe(0); // nothing twice
+    await queue.flush();
+    expect(sent.length).toBe(2);
+  });
+
+  it("sends without a chat id when the tab closes or goes elsewhere", async () => {
+    const { sent, queue } = recording();
+    queue.setOnline(true);
+    await queue.submit(atRoot(1), tab);
+    expect(await queue.release(7, null)).toBe(1);
+    expect(sent).toEqual([atRoot(1)]);
+  });
+
+  it("sends without a chat id after 15 minutes", async () => {
+    const { sent, queue } = recording();
+    queue.setOnline(true);
+    await queue.submit(atRoot(1), tab);
+    await vi.advanceTimersByTimeAsync(kHoldMs - 1000);
+    // a second sighting does not push the deadline back
+    await queue.submit(atRoot(1, { prompt: "later" }), tab);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sent).toEqual([atRoot(1, { prompt: "later" })]);
+  });
+
+  it("a worker restart keeps held videos held, and its releaseExpired sends the late ones", async () => {
+    const store = new MemoryStore();
+    const before = recording(store);
+    await before.queue.submit(atRoot(1), tab);
+    const after = recording(store);
+    await after.queue.load();
+    after.queue.setOnline(true);
+    await vi.waitFor(() => expect(after.queue.heldTabs()).toEqual([{ ...tab, pageUrl: "https://chat.example/" }]));
+    expect(after.sent).toEqual([]);
+    vi.setSystemTime(Date.now() + kHoldMs);
+    expect(await after.queue.releaseExpired()).toBe(1);
+    expect(after.sent).toEqual([atRoot(1)]);
+  });
+
+  it("merges a held video with the same video already queued for the chat it gained", async () => {
+    const { store, sent, queue } = recording();
+    await queue.submit(atRoot(1, { prompt: "from the stream" }), tab); // offline: held
+    await queue.submit(atRoot(1, { chat_id: chat, page_url: found.pageUrl, source: "inline" })); // offline: queued
+    await queue.release(7, found);
+    expect(store.queued()).toEqual([expect.objectContaining({ video: { ...atRoot(1, { prompt: "from the stream", source: "inline" }), chat_id: chat, page_url: found.pageUrl } })]);
+    queue.setOnline(true);
+    await vi.waitFor(() => expect(store.queued()).toEqual([]));
+    expect(sent.length).toBe(1);
+  });
+
+  it("a held video that the host is sending under the same key is not sent until released", async () => {
+    const store = new MemoryStore();
+    let answer: (a: Answer) => void = () => {};
+    const sent: Video[] = [];
+    const queue = new VideoQueue({ store, timers, send: (v) => (sent.push(v), new Promise((r) => (answer = r))) });
+    queue.setOnline(true);
+    const first = queue.submit(atRoot(1)); // no tab id known: sent as is
+    await vi.waitFor(() => expect(sent.length).toBe(1));
+    await queue.submit(atRoot(1, { prompt: "seen again" }), tab);
+    answer(ok(1));
+    await first;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.length).toBe(1);
+    expect(store.queued()).toMatchObject([{ hold: { tabId: 7 } }]);
   });
 });
 

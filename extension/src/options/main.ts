@@ -24,7 +24,9 @@ const ui = {
   chatIdPattern: $<HTMLInputElement>("chat-id-pattern"),
   chatIdError: $("chat-id-error"),
   artifactSelector: $<HTMLInputElement>("artifact-selector"),
+  inlineSelector: $<HTMLInputElement>("inline-selector"),
   selectorError: $("selector-error"),
+  inlineSelectorError: $("inline-selector-error"),
   cookieNames: $<HTMLTextAreaElement>("cookie-names"),
   debugLogging: $<HTMLInputElement>("debug-logging"),
 };
@@ -110,6 +112,7 @@ function draw(): void {
     [ui.debugLogging, "debugLogging", () => (ui.debugLogging.checked = settings.debugLogging)],
     [ui.chatIdPattern, "chatIdPattern", () => (ui.chatIdPattern.value = settings.chatIdPattern)],
     [ui.artifactSelector, "artifactSelector", () => (ui.artifactSelector.value = settings.artifactSelector)],
+    [ui.inlineSelector, "inlineSelector", () => (ui.inlineSelector.value = settings.inlineSelector)],
     [ui.cookieNames, "cookieNames", () => (ui.cookieNames.value = settings.cookieNames.join("\n"))],
   ];
   for (const [input, key, fill] of fields) {
@@ -125,6 +128,21 @@ async function grantAccess(origin: string): Promise<void> {
   if (!granted) return showError(ui.originError, t("permissionRefused", origin));
   view = await browser.sendMessage<SettingsView>({ type: Msg.getSettings });
   draw();
+}
+
+/// A CSS selector field: saved when the browser can parse it.
+function wireSelector(input: HTMLInputElement, error: HTMLElement, key: "artifactSelector" | "inlineSelector"): void {
+  input.addEventListener("change", () => {
+    const value = input.value.trim();
+    try {
+      document.createDocumentFragment().querySelector(value);
+    } catch {
+      return showError(error, t("selectorInvalid"));
+    }
+    if (value === "") return showError(error, t("selectorInvalid"));
+    showError(error, undefined);
+    void save({ [key]: value });
+  });
 }
 
 function wire(): void {
@@ -151,17 +169,8 @@ function wire(): void {
     showError(ui.chatIdError, undefined);
     void save({ chatIdPattern: value });
   });
-  ui.artifactSelector.addEventListener("change", () => {
-    const value = ui.artifactSelector.value.trim();
-    try {
-      document.createDocumentFragment().querySelector(value);
-    } catch {
-      return showError(ui.selectorError, t("selectorInvalid"));
-    }
-    if (value === "") return showError(ui.selectorError, t("selectorInvalid"));
-    showError(ui.selectorError, undefined);
-    void save({ artifactSelector: value });
-  });
+  wireSelector(ui.artifactSelector, ui.selectorError, "artifactSelector");
+  wireSelector(ui.inlineSelector, ui.inlineSelectorError, "inlineSelector");
   ui.cookieNames.addEventListener("change", () => {
     const names = ui.cookieNames.value.split(/[\s,]+/).map((n) => n.trim()).filter((n) => n !== "");
     void save({ cookieNames: names });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Answer, ListRequest, VideoRecord } from "../shared/protocol";
-import { Gallery, exportJson } from "./gallery";
+import { Gallery, checkRecord, exportJson } from "./gallery";
 
 const rec = (n: number): VideoRecord => ({ video_id: `v${n}`, url: `https://c/${n}.mp4`, source: "sse", sync: "pending" });
 
@@ -101,5 +101,27 @@ describe("exportJson", () => {
   it("writes the records with a count", () => {
     const parsed = JSON.parse(exportJson([rec(1)], new Date("2026-01-01T00:00:00Z")));
     expect(parsed).toEqual({ exported_at: "2026-01-01T00:00:00.000Z", count: 1, videos: [rec(1)] });
+  });
+});
+
+describe("the real chat app's records (issue 12)", () => {
+  it("leaves videos the app saved itself out of resync", async () => {
+    const g = new Gallery(async () => ({ id: 1, ok: true, next_cursor: null,
+      videos: [{ ...rec(1), sync: "saved_by_app" }, { ...rec(2), sync: "failed" }, { ...rec(3), sync: "saved_by_app" }] }));
+    await g.reset({ query: "", sync: "", chatId: undefined });
+    for (const id of ["v1", "v2", "v3"]) g.toggle(id, true);
+    expect(g.resyncableIds()).toEqual(["v2"]);
+    g.toggle("v2", false);
+    expect(g.resyncableIds()).toEqual([]);
+  });
+
+  it("checks a record's account and app message id", () => {
+    const checked = checkRecord({ ...rec(1), account: { id: "u-1", label: "ann", cookie: "SECRET" } as never, app_message_id: "m-1" });
+    expect(checked.account).toEqual({ id: "u-1", label: "ann" });
+    expect(checked.app_message_id).toBe("m-1");
+    const bad = checkRecord({ ...rec(2), account: "u-1" as never, app_message_id: { x: 1 } as never });
+    expect(bad.account).toBeNull();
+    expect(bad.app_message_id).toBeNull();
+    expect(checkRecord(rec(3))).not.toHaveProperty("account");
   });
 });

@@ -4,6 +4,7 @@
 
 import type { PopupEvent } from "../shared/messages";
 import {
+  parseAccount,
   parseMedia,
   type Answer,
   type ListAnswer,
@@ -13,12 +14,18 @@ import {
   type VideoRecord,
 } from "../shared/protocol";
 
-/// A record from the host with its `media` checked (parseMedia); other
-/// fields are only ever shown as text or checked where used.
+/// A record from the host with its `media`, `account` and `app_message_id`
+/// checked; other fields are only ever shown as text or checked where used.
 export function checkRecord(video: VideoRecord): VideoRecord {
   const media = parseMedia((video as { media?: unknown }).media);
   if (media === undefined) delete video.media;
   else video.media = media;
+  const raw = video as { account?: unknown; app_message_id?: unknown };
+  if (raw.account !== undefined) video.account = parseAccount(raw.account);
+  if (raw.app_message_id !== undefined) {
+    const id = raw.app_message_id;
+    video.app_message_id = typeof id === "string" && id !== "" && id.length <= 200 ? id : null;
+  }
   return video;
 }
 
@@ -166,6 +173,12 @@ export class Gallery {
 
   selectedVideos(): VideoRecord[] {
     return this.videos.filter((v) => this.selected.has(v.video_id));
+  }
+
+  /// The selected videos `resync` may send again: not those the app saved
+  /// itself (the host leaves them alone; sending would add a second message).
+  resyncableIds(): string[] {
+    return this.selectedVideos().filter((v) => v.sync !== "saved_by_app").map((v) => v.video_id);
   }
 }
 

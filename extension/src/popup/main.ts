@@ -14,7 +14,7 @@ import {
   type PopupHostRequest,
 } from "../shared/messages";
 import { mediaReader, mediaUrl } from "../shared/media-read";
-import { isSyncState, type Answer, type ListAnswer, type VideoRecord } from "../shared/protocol";
+import { isSyncState, kSyncStates, type Answer, type ListAnswer, type VideoRecord } from "../shared/protocol";
 import { httpUrl } from "../shared/urls";
 import { Gallery, exportJson, type Filters } from "./gallery";
 import { fetchVideos, pinVideos } from "./media-actions";
@@ -261,6 +261,11 @@ function drawSelection(): void {
   const n = gallery.selected.size;
   ui.selectionBar.hidden = n === 0;
   ui.selectionCount.textContent = t("selectedCount", String(n));
+  // Videos the app saved itself are never sent again (a second message).
+  const resyncable = gallery.resyncableIds().length;
+  ui.resync.disabled = n > 0 && resyncable === 0;
+  if (ui.resync.disabled) ui.resync.setAttribute("title", t("resyncNoneHint"));
+  else ui.resync.removeAttribute("title");
   resetDeleteButton();
 }
 
@@ -366,7 +371,7 @@ function openChat(id: string): void {
 }
 
 async function resyncSelected(): Promise<void> {
-  const ids = [...gallery.selected];
+  const ids = gallery.resyncableIds();
   if (ids.length === 0) return;
   const answer = await hostRequest({ type: "resync", video_ids: ids });
   if (!answer.ok) return toast(`${t("actionFailed")} ${answer.error.message}`);
@@ -612,7 +617,10 @@ function listen(): void {
   port.onMessage.addListener((message: unknown) => {
     const event = message as PopupEvent;
     if (event.type === "syncState") {
-      if (gallery.updateSync(event.video_id, event.sync, event.last_error) !== undefined) redrawCard(event.video_id);
+      if (gallery.updateSync(event.video_id, event.sync, event.last_error) !== undefined) {
+        redrawCard(event.video_id);
+        if (gallery.selected.has(event.video_id)) drawSelection();
+      }
     } else if (event.type === "mediaState") {
       void onMediaState(event);
     } else if (event.type === "connection") {
@@ -648,7 +656,7 @@ async function main(): Promise<void> {
     ui.openTab.hidden = true;
   }
   // Sync filter options, localized.
-  for (const state of ["", "pending", "synced", "failed", "auth_required", "local"]) {
+  for (const state of ["", ...kSyncStates]) {
     const option = document.createElement("option");
     option.value = state;
     option.textContent = state === "" ? t("allStates") : t(`sync_${state}`);

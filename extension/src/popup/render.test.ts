@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
 import type { VideoRecord } from "../shared/protocol";
-import { relativeTime, renderCard, setThumbnail, shortId, truncate, type CardContext } from "./render";
+import { relativeTime, renderCard, setThumbnail, shortId, sourceText, truncate, type CardContext } from "./render";
 
 const ctx: CardContext = { t: (key) => key, now: new Date("2026-11-24T10:05:00Z"), lang: "en", selected: false };
 
@@ -123,5 +123,43 @@ describe("helpers", () => {
     expect(relativeTime("2026-11-24T07:00:00Z", now, "en")).toBe("3 hours ago");
     expect(relativeTime("2026-11-22T10:00:00Z", now, "en")).toBe("2 days ago");
     expect(relativeTime("garbage", now, "en")).toBe("");
+  });
+});
+
+describe("renderCard for the real chat app (issue 12)", () => {
+  const t = (key: string, sub?: string | string[]) => (sub === undefined ? key : `${key}:${String(sub)}`);
+  const c: CardContext = { ...ctx, t };
+
+  it("shows a video the app saved itself as its own state", () => {
+    const card = renderCard(document, record({ sync: "saved_by_app", app_message_id: "7d0e4c8a-1111" }), c);
+    expect(card.querySelector(".badge")!.className).toBe("badge sync-saved_by_app");
+    expect(card.querySelector(".badge")!.textContent).toBe("sync_saved_by_app");
+    expect([...card.querySelectorAll(".detail-rows dd")].map((d) => d.textContent)).toEqual(["source_sse", "7d0e4c8a-1111"]);
+  });
+
+  it("names the account that must sign in for a video waiting on auth", () => {
+    const card = renderCard(document, record({ sync: "auth_required", account: { id: "u-1", label: "ann@example.com" },
+      last_error: "signed in as someone else: ann@example.com must sign in" }), c);
+    expect(card.querySelector(".account-needed")!.textContent).toBe("signInAs:ann@example.com (u-1)");
+    expect(card.querySelector(".error")!.textContent).toContain("ann@example.com must sign in");
+    // not for other states
+    expect(renderCard(document, record({ account: { id: "u-1" } }), c).querySelector(".account-needed")).toBeNull();
+  });
+
+  it("names the new sources in the details, an unknown one as its word", () => {
+    for (const source of ["websocket", "poll", "tool", "inline", "app"] as const) {
+      const card = renderCard(document, record({ source }), c);
+      expect(card.querySelector(".detail-rows dd")!.textContent).toBe(`source_${source}`);
+    }
+    expect(sourceText("carrier-pigeon", t)).toBe("carrier-pigeon");
+  });
+
+  it("renders a hostile account label, message id and source as text", () => {
+    const hostile = "<img src=x onerror=alert(1)>";
+    const card = renderCard(document, record({ sync: "auth_required", source: hostile as never, account: { id: "u", label: hostile }, app_message_id: hostile }), c);
+    document.body.append(card);
+    expect(card.querySelector("img[src='x']")).toBeNull();
+    expect(card.querySelector(".account-needed")!.textContent).toBe(`signInAs:${hostile} (u)`);
+    expect([...card.querySelectorAll(".detail-rows dd")].map((d) => d.textContent)).toEqual([hostile, `${hostile} (u)`, hostile]);
   });
 });

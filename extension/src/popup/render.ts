@@ -2,7 +2,7 @@
 // URLs, chat ids, error texts) goes in through textContent or setAttribute,
 // never as HTML; media URLs are used only when they are http(s).
 
-import type { SyncState, VideoRecord } from "../shared/protocol";
+import { isVideoSource, type Account, type SyncState, type VideoRecord } from "../shared/protocol";
 import { httpUrl } from "../shared/urls";
 import { infoTitle, renderMediaRow } from "./media-view";
 import { hasCachedThumbnail } from "./thumbnails";
@@ -144,13 +144,46 @@ export function renderCard(doc: Document, video: VideoRecord, ctx: CardContext):
   row.append(actions);
   body.append(row);
 
+  // The host sends a video only with the session of the person who made it:
+  // say whose sign-in it waits for.
+  const account = video.account ?? undefined;
+  if (video.sync === "auth_required" && account !== undefined) {
+    body.append(el(doc, "p", "account-needed", t("signInAs", accountText(account))));
+  }
+
   if (video.last_error && video.sync !== "synced") {
     const error = el(doc, "p", "error", truncate(video.last_error, 160));
     error.setAttribute("title", video.last_error);
     body.append(error);
   }
+  body.append(renderDetails(doc, video, t));
   card.append(body);
   return card;
+}
+
+/// "ann@example.com (u-1)", or the id alone.
+export function accountText(account: Account): string {
+  return account.label !== undefined && account.label !== account.id ? `${account.label} (${account.id})` : account.id;
+}
+
+/// The name of where a video was seen; an unknown source (another host
+/// version) as its raw word.
+export function sourceText(source: string, t: Translate): string {
+  return isVideoSource(source) ? t(`source_${source}`) : source;
+}
+
+/// A collapsed "Details" list: where the video was seen, who was signed in,
+/// and the app's own message id when the app saved it.
+function renderDetails(doc: Document, video: VideoRecord, t: Translate): HTMLDetailsElement {
+  const details = el(doc, "details", "more");
+  details.append(el(doc, "summary", undefined, t("details")));
+  const rows: Array<[string, string]> = [[t("detailSource"), sourceText(String(video.source), t)]];
+  if (video.account) rows.push([t("detailAccount"), accountText(video.account)]);
+  if (video.app_message_id) rows.push([t("detailAppMessage"), video.app_message_id]);
+  const list = el(doc, "dl", "detail-rows");
+  renderRows(doc, list, rows);
+  details.append(list);
+  return details;
 }
 
 function thumbImage(doc: Document, url: string): HTMLImageElement {

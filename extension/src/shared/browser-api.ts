@@ -173,6 +173,24 @@ export async function activeTabUrl(): Promise<string | undefined> {
   return tab?.url;
 }
 
+/// A tab's URL: undefined when the extension may not see it (no host
+/// permission for its page). Rejects when the tab no longer exists.
+export async function tabUrl(tabId: number): Promise<string | undefined> {
+  const tab = await namespace().tabs.get(tabId);
+  return tab.url;
+}
+
+/// tabs.onUpdated: `url` is the tab's URL as the extension may see it
+/// (undefined without a host permission for its page). Needs no `tabs`
+/// permission: the chat origin's host permission reveals its URLs.
+export function onTabUpdated(fn: (tabId: number, changedUrl: string | undefined, status: string | undefined, url: string | undefined) => void): void {
+  namespace().tabs.onUpdated.addListener((tabId, changeInfo, tab) => fn(tabId, changeInfo.url, changeInfo.status, tab?.url));
+}
+
+export function onTabRemoved(fn: (tabId: number) => void): void {
+  namespace().tabs.onRemoved.addListener((tabId) => fn(tabId));
+}
+
 export async function openTab(url: string): Promise<void> {
   await namespace().tabs.create({ url });
 }

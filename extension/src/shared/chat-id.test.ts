@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chatIdFromUrl, compileChatIdPattern } from "./chat-id";
+import { chatIdFromUrl, compileChatIdPattern, isChatIdFor } from "./chat-id";
 
 describe("chatIdFromUrl", () => {
   it("takes the id after /chat/", () => {
@@ -34,5 +34,22 @@ describe("compileChatIdPattern", () => {
     expect(compileChatIdPattern("/chat/(")).toBeNull();
     expect(compileChatIdPattern("/chat/[^/]+")).toBeNull();
     expect(compileChatIdPattern("/chat/([^/]+)")).not.toBeNull();
+  });
+});
+
+describe("isChatIdFor", () => {
+  it("accepts what the pattern would read from a URL", () => {
+    expect(isChatIdFor("3f2c9a1e-aaaa-4bbb-8ccc-000000000001")).toBe(true);
+    expect(isChatIdFor("c-1", "^/c/([a-z0-9-]+)$")).toBe(true);
+  });
+
+  it("refuses ids the pattern would not yield, or that are not one path segment", () => {
+    expect(isChatIdFor("C_1", "^/c/([a-z0-9-]+)$")).toBe(false);
+    for (const bad of ["", "a/b", "a?b", "a#b", "a b", "..%2f", "x".repeat(201), 5, null]) expect(isChatIdFor(bad), String(bad)).toBe(false);
+  });
+
+  it("falls back to the one-segment rule for a pattern without a literal path", () => {
+    expect(isChatIdFor("abc", "(?:/chat|/c)/([^/]+)")).toBe(true);
+    expect(isChatIdFor("a/b", "(?:/chat|/c)/([^/]+)")).toBe(false);
   });
 });

@@ -40,3 +40,17 @@ export function chatIdFromUrl(pageUrl: string, pattern: string = kDefaultChatIdP
   }
   return id.length > 0 && id.length <= 200 ? id : undefined;
 }
+
+/// Whether `id` could be a chat id under `pattern`: a chat id a page names
+/// (the app's own save body) rather than one read from a URL. When the
+/// pattern begins with a literal path (`/chat/(…)`, the usual form), the id
+/// must come back unchanged from `<that path><id>`; otherwise it must be one
+/// path segment without `?`, `#` or control characters. At most 200 chars.
+export function isChatIdFor(id: unknown, pattern: string = kDefaultChatIdPattern): id is string {
+  if (typeof id !== "string" || id === "" || id.length > 200) return false;
+  if (/[/?#\\\s\u0000-\u001f\u007f%]/.test(id)) return false;
+  const literal = /^\^?((?:[A-Za-z0-9_~.-]|\\\/|\/)+)\((?!\?)/.exec(pattern);
+  if (literal === null) return true;
+  const prefix = literal[1]!.replace(/\\\//g, "/");
+  return chatIdFromUrl(`https://chat.invalid${prefix.startsWith("/") ? "" : "/"}${prefix}${id}`, pattern) === id;
+}

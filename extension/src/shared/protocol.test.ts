@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  appSaveMatched,
   base64Bytes,
+  isSyncState,
+  isVideoSource,
+  kPageSources,
+  parseAccount,
+  parseConfigureAnswer,
   mimeType,
   parseMedia,
   parseMediaReadAnswer,
@@ -113,5 +119,43 @@ describe("parseMediaReadAnswer", () => {
     expect(mimeType("video/mp4; codecs=avc1")).toBe("video/mp4");
     expect(mimeType("video/mp4\r\nX-Evil: 1")).toBeNull();
     expect(mimeType("mp4")).toBeNull();
+  });
+});
+
+describe("the real chat app's wire (issue 12)", () => {
+  const ok = (fields: Record<string, unknown>): OkAnswer => ({ id: 1, ok: true, ...fields });
+
+  it("knows the saved_by_app state and the new sources, and keeps app for the host", () => {
+    expect(isSyncState("saved_by_app")).toBe(true);
+    expect(isSyncState("saved")).toBe(false);
+    for (const s of ["sse", "websocket", "poll", "tool", "artifact", "inline", "manual", "app"]) expect(isVideoSource(s), s).toBe(true);
+    expect(isVideoSource("eventsource")).toBe(false);
+    expect(kPageSources).not.toContain("app");
+    expect(kPageSources).toContain("tool");
+  });
+
+  it("reads an account as {id, label?} and nothing else", () => {
+    expect(parseAccount({ id: "u-1", label: "ann@example.com", email: "x", cookie: "SECRET" })).toEqual({ id: "u-1", label: "ann@example.com" });
+    expect(parseAccount({ id: 42 })).toEqual({ id: "42" });
+    expect(parseAccount({ id: "u-1", label: "  " })).toEqual({ id: "u-1" });
+    for (const bad of [null, "u-1", {}, { id: "" }, { id: "x".repeat(201) }, { id: { nested: 1 } }]) expect(parseAccount(bad)).toBeNull();
+  });
+
+  it("tells a checked account, a checked nobody and an unknown apart in configure answers", () => {
+    expect(parseConfigureAnswer(ok({ account: { id: "u-1", label: "ann" }, account_checked: true })))
+      .toEqual({ checked: true, account: { id: "u-1", label: "ann" } });
+    expect(parseConfigureAnswer(ok({ account: null, account_checked: true }))).toEqual({ checked: true, account: null });
+    // lookup off or unreadable: unknown, whatever account says
+    expect(parseConfigureAnswer(ok({ account: null, account_checked: false }))).toEqual({ checked: false, account: null });
+    // an older host says nothing
+    expect(parseConfigureAnswer(ok({}))).toEqual({ checked: false, account: null });
+    // a malformed account is not "nobody"
+    expect(parseConfigureAnswer(ok({ account: { name: "x" }, account_checked: true })).checked).toBe(false);
+  });
+
+  it("reads app_save's matched count", () => {
+    expect(appSaveMatched(ok({ matched: 2 }))).toBe(2);
+    expect(appSaveMatched(ok({ matched: "2" }))).toBe(0);
+    expect(appSaveMatched(ok({}))).toBe(0);
   });
 });

@@ -9,13 +9,26 @@ export const kHostName = "org.vidkeep.host";
 /// another number is shown as "update vidkeep" and never used.
 export const kProtocolVersion = 1;
 
-export type SyncState = "pending" | "synced" | "failed" | "auth_required" | "local";
-export const kSyncStates: readonly SyncState[] = ["pending", "synced", "failed", "auth_required", "local"];
+/// `saved_by_app`: the app saved a message with this video itself; vidkeep
+/// sends nothing (docs/protocol-extensions.md, "New sync state saved_by_app").
+export type SyncState = "pending" | "synced" | "failed" | "auth_required" | "local" | "saved_by_app";
+export const kSyncStates: readonly SyncState[] = ["pending", "synced", "failed", "auth_required", "local", "saved_by_app"];
 
 /// Where a video was seen (docs/protocol-extensions.md, "New capture sources").
 /// `artifact` and `inline` are "seen" sources: never sent by themselves.
 /// `app` is set by the host only (the app's own save).
 export type VideoSource = "sse" | "websocket" | "poll" | "tool" | "artifact" | "inline" | "manual" | "app";
+export const kVideoSources: readonly VideoSource[] = ["sse", "websocket", "poll", "tool", "artifact", "inline", "manual", "app"];
+/// The sources a page may report; `app` is the host's alone.
+export const kPageSources: readonly VideoSource[] = kVideoSources.filter((s) => s !== "app");
+
+/// The person signed in on the video's origin (docs/protocol-extensions.md,
+/// "video.account"): the session endpoint's user id and a label to show.
+/// Never a cookie value.
+export interface Account {
+  id: string;
+  label?: string;
+}
 
 export type ErrorCode =
   | "bad_request"
@@ -57,16 +70,22 @@ export interface Video {
   page_url?: string;
   observed_at?: string;
   meta?: VideoMeta;
+  /// The last person the extension saw signed in on the origin (optional).
+  account?: Account;
 }
 
 /// A Video record as the host answers it.
-export interface VideoRecord extends Video {
+export interface VideoRecord extends Omit<Video, "account"> {
   video_id: string;
   origin?: string;
   sync: SyncState;
   sync_attempts?: number;
   last_error?: string | null;
   created_at?: string;
+  /// Who was signed in when it was captured; null when nobody was known.
+  account?: Account | null;
+  /// The app's own message id when the app saved it (`saved_by_app`).
+  app_message_id?: string | null;
   /// The host's local copy (docs/protocol-extensions.md, "Media cache").
   /// Absent on hosts without the cache; always passed through parseMedia.
   media?: Media;
@@ -138,6 +157,20 @@ export interface ConfigureRequest {
   server: { origin: string; auth?: { cookie?: string; bearer?: string } };
 }
 
+/// The app's own `POST /api/save-message`, as the extension checked it
+/// (docs/protocol-extensions.md, "New request app_save").
+export interface AppSave {
+  chat_id: string;
+  message_id?: string;
+  phase: "started" | "finished";
+  /// The answer's status; 0 when it failed without one. Only with `finished`.
+  http_status?: number;
+  page_url: string;
+  attachments: Array<{ url: string; thumbnail_url?: string; content_type?: string }>;
+  account?: Account;
+}
+export interface AppSaveRequest { type: "app_save"; save: AppSave }
+
 /// A request without its id; the host connection assigns ids.
 export type HostRequest =
   | HelloRequest
@@ -150,7 +183,8 @@ export type HostRequest =
   | ConfigureRequest
   | MediaReadRequest
   | MediaPinRequest
-  | MediaFetchRequest;
+  | MediaFetchRequest
+  | AppSaveRequest;
 
 export interface OkAnswer { id: RequestId | null; ok: true; [field: string]: unknown }
 export interface ErrorAnswer { id: RequestId | null; ok: false; error: WireError }
@@ -166,8 +200,17 @@ export interface StatusAnswer extends OkAnswer {
   failed?: number;
   auth_required?: number;
   local?: number;
+  saved_by_app?: number;
   last_error?: string | null;
   host_version?: string;
+}
+
+/// What a `configure` answer says about who the credentials belong to.
+/// `checked: false`: unknown (lookup off or unreadable), not "nobody".
+export interface ConfiguredAccount {
+  checked: boolean;
+  /// null: the host checked and there is no session.
+  account: Account | null;
 }
 
 /// An unsolicited host event: it has `type` and no `id` key at all.
@@ -348,4 +391,38 @@ export function parseMediaReadAnswer(answer: OkAnswer, offset: number, length: n
     data,
     eof: typeof answer["eof"] === "boolean" ? answer["eof"] : offset + data.length >= size,
   };
+}
+
+// ---- the real chat app (issue 12): checking what the host sent ----
+
+/// An account rebuilt from `{id, label?}`, or null when `raw` is not one.
+export function parseAccount(raw: unknown): Account | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  const id = r["id"];
+  if (typeof id !== "string" && typeof id !== "number") return null;
+  const idText = String(id).trim();
+  if (idText === "" || idText.length > 200) return null;
+  const account: Account = { id: idText };
+  const label = text(r["label"], 200);
+  if (label !== null) account.label = label;
+  return account;
+}
+
+/// The account part of an `ok` `configure` answer. A host without the
+/// lookup (older) says nothing: unchecked.
+export function parseConfigureAnswer(answer: OkAnswer): ConfiguredAccount {
+  const account = parseAccount(answer["account"]);
+  return { checked: answer["account_checked"] === true && (account !== null || answer["account"] === null), account };
+}
+
+/// The `matched` count of an `app_save` answer (0 when absent or unreadable).
+export function appSaveMatched(answer: OkAnswer): number {
+  return count(answer["matched"]) ?? 0;
+}
+
+/// A record's source when it is a known one (an older or newer host may send
+/// others; the popup then shows the raw word).
+export function isVideoSource(value: unknown): value is VideoSource {
+  return typeof value === "string" && (kVideoSources as readonly string[]).includes(value);
 }
