@@ -8,6 +8,7 @@
 #
 #   tests/demo.sh                       Chromium
 #   tests/demo.sh --browser firefox     Firefox ESR
+#   tests/demo.sh --mode sse            the real app's SSE version (also ws, tool; default demo)
 #   tests/demo.sh --headless --prompt "a red fox in the snow" --keep
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1

@@ -1,11 +1,12 @@
-// The end-to-end tier's runner: every scenario of scenarios.mjs in real
+// The end-to-end tier's runner: every scenario of scenarios.mjs,
+// scenarios-media.mjs and scenarios-real.mjs in real
 // Chromium and real Firefox ESR. Prints one line per scenario, the run time
 // per browser, the screenshots, and last "N passed, M failed"; exits 1 on
 // any failure. tests/e2e/run.sh prepares what it needs and calls it.
 //
 //   node tests/e2e/run.mjs [--browser chromium,firefox] [--only 1,7] [--headed] [--keep] [--debug]
 //
-//   --only      scenario ids (1-9) or slugs (generate, popup, …)
+//   --only      scenario ids (1-17) or slugs (generate, popup, real-sse-lapse, …)
 //   --headed    visible windows (needs $DISPLAY)
 //   --keep      keep the temp folders (profiles, databases, logs)
 //   --debug     the extension's debug logging on, harness progress lines, logs kept
@@ -17,6 +18,7 @@ import { killAllBrowsers, prepareChromiumExtension, prepareFirefoxXpi, processes
 import { Scenario, snapshotBinaries } from './lib/harness.mjs';
 import { scenarios as chatScenarios } from './scenarios.mjs';
 import { scenarios as mediaScenarios } from './scenarios-media.mjs';
+import { scenarios as realScenarios } from './scenarios-real.mjs';
 
 const here = import.meta.dirname;
 const repo = path.resolve(here, '../..');
@@ -56,7 +58,7 @@ const onSignal = (sig) => { interrupted = true; console.error(`\n${sig}: stoppin
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const scenarios = [...chatScenarios, ...mediaScenarios];
+const scenarios = [...chatScenarios, ...mediaScenarios, ...realScenarios];
 const selected = scenarios.filter((sc) => !args.only || args.only.includes(sc.id) || args.only.includes(sc.slug));
 if (selected.length === 0) { console.error(`no scenario matches --only ${args.only}`); process.exit(2); }
 

@@ -22,6 +22,18 @@ for tool in /usr/lib/chromium/chromium firefox-esr; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (installer/deps.sh test installs it)"; echo "0 passed, 1 failed"; exit 1; }
 done
 
+# The demo chat app alone first (no browser): its modes answer as the real app
+# does, or the scenarios standing on them prove nothing.
+if ! timeout 120 node --test --test-timeout=60000 tests/e2e/demo-app.test.mjs >"${TMPDIR:-/tmp}/vidkeep-demo-app-test.$$.log" 2>&1; then
+  cat "${TMPDIR:-/tmp}/vidkeep-demo-app-test.$$.log"
+  rm -f "${TMPDIR:-/tmp}/vidkeep-demo-app-test.$$.log"
+  echo "FAIL  the demo chat app's own test (tests/e2e/demo-app.test.mjs)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+rm -f "${TMPDIR:-/tmp}/vidkeep-demo-app-test.$$.log"
+echo "ok    the demo chat app's own test (tests/e2e/demo-app.test.mjs)"
+
 # The runner ends its own browsers by PID; `timeout` bounds the whole run, and
 # its process group is ended if the runner itself hangs.
 export VIDKEEP_BIN=$bin

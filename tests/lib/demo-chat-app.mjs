@@ -2,19 +2,38 @@
 // vidkeep meets in the field, built on chat-app.mjs (whose /api/save-message
 // behaves like the real route). Used by the end-to-end tier and the demo.
 //
+// Option `mode` picks what it plays:
+//   demo  (default) the issue-6 app below, kept so the first scenarios stay
+//         meaningful
+//   sse, ws, tool   the REAL app's three versions (shared/REAL-APP.md), see
+//         demo-real.mjs
+//
+// Every mode:
+//   /signin, /signout          pages whose buttons sign in as one of two fixed
+//                              regular users (demo@example.com, other@…) or
+//                              sign out (the session ends on the server)
+//   GET /api/auth/session      {user: {id, email, type}, expires} or null
+//   GET /api/auth/guest?redirectUrl=U   a NEW guest user, its session cookie,
+//                              307 to U (sse, ws, tool: every page visit
+//                              without a session goes there)
+//   GET /api/file/<fileId>     the generation backend's file record (JSON;
+//                              url null until the video is done), which the
+//                              pages poll
+//   GET /api/project/<id>      the project record with its files
+//   /cdn/v/<name>.mp4|.webp|.png   real media (made with ffmpeg, see media.mjs),
+//                              behind S3-style signed URLs
+//   /api/save-message, /api/messages   from chat-app.mjs
+// The session cookie is authjs.session-token (tool: next-auth.session-token).
+//
+// The demo mode:
 //   /                          redirects to a new chat
 //   /chat/<id>                 the chat: messages rendered from the server's
 //                              store (so a reload shows exactly what was saved
 //                              there), a "Generate video" action, the artifact
 //                              panel ([data-testid="artifact"]) with progress,
 //                              then a <video>
-//   /signin, /signout          pages whose button sets / clears the session
-//                              cookie authjs.session-token (signing out ends
-//                              the session on the server: the old cookie gets 401)
 //   POST /api/generate         starts a generation {chatId, prompt, transport,
 //                              framing, durationMs} -> the project
-//   GET  /api/generate/<id>    the project's state (the "artifact" transport
-//                              polls it: the video appears only in the panel)
 //   GET  /api/events/project.<id>?framing=F
 //                              text/event-stream: progress events, the
 //                              completion event of PROTOCOL.md section 5, the
@@ -22,19 +41,23 @@
 //                              decoys that are not videos, then "done"
 //   GET|POST /api/chat/stream?project=<id>&framing=F
 //                              the same as AI SDK UI-message-stream chunks
-//   /cdn/v/<name>.mp4|.webp|.png   real media (made with ffmpeg, see media.mjs),
-//                              behind S3-style signed URLs
-//   /api/save-message, /api/messages   from chat-app.mjs
+//   the "artifact" transport polls GET /api/file/<fileId>: the video reaches
+//   the page only in that JSON answer and then in the panel's <video>
 //
 // Framings (F): lf crlf cr bom comments multiline split (7-byte writes that cut
 // lines and UTF-8 sequences).
 import { randomUUID, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startChatApp, SESSION_COOKIE } from './chat-app.mjs';
+import { startChatApp } from './chat-app.mjs';
+import { createAuth, REGULAR_USERS } from './demo-auth.mjs';
+import { projectRecord, videoFileRecord } from './demo-files.mjs';
+import { realRoutes, serveWebSockets } from './demo-real.mjs';
 
 export const FRAMINGS = ['lf', 'crlf', 'cr', 'bom', 'comments', 'multiline', 'split'];
 export const TRANSPORTS = ['eventsource', 'fetch', 'ui', 'artifact'];
+export const MODES = ['demo', 'sse', 'ws', 'tool'];
+export { REGULAR_USERS };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -44,21 +67,46 @@ export function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
+/** The URL without its query and fragment (the signatures live in the query). */
+export const stripSignature = (url) => String(url ?? '').replace(/[?#].*$/, '');
+
 /**
  * Starts the demo app. Options:
+ *   mode         'demo' (default), 'sse', 'ws' or 'tool' (see above)
  *   mediaDir     folder with video.mp4, thumb.webp, image.png (media.mjs)
- *   session      the session token the sign-in page hands out (default 'demo-session')
  *   durationMs   default generation time (progress events spread over it)
  *   fault        as chat-app.mjs (switches for /api/save-message)
- * Returns the chat-app.mjs object plus `demo`: {projects, createProject(), chatUrl(), canonicalVideoUrl()}.
+ *   sse mode, the page's timings (REAL-APP section 1 in brackets):
+ *     streamDropMs   the server ends the event stream this long after it opened (20000)
+ *     pollFirstMs, pollEveryMs, pollMaxMs   the page's polling after that (30000, 5000, 900000)
+ *     appSave        the page's own save: 'uuid' (default), 'legacy' (video-<ts> id: 500), 'none'
+ *     appSaveDelayMs before that save (0)
+ * Returns the chat-app.mjs object plus `demo`: {mode, auth, projects, chats,
+ * createProject(), deliver(), chatUrl(), canonicalVideoUrl(), messagesWithVideo(), lapse(), user()}.
  */
 export async function startDemoChatApp(options = {}) {
+  const mode = options.mode ?? 'demo';
+  if (!MODES.includes(mode)) throw new Error(`unknown demo mode ${mode}`);
   const media = loadMedia(options.mediaDir);
+  const auth = createAuth({ cookieName: mode === 'tool' ? 'next-auth.session-token' : 'authjs.session-token' });
   const demo = {
+    mode,
+    auth,
     projects: new Map(), // id -> project
-    userMessages: new Map(), // chat id -> [{prompt, at}]
+    files: new Map(), // file id -> project
+    chats: new Map(), // chat id -> {userId, createdAt}: a chat belongs to the user who made it
+    userMessages: new Map(), // chat id -> [{prompt, at}] (demo, sse, ws: the prompts shown in the chat)
     durationMs: options.durationMs ?? 900,
+    streamDropMs: options.streamDropMs ?? 20000,
+    pageOptions: {
+      pollFirstMs: options.pollFirstMs ?? 30000,
+      pollEveryMs: options.pollEveryMs ?? 5000,
+      pollMaxMs: options.pollMaxMs ?? 900000,
+      appSave: options.appSave ?? 'uuid',
+      appSaveDelayMs: options.appSaveDelayMs ?? 0,
+    },
     streams: 0, // open event streams
+    sockets: 0, // open WebSockets
   };
   let app;
 
@@ -69,63 +117,137 @@ export async function startDemoChatApp(options = {}) {
       `&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=${randomBytes(32).toString('hex')}`;
   };
 
-  demo.createProject = ({ chatId, prompt, transport = 'eventsource', framing = 'lf', durationMs, resend = true } = {}) => {
+  demo.createProject = ({ chatId, prompt, transport = 'eventsource', framing = 'lf', durationMs, resend = true, streamDropMs, renderResult, userMessage = true } = {}) => {
     const project = {
       id: randomUUID(),
       requestId: randomUUID(),
+      fileId: randomUUID(),
+      generationId: randomUUID(),
+      taskId: randomUUID(),
       chatId: String(chatId ?? ''),
       prompt: String(prompt ?? ''),
       transport,
       framing: FRAMINGS.includes(framing) ? framing : 'lf',
       durationMs: Number.isFinite(durationMs) ? Math.max(0, Math.min(durationMs, 60000)) : demo.durationMs,
+      streamDropMs: Number.isFinite(streamDropMs) ? Math.max(0, Math.min(streamDropMs, 120000)) : demo.streamDropMs,
+      renderResult: renderResult === true,
       resend,
       createdAt: Date.now(),
-      deliveries: [], // signed URLs handed out, in order
+      deliveries: [], // signed URLs handed out, in order: {url, thumbnailUrl, via}
+      streamDropped: false,
+      wsSubscribed: false,
     };
+    project.tasks = () => [{ type: 'video-generation', status: demo.progress(project) >= 1 ? 'completed' : 'in_progress', id: project.taskId, file_id: project.fileId, project_id: project.id }];
     demo.projects.set(project.id, project);
-    if (project.chatId) {
+    demo.files.set(project.fileId, project);
+    if (project.chatId && userMessage) {
       const list = demo.userMessages.get(project.chatId) ?? [];
       list.push({ prompt: project.prompt, at: new Date(project.createdAt).toISOString() });
       demo.userMessages.set(project.chatId, list);
     }
     return project;
   };
+  demo.progress = (project) => (project.durationMs === 0 ? 1 : Math.min(1, (Date.now() - project.createdAt) / project.durationMs));
   demo.chatUrl = (chatId, query = '') => `${app.origin}/chat/${chatId}${query}`;
   /** The URL vidkeep should store for a project's video, without its signature. */
   demo.canonicalVideoUrl = (pid) => `${app.origin}/cdn/v/${pid}.mp4`;
   demo.canonicalThumbUrl = (pid) => `${app.origin}/cdn/v/${pid}.webp`;
-  demo.deliver = (project) => {
-    const delivery = { url: sign(project.id, 'mp4'), thumbnailUrl: sign(project.id, 'webp') };
+  /** A delivery of the finished video: fresh signatures (the TOOL version's fal links are plain, without a thumbnail). */
+  demo.deliver = (project, via = 'demo') => {
+    const delivery = via === 'tool'
+      ? { url: demo.canonicalVideoUrl(project.id), thumbnailUrl: null, via }
+      : { url: sign(project.id, 'mp4'), thumbnailUrl: sign(project.id, 'webp'), via };
     project.deliveries.push(delivery);
     return delivery;
   };
+  /** The chat `chatId` for `user`: made theirs when new; null when it is someone else's. */
+  demo.claimChat = (chatId, user) => {
+    let chat = demo.chats.get(chatId);
+    if (!chat) { chat = { userId: user.id, createdAt: Date.now() }; demo.chats.set(chatId, chat); }
+    return chat.userId === user.id ? chat : null;
+  };
+  /** A user by id or by a regular account's email. */
+  demo.user = (idOrEmail) => REGULAR_USERS[idOrEmail] ?? auth.users.get(idOrEmail) ?? null;
+  /** Every session of a user ends on the server (a lapse): their cookie counts as nobody from now on. */
+  demo.lapse = (idOrEmail) => auth.lapse(demo.user(idOrEmail)?.id ?? idOrEmail);
+  /**
+   * The messages of `chatId` in the store that SHOW the video `canonicalUrl`
+   * after a reload: an attachment whose URL, signature stripped, is it, or a
+   * text part containing it. A tool part does not count (the TOOL version does
+   * not show them after a reload; neither does it show video attachments, so
+   * in the tool mode only text parts count).
+   */
+  demo.messagesWithVideo = (chatId, canonicalUrl) => [...app.messages.values()].filter((x) => x.chatId === chatId).filter(({ message }) => {
+    const inText = (message.parts ?? []).some((part) => part?.type === 'text' && typeof part.text === 'string' && part.text.includes(canonicalUrl));
+    const inAttachment = mode !== 'tool' && (message.attachments ?? []).some((a) => String(a?.contentType ?? 'video/').startsWith('video') && stripSignature(a?.url) === canonicalUrl);
+    return inText || inAttachment;
+  });
+
+  /** Who asked `GET /api/auth/session` and what they were told: {at, userId (null: nobody)}. */
+  demo.sessionLookups = [];
+  const noteLookup = (req) => demo.sessionLookups.push({ at: Date.now(), userId: auth.userOf(req)?.id ?? null });
+
+  const helpers = { send, json: sendJson, redirect, readBody, escapeHtml, PAGE_CSS };
+  const real = mode === 'demo' ? null : realRoutes({ ...helpers, demo, auth, mode, sign, app: () => app });
 
   const routes = (req, res, state) => {
     const url = new URL(req.url, 'http://x');
     const p = url.pathname;
     const handle = (fn) => { fn().catch((err) => { try { res.destroy(err); } catch {} }); return true; };
-    if (req.method === 'GET' && (p === '/' || p === '/chat' || p === '/chat/new')) return redirect(res, `/chat/${randomUUID()}`);
-    if (req.method === 'GET' && p.startsWith('/chat/')) return chatPage(req, res, decodeURIComponent(p.slice(6)), url, state);
-    if (req.method === 'GET' && p === '/static/chat.js') return send(res, 200, 'text/javascript; charset=utf-8', `(${chatPageScript})();\n`);
+    // WebSockets: the upgrade listener goes on the server the first request
+    // arrives on (chat-app.mjs does not hand its server out).
+    if (real && req.socket.server) serveWebSockets(req.socket.server, real.webSocket);
+    if (req.method === 'GET' && p === '/api/auth/session') {
+      noteLookup(req);
+      return sendJson(res, 200, auth.sessionAnswer(req));
+    }
+    if (req.method === 'GET' && p === '/api/auth/guest') {
+      const user = auth.newGuest();
+      const token = auth.startSession(user);
+      res.writeHead(307, { location: sameOrigin(url.searchParams.get('redirectUrl')), 'set-cookie': auth.setCookie(token), 'cache-control': 'no-store' });
+      res.end();
+      return true;
+    }
     if (req.method === 'GET' && p === '/signin') return authPage(res, 'signin', url.searchParams.get('next'));
     if (req.method === 'GET' && p === '/signout') return authPage(res, 'signout', url.searchParams.get('next'));
     if (req.method === 'POST' && (p === '/api/auth/signin' || p === '/api/auth/signout')) {
       return handle(async () => {
         const form = new URLSearchParams(await readBody(req));
         const next = safeNext(form.get('next'));
-        // One demo user: signing out ends the session on the server too (a
-        // request with the old cookie then gets 401); signing in starts a new
-        // one when there is none.
-        if (p.endsWith('signin') && !state.session) state.session = `demo-session-${randomBytes(8).toString('hex')}`;
-        if (p.endsWith('signout')) state.session = null;
-        const cookie = p.endsWith('signin')
-          // Auth.js's default: a 30-day session, so it outlives a browser restart.
-          ? `${SESSION_COOKIE}=${state.session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000`
-          : `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+        let cookie;
+        if (p.endsWith('signin')) {
+          // A new session (a new cookie value) at every sign-in, as Auth.js re-issues it.
+          const user = REGULAR_USERS[form.get('email')] ?? REGULAR_USERS['demo@example.com'];
+          cookie = auth.setCookie(auth.startSession(user));
+        } else {
+          // Signing out ends the session on the server too: the old cookie then counts as nobody.
+          auth.endSessionOf(req);
+          cookie = auth.clearCookie();
+        }
         res.writeHead(303, { location: next, 'set-cookie': cookie, 'cache-control': 'no-store' });
         res.end();
       });
     }
+    let m = /^\/api\/file\/([\w-]+)$/.exec(p);
+    if (req.method === 'GET' && m) {
+      const project = demo.files.get(m[1]);
+      if (!project) return sendJson(res, 404, { error: 'File not found' });
+      return sendJson(res, 200, videoFileRecord(project, demo.progress(project) >= 1 ? demo.deliver(project, 'poll') : null));
+    }
+    m = /^\/api\/project\/([0-9a-f-]{36})$/.exec(p);
+    if (req.method === 'GET' && m) {
+      const project = demo.projects.get(m[1]);
+      if (!project) return sendJson(res, 404, { error: 'Project not found' });
+      return sendJson(res, 200, projectRecord(project, demo.progress(project) >= 1 ? demo.deliver(project, 'poll') : null));
+    }
+    m = /^\/cdn\/v\/([\w-]+)\.(mp4|webp|png)$/.exec(p);
+    if (req.method === 'GET' && m) return serveMedia(req, res, media[m[2]]);
+    if (req.method === 'GET' && p === '/favicon.ico') { res.writeHead(204); res.end(); return true; }
+    if (real) return real.routes(req, res, state, url);
+
+    if (req.method === 'GET' && (p === '/' || p === '/chat' || p === '/chat/new')) return redirect(res, `/chat/${randomUUID()}`);
+    if (req.method === 'GET' && p.startsWith('/chat/')) return chatPage(req, res, decodeURIComponent(p.slice(6)), url, state);
+    if (req.method === 'GET' && p === '/static/chat.js') return send(res, 200, 'text/javascript; charset=utf-8', `(${chatPageScript})();\n`);
     if (req.method === 'POST' && p === '/api/generate') {
       return handle(async () => {
         let body = {};
@@ -134,30 +256,15 @@ export async function startDemoChatApp(options = {}) {
         send(res, 200, 'application/json', JSON.stringify(publicProject(project)));
       });
     }
-    let m = /^\/api\/generate\/([0-9a-f-]{36})$/.exec(p);
-    if (req.method === 'GET' && m) {
-      const project = demo.projects.get(m[1]);
-      if (!project) return send(res, 404, 'application/json', '{"error":"no such project"}');
-      const progress = generationProgress(project);
-      const out = { ...publicProject(project), status: progress >= 1 ? 'done' : 'running', progress };
-      if (progress >= 1) Object.assign(out, demo.deliver(project));
-      return send(res, 200, 'application/json', JSON.stringify(out));
-    }
     m = /^\/api\/events\/project\.([0-9a-f-]{36})$/.exec(p);
     if (req.method === 'GET' && m) return eventStream(req, res, m[1], url.searchParams.get('framing'), 'sse');
     if ((req.method === 'GET' || req.method === 'POST') && p === '/api/chat/stream') {
       return eventStream(req, res, url.searchParams.get('project'), url.searchParams.get('framing'), 'ui');
     }
-    m = /^\/cdn\/v\/([\w-]+)\.(mp4|webp|png)$/.exec(p);
-    if (req.method === 'GET' && m) return serveMedia(req, res, media[m[2]]);
-    if (req.method === 'GET' && p === '/favicon.ico') { res.writeHead(204); res.end(); return true; }
     return false;
   };
 
-  function generationProgress(project) {
-    if (project.durationMs === 0) return 1;
-    return Math.min(1, (Date.now() - project.createdAt) / project.durationMs);
-  }
+  const generationProgress = demo.progress;
 
   // One stream of a project's events: progress until the generation is done,
   // then the completion (twice, the second with a fresh signature), decoys,
@@ -215,8 +322,8 @@ export async function startDemoChatApp(options = {}) {
         await delay(Math.max(20, Math.min(250, project.durationMs / 4)));
       }
       if (res.destroyed) return;
-      const deliveries = [demo.deliver(project)];
-      if (project.resend) deliveries.push(demo.deliver(project));
+      const deliveries = [demo.deliver(project, kind)];
+      if (project.resend) deliveries.push(demo.deliver(project, kind));
       let body = '';
       // Not videos: an image file event, a non-http(s) video URL, a video in a comment.
       if (kind === 'ui') {
@@ -252,7 +359,10 @@ export async function startDemoChatApp(options = {}) {
 
   function chatPage(req, res, chatId, url, state) {
     if (!chatId || chatId.includes('/')) return redirect(res, `/chat/${randomUUID()}`);
-    const signedIn = cookieValue(req, SESSION_COOKIE) === state.session && Boolean(state.session);
+    // Today's demo: the chat shows signed out too (no guest redirect); the chat is claimed, never refused.
+    const user = auth.userOf(req);
+    const signedIn = Boolean(user);
+    if (user && !demo.chats.has(chatId)) demo.claimChat(chatId, user);
     const saved = [...state.messages.values()].filter((m) => m.chatId === chatId)
       .map((m) => ({ at: m.message.createdAt ?? '', html: assistantMessage(m.message) }));
     const asked = (demo.userMessages.get(chatId) ?? []).map((u) => ({
@@ -266,7 +376,7 @@ export async function startDemoChatApp(options = {}) {
 <style>${PAGE_CSS}</style></head>
 <body data-chat-id="${escapeHtml(chatId)}" data-signed-in="${signedIn}">
 <header class="top"><strong>Demo chat</strong>
-  <span id="who" class="${signedIn ? 'in' : 'out'}">${signedIn ? 'signed in as demo@example.com' : 'signed out'}</span>
+  <span id="who" class="${signedIn ? 'in' : 'out'}">${signedIn ? `signed in as ${escapeHtml(user.email)}` : 'signed out'}</span>
   <a id="signin-link" href="/signin?next=${next}">Sign in</a> <a id="signout-link" href="/signout?next=${next}">Sign out</a>
   <a href="/chat/new">New chat</a></header>
 <main class="layout">
@@ -306,13 +416,32 @@ export async function startDemoChatApp(options = {}) {
     return `<li class="message assistant" data-id="${escapeHtml(message.id)}"><p class="content">${escapeHtml(text)}</p>${figures}</li>`;
   }
 
-  app = await startChatApp({ session: options.session ?? 'demo-session', fault: options.fault, routes, host: options.host });
+  // chat-app.mjs's save route asks `authenticate` who is signed in (no
+  // ownership check, as the real route); WS answers unauthenticated /api/*
+  // with a 307 to the guest route.
+  app = await startChatApp({
+    authenticate: (req) => {
+      // chat-app.mjs may answer GET /api/auth/session itself from this.
+      if (req.url.startsWith('/api/auth/session')) noteLookup(req);
+      return auth.userOf(req);
+    },
+    cookieName: auth.cookieName,
+    unauthenticated: mode === 'ws' ? '307' : '401',
+    session: null,
+    fault: options.fault,
+    routes,
+    host: options.host,
+  });
   app.demo = demo;
+  if (real) {
+    // One request through the routes puts the WebSocket listener on the server now.
+    await fetch(`${app.origin}/favicon.ico`).then((r) => r.arrayBuffer()).catch(() => {});
+  }
   return app;
 }
 
 function publicProject(project) {
-  return { projectId: project.id, requestId: project.requestId, chatId: project.chatId, prompt: project.prompt,
+  return { projectId: project.id, fileId: project.fileId, requestId: project.requestId, chatId: project.chatId, prompt: project.prompt,
     transport: project.transport, framing: project.framing, durationMs: project.durationMs };
 }
 
@@ -353,10 +482,24 @@ function send(res, status, type, body) {
   return true;
 }
 
-function redirect(res, location) {
-  res.writeHead(302, { location, 'cache-control': 'no-store' });
+function sendJson(res, status, body) {
+  return send(res, status, 'application/json', JSON.stringify(body));
+}
+
+function redirect(res, location, status = 302) {
+  res.writeHead(status, { location, 'cache-control': 'no-store' });
   res.end();
   return true;
+}
+
+/** A guest redirect's target: a path, or an absolute URL reduced to its path (never another origin). */
+function sameOrigin(target) {
+  try {
+    const u = new URL(String(target ?? '/'), 'http://127.0.0.1');
+    return safeNext(`${u.pathname}${u.search}`);
+  } catch {
+    return '/';
+  }
 }
 
 function safeNext(next) {
@@ -373,14 +516,6 @@ function readBody(req) {
   });
 }
 
-function cookieValue(req, name) {
-  for (const part of (req.headers.cookie ?? '').split(/;\s*/)) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i) === name) return part.slice(i + 1);
-  }
-  return undefined;
-}
-
 function authPage(res, kind, next) {
   const signin = kind === 'signin';
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${signin ? 'Sign in' : 'Sign out'}</title>
@@ -388,7 +523,10 @@ function authPage(res, kind, next) {
 <form method="post" action="/api/auth/${kind}" class="auth-form">
   <h1>${signin ? 'Sign in to Demo chat' : 'Sign out of Demo chat'}</h1>
   <input type="hidden" name="next" value="${escapeHtml(safeNext(next))}">
-  <button id="${kind}" type="submit">${signin ? 'Sign in as demo@example.com' : 'Sign out'}</button>
+  ${signin
+    ? `<button id="signin" type="submit" name="email" value="demo@example.com">Sign in as demo@example.com</button>
+  <button id="signin-other" type="submit" name="email" value="other@example.com">Sign in as other@example.com</button>`
+    : '<button id="signout" type="submit">Sign out</button>'}
 </form></body></html>`;
   return send(res, 200, 'text/html; charset=utf-8', html);
 }
@@ -526,12 +664,14 @@ function chatPageScript() {
         try { handle(JSON.parse(e.data), state); } catch {}
       }
     } else {
-      // "artifact": no stream carries the video; it only appears in the panel.
+      // "artifact": no stream carries the video; the page polls the file
+      // record (url null until done), then shows it only in the panel.
+      const started = Date.now();
       for (;;) {
-        const res = await fetch(`/api/generate/${project.projectId}`);
-        const s = await res.json();
-        if (s.status === 'done') { state.url = s.url; state.thumbnailUrl = s.thumbnailUrl; showVideo(s.url, s.thumbnailUrl); break; }
-        if (state.panel) showProgress(s.progress);
+        const res = await fetch(`/api/file/${project.fileId}`);
+        const file = await res.json();
+        if (file.url) { state.url = file.url; state.thumbnailUrl = file.thumbnail_url; showVideo(file.url, file.thumbnail_url); break; }
+        if (state.panel) showProgress(Math.min(0.99, (Date.now() - started) / Math.max(1, project.durationMs || 1)));
         await new Promise((r) => setTimeout(r, 150));
       }
     }
