@@ -25,6 +25,7 @@
 
 #include "caller.h"
 #include "config.h"
+#include "env.h"
 #include "framing.h"
 
 extern char** environ;
@@ -38,11 +39,6 @@ using nlohmann::json;
 
 constexpr const char* kHostName = "org.vidkeep.host";
 constexpr const char* kInstaller = "installer/install.sh";
-
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? std::string(v) : fallback;
-}
 
 bool Exists(const std::string& path) {
   std::error_code ec;
