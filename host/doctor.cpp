@@ -72,16 +72,6 @@ std::vector<std::string> TorBundles(const std::string& home) {
 
 // Binaries that show a browser is installed (under the root), as the installer has them.
 std::vector<std::string> BrowserBinaries(const std::string& browser) {
-#ifdef __APPLE__
-  static const std::map<std::string, std::vector<std::string>> kApps = {
-      {"chrome", {"/Applications/Google Chrome.app"}},
-      {"chromium", {"/Applications/Chromium.app"}},
-      {"edge", {"/Applications/Microsoft Edge.app"}},
-      {"brave", {"/Applications/Brave Browser.app"}},
-      {"firefox", {"/Applications/Firefox.app"}}};
-  auto it = kApps.find(browser);
-  return it == kApps.end() ? std::vector<std::string>{} : it->second;
-#else
   static const std::map<std::string, std::vector<std::string>> kBinaries = {
       {"chrome", {"google-chrome", "google-chrome-stable", "/opt/google/chrome/chrome"}},
       {"chromium", {"chromium", "chromium-browser"}},
@@ -104,7 +94,6 @@ std::vector<std::string> BrowserBinaries(const std::string& browser) {
     }
   }
   return paths;
-#endif
 }
 
 std::string FlatpakApp(const std::string& browser) {
@@ -130,11 +119,6 @@ const char* Label(const std::string& browser) {
 // Chromium-family managed policy folders; the browsers without a documented
 // one on Linux are absent.
 std::vector<std::string> PolicyDirs(const std::string& browser, const std::string& root) {
-#ifdef __APPLE__
-  (void)browser;
-  (void)root;
-  return {};
-#else
   static const std::map<std::string, std::vector<std::string>> kDirs = {
       {"chrome", {"/etc/opt/chrome/policies/managed"}},
       {"chromium", {"/etc/chromium/policies/managed"}},
@@ -147,15 +131,9 @@ std::vector<std::string> PolicyDirs(const std::string& browser, const std::strin
   if (it != kDirs.end())
     for (const auto& d : it->second) dirs.push_back(root + d);
   return dirs;
-#endif
 }
 
 std::vector<std::string> FirefoxPolicyFiles(const std::string& browser, const std::string& root) {
-#ifdef __APPLE__
-  (void)browser;
-  (void)root;
-  return {};
-#else
   std::vector<std::string> files;
   if (browser == "firefox" || browser == "flatpak-firefox") {
     for (const char* f : {"/etc/firefox/policies/policies.json", "/etc/firefox-esr/policies/policies.json",
@@ -168,7 +146,6 @@ std::vector<std::string> FirefoxPolicyFiles(const std::string& browser, const st
     files = {root + "/usr/lib/waterfox/distribution/policies.json"};
   }
   return files;
-#endif
 }
 
 bool ListHas(const json& doc, const char* key, const std::string& value) {
@@ -635,20 +612,6 @@ std::vector<ManifestLocation> KnownLocations(const std::string& root, const std:
   auto add = [&](const char* browser, F family, bool system, const std::string& dir) {
     l.push_back({browser, family, system, dir});
   };
-#ifdef __APPLE__
-  const std::string as = home + "/Library/Application Support";
-  add("chrome", F::kChromium, false, as + "/Google/Chrome/NativeMessagingHosts");
-  add("chrome", F::kChromium, true, root + "/Library/Google/Chrome/NativeMessagingHosts");
-  add("chromium", F::kChromium, false, as + "/Chromium/NativeMessagingHosts");
-  add("chromium", F::kChromium, true, root + "/Library/Application Support/Chromium/NativeMessagingHosts");
-  add("edge", F::kChromium, false, as + "/Microsoft Edge/NativeMessagingHosts");
-  add("edge", F::kChromium, true, root + "/Library/Microsoft/Edge/NativeMessagingHosts");
-  // Brave on macOS reads Chrome's folders (brave-core app/brave_main_delegate.cc).
-  add("brave", F::kChromium, false, as + "/Google/Chrome/NativeMessagingHosts");
-  add("brave", F::kChromium, true, root + "/Library/Google/Chrome/NativeMessagingHosts");
-  add("firefox", F::kFirefox, false, as + "/Mozilla/NativeMessagingHosts");
-  add("firefox", F::kFirefox, true, root + "/Library/Application Support/Mozilla/NativeMessagingHosts");
-#else
   const std::string h = home;
   add("chrome", F::kChromium, false, h + "/.config/google-chrome/NativeMessagingHosts");
   add("chrome", F::kChromium, true, root + "/etc/opt/chrome/native-messaging-hosts");
@@ -677,7 +640,6 @@ std::vector<ManifestLocation> KnownLocations(const std::string& root, const std:
   add("flatpak-firefox", F::kFirefox, false, h + "/.var/app/org.mozilla.firefox/.mozilla/native-messaging-hosts");
   for (const auto& bundle : TorBundles(home))
     add("tor", F::kFirefox, false, bundle + "/Browser/TorBrowser/Data/Browser/.mozilla/native-messaging-hosts");
-#endif
   return l;
 }
 
