@@ -71,6 +71,9 @@ class SigpipeBlock {
     }
     pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
   }
+  /// The mask before the block: what a child must exec with (a mask survives
+  /// fork and exec, and a program started with SIGPIPE blocked misbehaves).
+  const sigset_t& previous() const { return previous_; }
 
  private:
   sigset_t block_, previous_;
@@ -142,11 +145,26 @@ Result<SubprocessResult> RunSubprocess(const SubprocessOptions& options) {
   const char* const workdir = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
   const bool own_group = options.own_process_group;
 
+  // Input goes into the pipe before the child exists, as much as the pipe
+  // holds (64 KiB on Linux; the rest while the output is read): a child that
+  // exits without reading still had it delivered, so input_written does not
+  // depend on who ran first. The child never inherits this end (O_CLOEXEC).
+  const std::string& input = options.input ? *options.input : std::string();
+  std::size_t written = 0;
+  std::optional<SigpipeBlock> sigpipe;
+  if (fds.in[1] >= 0 && !input.empty()) {
+    sigpipe.emplace();
+    ::fcntl(fds.in[1], F_SETFL, ::fcntl(fds.in[1], F_GETFL) | O_NONBLOCK);
+    const ssize_t n = ::write(fds.in[1], input.data(), input.size());
+    if (n > 0) written = static_cast<std::size_t>(n);
+  }
+
   const pid_t pid = ::fork();
   if (pid == 0) {
     // The child: system calls only, then exec or report why not.
     ChildFailure failure{ChildFailure::kSetup, 0};
     if (own_group) ::setpgid(0, 0);
+    if (sigpipe) ::sigprocmask(SIG_SETMASK, &sigpipe->previous(), nullptr);
     const int in = fds.in[0] >= 0 ? fds.in[0]
                                   : static_cast<int>(::syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));
     const int err = fds.err[1] >= 0 ? fds.err[1]
@@ -172,6 +190,7 @@ Result<SubprocessResult> RunSubprocess(const SubprocessOptions& options) {
   Close(fds.in[0]);
   Close(fds.report[1]);
   if (pid < 0) return Status::Unavailable("cannot run " + program + ": " + std::strerror(fork_errno));
+  if (fds.in[1] >= 0 && written == input.size()) Close(fds.in[1]);  // end of input
 
   // EOF on the report pipe: exec succeeded (it closed the child's end).
   ChildFailure failure{};
@@ -194,17 +213,6 @@ Result<SubprocessResult> RunSubprocess(const SubprocessOptions& options) {
 
   SubprocessResult result;
   const auto deadline = Clock::now() + options.timeout;
-  const std::string& input = options.input ? *options.input : std::string();
-  std::size_t written = 0;
-  std::optional<SigpipeBlock> sigpipe;
-  if (fds.in[1] >= 0) {
-    if (input.empty()) {
-      Close(fds.in[1]);
-    } else {
-      ::fcntl(fds.in[1], F_SETFL, ::fcntl(fds.in[1], F_GETFL) | O_NONBLOCK);
-      sigpipe.emplace();
-    }
-  }
   std::string* const sinks[] = {&result.out, &result.err};
   int* const readers[] = {&fds.out[0], &fds.err[0]};
   bool complete = false;

@@ -39,8 +39,9 @@ struct SubprocessOptions {
   /// The child's working directory; "": this process's.
   std::string working_dir;
   /// Written to the child's stdin, which is closed after it; nullopt: stdin
-  /// is /dev/null. Written while the output is read, so neither side can
-  /// block the other on a full pipe.
+  /// is /dev/null. What fits the pipe is in it before the child starts (so a
+  /// child that exits at once still had it delivered); the rest is written
+  /// while the output is read, so neither side blocks the other.
   std::optional<std::string> input;
   ResourceLimits limits;
   /// At most this many bytes of stdout, and of stderr, are kept; the rest is
@@ -69,7 +70,7 @@ struct SubprocessResult {
   int signal = 0;              // the signal that ended it, else 0 (SIGKILL when `killed`)
   bool timed_out = false;      // killed at `timeout`, before its output was complete
   bool killed = false;         // killed by us: timed out, or it outstayed exit_grace
-  bool input_written = true;   // false: the child closed its stdin before taking all of `input`
+  bool input_written = true;   // false: the child closed its stdin (or exited) before all of `input` was in the pipe
   std::string out, err;        // at most output_cap bytes each
 };
 

@@ -113,6 +113,22 @@ TEST_CASE("subprocess: a child that closes its stdin early is input_written fals
   CHECK_FALSE(sigismember(&pending, SIGPIPE));
 }
 
+TEST_CASE("subprocess: input is delivered to a child that exits at once, which runs with SIGPIPE unblocked") {
+  // doctor's "a host that exits without answering" (tests/installer/run.sh)
+  // read "exited before reading the request" when the child won the race.
+  SubprocessOptions quick;  // not through sh: a shell may reset its mask
+  quick.argv = {"/bin/grep", "SigBlk", "/proc/self/status"};
+  quick.input = std::string(1000, 'x');
+  auto r = RunSubprocess(quick);
+  REQUIRE(r.ok());
+  CHECK(r->exit_code == 0);
+  CHECK(r->input_written);
+  // SigBlk is hex, bit N-1 for signal N: SIGPIPE (13) is 0x1000.
+  REQUIRE(r->out.rfind("SigBlk:", 0) == 0);
+  const unsigned long long blocked = std::stoull(r->out.substr(7), nullptr, 16);
+  CHECK((blocked & (1ULL << (SIGPIPE - 1))) == 0);
+}
+
 TEST_CASE("subprocess: at the deadline the child is killed, and with own_process_group its children too") {
   const auto start = std::chrono::steady_clock::now();
   auto hung = Shell("exec sleep 30");
