@@ -25,11 +25,13 @@
 #include "notifier.h"
 #include "sync.h"
 #include "doctor.h"
+#include "env.h"
 #include "export.h"
 #include "log.h"
 #include "media_cache.h"
 #include "protocol.h"
 #include "store.h"
+#include "string_util.h"
 #include "terminal.h"
 
 namespace vidkeep {
@@ -120,8 +122,7 @@ std::optional<std::uint64_t> ParseByteSize(std::string_view text) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || !std::isfinite(value) || value < 0) return std::nullopt;
-  std::string unit(end, text.data() + text.size());
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string unit = Lower(std::string_view(end, text.data() + text.size() - end));
   static const std::map<std::string, int> kShift = {
       {"", 0},    {"b", 0},    {"k", 10},  {"kb", 10},  {"kib", 10}, {"m", 20},
       {"mb", 20}, {"mib", 20}, {"g", 30},  {"gb", 30},  {"gib", 30}, {"t", 40},
@@ -631,8 +632,7 @@ class Cli {
     // The admin's token (sync.token_file) goes only to the chat apps the
     // config names; a token given for this run (VIDKEEP_TOKEN) goes where
     // the same person said.
-    const char* env_token = std::getenv("VIDKEEP_TOKEN");
-    const bool admin_token = !(env_token && *env_token);
+    const bool admin_token = EnvOr("VIDKEEP_TOKEN", "").empty();
     std::vector<std::string> origins;
     for (const auto& o : only_origin.empty() ? config_.sync.origins : std::vector{only_origin}) {
       const std::string origin = OriginOf(o);

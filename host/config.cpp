@@ -14,16 +14,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
+#include "env.h"
+
 namespace vidkeep {
 
 namespace {
 
 using nlohmann::json;
-
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? std::string(v) : fallback;
-}
 
 Status MakeDirs(const std::string& path) {
   // mkdir -p with mode 0700 for every directory we create.

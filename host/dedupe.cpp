@@ -10,16 +10,11 @@
 #include <openssl/evp.h>
 #include <spdlog/fmt/fmt.h>
 
+#include "string_util.h"
+
 namespace vidkeep {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // PROTOCOL.md section 3: parameters that only sign or expire a URL.
 constexpr std::string_view kSigningExact[] = {

@@ -1,33 +1,26 @@
 #include "doctor.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
 #include <cstdlib>
-#include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
 #include "caller.h"
 #include "config.h"
+#include "env.h"
 #include "framing.h"
-
-extern char** environ;
+#include "subprocess.h"
 
 namespace vidkeep {
 
@@ -38,11 +31,6 @@ using nlohmann::json;
 
 constexpr const char* kHostName = "org.vidkeep.host";
 constexpr const char* kInstaller = "installer/install.sh";
-
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? std::string(v) : fallback;
-}
 
 bool Exists(const std::string& path) {
   std::error_code ec;
@@ -84,16 +72,6 @@ std::vector<std::string> TorBundles(const std::string& home) {
 
 // Binaries that show a browser is installed (under the root), as the installer has them.
 std::vector<std::string> BrowserBinaries(const std::string& browser) {
-#ifdef __APPLE__
-  static const std::map<std::string, std::vector<std::string>> kApps = {
-      {"chrome", {"/Applications/Google Chrome.app"}},
-      {"chromium", {"/Applications/Chromium.app"}},
-      {"edge", {"/Applications/Microsoft Edge.app"}},
-      {"brave", {"/Applications/Brave Browser.app"}},
-      {"firefox", {"/Applications/Firefox.app"}}};
-  auto it = kApps.find(browser);
-  return it == kApps.end() ? std::vector<std::string>{} : it->second;
-#else
   static const std::map<std::string, std::vector<std::string>> kBinaries = {
       {"chrome", {"google-chrome", "google-chrome-stable", "/opt/google/chrome/chrome"}},
       {"chromium", {"chromium", "chromium-browser"}},
@@ -116,7 +94,6 @@ std::vector<std::string> BrowserBinaries(const std::string& browser) {
     }
   }
   return paths;
-#endif
 }
 
 std::string FlatpakApp(const std::string& browser) {
@@ -142,11 +119,6 @@ const char* Label(const std::string& browser) {
 // Chromium-family managed policy folders; the browsers without a documented
 // one on Linux are absent.
 std::vector<std::string> PolicyDirs(const std::string& browser, const std::string& root) {
-#ifdef __APPLE__
-  (void)browser;
-  (void)root;
-  return {};
-#else
   static const std::map<std::string, std::vector<std::string>> kDirs = {
       {"chrome", {"/etc/opt/chrome/policies/managed"}},
       {"chromium", {"/etc/chromium/policies/managed"}},
@@ -159,15 +131,9 @@ std::vector<std::string> PolicyDirs(const std::string& browser, const std::strin
   if (it != kDirs.end())
     for (const auto& d : it->second) dirs.push_back(root + d);
   return dirs;
-#endif
 }
 
 std::vector<std::string> FirefoxPolicyFiles(const std::string& browser, const std::string& root) {
-#ifdef __APPLE__
-  (void)browser;
-  (void)root;
-  return {};
-#else
   std::vector<std::string> files;
   if (browser == "firefox" || browser == "flatpak-firefox") {
     for (const char* f : {"/etc/firefox/policies/policies.json", "/etc/firefox-esr/policies/policies.json",
@@ -180,7 +146,6 @@ std::vector<std::string> FirefoxPolicyFiles(const std::string& browser, const st
     files = {root + "/usr/lib/waterfox/distribution/policies.json"};
   }
   return files;
-#endif
 }
 
 bool ListHas(const json& doc, const char* key, const std::string& value) {
@@ -639,18 +604,6 @@ class Doctor {
   std::map<std::string, HelloResult> hello_cache_;
 };
 
-// Writes all of `data`; false when the pipe broke.
-bool WriteAll(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::vector<ManifestLocation> KnownLocations(const std::string& root, const std::string& home) {
@@ -659,20 +612,6 @@ std::vector<ManifestLocation> KnownLocations(const std::string& root, const std:
   auto add = [&](const char* browser, F family, bool system, const std::string& dir) {
     l.push_back({browser, family, system, dir});
   };
-#ifdef __APPLE__
-  const std::string as = home + "/Library/Application Support";
-  add("chrome", F::kChromium, false, as + "/Google/Chrome/NativeMessagingHosts");
-  add("chrome", F::kChromium, true, root + "/Library/Google/Chrome/NativeMessagingHosts");
-  add("chromium", F::kChromium, false, as + "/Chromium/NativeMessagingHosts");
-  add("chromium", F::kChromium, true, root + "/Library/Application Support/Chromium/NativeMessagingHosts");
-  add("edge", F::kChromium, false, as + "/Microsoft Edge/NativeMessagingHosts");
-  add("edge", F::kChromium, true, root + "/Library/Microsoft/Edge/NativeMessagingHosts");
-  // Brave on macOS reads Chrome's folders (brave-core app/brave_main_delegate.cc).
-  add("brave", F::kChromium, false, as + "/Google/Chrome/NativeMessagingHosts");
-  add("brave", F::kChromium, true, root + "/Library/Google/Chrome/NativeMessagingHosts");
-  add("firefox", F::kFirefox, false, as + "/Mozilla/NativeMessagingHosts");
-  add("firefox", F::kFirefox, true, root + "/Library/Application Support/Mozilla/NativeMessagingHosts");
-#else
   const std::string h = home;
   add("chrome", F::kChromium, false, h + "/.config/google-chrome/NativeMessagingHosts");
   add("chrome", F::kChromium, true, root + "/etc/opt/chrome/native-messaging-hosts");
@@ -701,106 +640,42 @@ std::vector<ManifestLocation> KnownLocations(const std::string& root, const std:
   add("flatpak-firefox", F::kFirefox, false, h + "/.var/app/org.mozilla.firefox/.mozilla/native-messaging-hosts");
   for (const auto& bundle : TorBundles(home))
     add("tor", F::kFirefox, false, bundle + "/Browser/TorBrowser/Data/Browser/.mozilla/native-messaging-hosts");
-#endif
   return l;
 }
 
 HelloResult HelloRoundTrip(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                            int timeout_ms) {
-  int in_pipe[2], out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return {false, std::string("pipe: ") + std::strerror(errno)};
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    ::close(in_pipe[0]);
-    ::close(in_pipe[1]);
-    return {false, std::string("pipe: ") + std::strerror(errno)};
-  }
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
-  const std::string workdir = fs::path(argv[0]).parent_path().string();
-
-  const pid_t pid = ::fork();
-  if (pid < 0) return {false, std::string("fork: ") + std::strerror(errno)};
-  if (pid == 0) {
-    // Child: only async-signal-safe calls from here on.
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, 2);
-    if (::chdir(workdir.c_str()) != 0) ::_exit(126);
-    ::execve(cargv[0], cargv.data(), cenv.data());
-    ::_exit(127);
-  }
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-
-  // Ignore SIGPIPE while writing: a host that exits early must be an error, not our death.
-  struct sigaction ignore {}, previous {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
-  const bool wrote = WriteAll(in_pipe[1], EncodeFrame(R"({"type":"hello","id":"doctor","extension_version":"doctor"})"));
-  ::close(in_pipe[1]);  // end of input: the host answers and exits
-  ::sigaction(SIGPIPE, &previous, nullptr);
-
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  SubprocessOptions options;
+  options.argv = argv;
+  options.env = env;
+  options.working_dir = fs::path(argv[0]).parent_path().string();
+  // One hello, then end of input: the host answers and exits.
+  options.input = EncodeFrame(R"({"type":"hello","id":"doctor","extension_version":"doctor"})");
+  options.capture_stderr = false;
+  options.output_cap = 0;  // the decoder below keeps what it needs
   FrameDecoder decoder(kMaxOutgoingFrameBytes);
   std::optional<std::string> answer;
-  bool timed_out = false;
-  char buffer[4096];
-  while (!answer) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{out_pipe[0], POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) {
-      timed_out = true;
-      break;
-    }
-    ssize_t n = ::read(out_pipe[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: the host exited
-    decoder.Feed(std::string_view(buffer, static_cast<std::size_t>(n)));
-    while (auto event = decoder.Next()) {
+  options.on_output = [&](std::string_view piece) {
+    decoder.Feed(piece);
+    while (auto event = decoder.Next())
       if (event->kind == FrameEvent::Kind::kFrame) {
         answer = event->payload;
-        break;
+        return true;
       }
-    }
-  }
-  ::close(out_pipe[0]);
-
-  // Reap the child; it has 2 s after end of input (PROTOCOL.md section 2).
-  int status = 0;
-  bool reaped = false;
-  const auto reap_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timed_out ? 0 : 3);
-  while (true) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      reaped = true;
-      break;
-    }
-    if (r < 0 && errno != EINTR) break;
-    if (std::chrono::steady_clock::now() >= reap_deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (!reaped) {
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
+    return false;
+  };
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  // The host has 2 s after end of input (PROTOCOL.md section 2).
+  options.exit_grace = std::chrono::seconds(3);
+  auto run = RunSubprocess(options);
+  if (!run.ok()) return {false, run.status().message()};
 
   if (!answer) {
-    if (timed_out) return {false, fmt::format("no answer within {} ms", timeout_ms)};
-    if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == 127)
-      return {false, "could not start " + argv[0]};
-    if (reaped && WIFSIGNALED(status)) return {false, fmt::format("host died of signal {}", WTERMSIG(status))};
-    return {false, wrote ? "host closed its output without answering" : "host exited before reading the request"};
+    if (run->timed_out) return {false, fmt::format("no answer within {} ms", timeout_ms)};
+    if (run->exit_code == 127) return {false, "could not start " + argv[0]};
+    if (run->signal != 0 && !run->killed) return {false, fmt::format("host died of signal {}", run->signal)};
+    return {false, run->input_written ? "host closed its output without answering"
+                                      : "host exited before reading the request"};
   }
   json doc = json::parse(*answer, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return {false, "answer is not a JSON object"};
@@ -816,8 +691,7 @@ HelloResult HelloRoundTrip(const std::vector<std::string>& argv, const std::vect
   std::string detail = fmt::format("vidkeep-host {}, protocol 1", doc.value("host_version", std::string("?")));
   if (auto db = doc.find("db_path"); db != doc.end() && db->is_string())
     detail += ", database " + db->get<std::string>();
-  if (reaped && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-    detail += fmt::format(" (then exited with status {})", WEXITSTATUS(status));
+  if (run->exit_code > 0) detail += fmt::format(" (then exited with status {})", run->exit_code);
   return {true, detail};
 }
 
@@ -860,8 +734,7 @@ int RunDoctor(const std::vector<std::string>& args, std::ostream& out) {
 
   // The environment a browser would give the host. Under a fake root the
   // host's home and system config move there too (as install.sh --root has them).
-  for (char** e = environ; *e; ++e) {
-    std::string var(*e);
+  for (const std::string& var : CurrentEnvironment()) {
     if (!setup.root.empty() &&
         (var.starts_with("HOME=") || var.starts_with("XDG_") || var.starts_with("VIDKEEP_HOME=") ||
          var.starts_with("VIDKEEP_SYSTEM_CONFIG=")))

@@ -21,8 +21,9 @@ struct ManifestLocation {
   std::string dir;      // absolute, under the root
 };
 
-/// Every manifest location known on this OS, for a root ("" is the real one)
-/// and a home directory. Tor Browser bundles found under `home` are included.
+/// Every manifest location known on Linux (the only OS built; macOS's are on
+/// paper in docs/windows.md), for a root ("" is the real one) and a home
+/// directory. Tor Browser bundles found under `home` are included.
 std::vector<ManifestLocation> KnownLocations(const std::string& root, const std::string& home);
 
 /// What one framed `hello` round trip with a host binary gave.

@@ -13,6 +13,7 @@
 
 #include "media_cache.h"
 #include "protocol.h"
+#include "string_util.h"
 
 namespace vidkeep {
 
@@ -404,19 +405,9 @@ std::string ExtensionFor(std::string_view content_type) {
       {"video/mp2t", "ts"},        {"image/jpeg", "jpg"},      {"image/png", "png"},
       {"image/webp", "webp"},      {"image/gif", "gif"},       {"image/avif", "avif"},
       {"image/heic", "heic"},      {"image/heif", "heif"}};
-  std::string type(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string type = Lower(Trim(content_type.substr(0, content_type.find(';'))));
   auto it = kByType.find(type);
   return std::string(it == kByType.end() ? "bin" : it->second);
-}
-
-std::string FormatBytes(std::int64_t bytes) {
-  const double b = static_cast<double>(bytes);
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < (1 << 20)) return fmt::format("{:.1f} KiB", b / 1024);
-  if (bytes < (1 << 30)) return fmt::format("{:.1f} MiB", b / (1 << 20));
-  return fmt::format("{:.2f} GiB", b / (1 << 30));
 }
 
 std::string DescribeFacts(const MediaFacts& facts) {

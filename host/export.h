@@ -63,8 +63,6 @@ std::string HtmlEscape(std::string_view text);
 /// starts with = + - @ gets a leading apostrophe.
 std::string CsvCell(std::string_view text);
 
-/// A byte count for people: "512 B", "12.3 KiB", "5.2 MiB", "1.50 GiB".
-std::string FormatBytes(std::int64_t bytes);
 /// What libavformat said of a video: "2.0 s, 320x240, h264 + aac, mp4"
 /// (missing parts left out; "" when nothing is known).
 std::string DescribeFacts(const MediaFacts& facts);

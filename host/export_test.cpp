@@ -1,5 +1,5 @@
 // export --with-media's pieces that need no cached files: file name
-// extensions, sizes and facts for people, and the folder it refuses.
+// extensions, facts for people (sizes: string_util_test.cpp), and the folder it refuses.
 #include "export.h"
 
 #include <filesystem>
@@ -26,12 +26,7 @@ TEST_CASE("extensions by content type, parameters and case ignored") {
   CHECK(ExtensionFor("../../etc/passwd") == "bin");
 }
 
-TEST_CASE("sizes and facts for people") {
-  CHECK(FormatBytes(0) == "0 B");
-  CHECK(FormatBytes(1023) == "1023 B");
-  CHECK(FormatBytes(1024) == "1.0 KiB");
-  CHECK(FormatBytes(5452595) == "5.2 MiB");
-  CHECK(FormatBytes(5LL << 30) == "5.00 GiB");
+TEST_CASE("facts for people") {
   MediaFacts facts;
   CHECK(DescribeFacts(facts).empty());
   facts.duration_s = 2.04;

@@ -1,32 +1,25 @@
 #include "media_child.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <string.h>  // strsignal
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "subprocess.h"
 
 namespace vidkeep {
 
-std::vector<std::string> ChildEnvironment(const char* const* env) {
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& env) {
   // What a C program and FFmpeg may look at; nothing the host holds for
   // itself (VIDKEEP_TOKEN, the session, proxies' credentials) is passed on.
   static const char* const kKeep[] = {"LANG", "LANGUAGE", "TZ", "TMPDIR", "ASAN_OPTIONS",
                                       "UBSAN_OPTIONS"};
   std::vector<std::string> out = {"PATH=/usr/bin:/bin"};
-  for (; env && *env; ++env) {
-    const std::string_view entry(*env);
+  for (const std::string& entry_string : env) {
+    const std::string_view entry(entry_string);
     const std::string_view name = entry.substr(0, entry.find('='));
     bool keep = name.starts_with("LC_");
     for (const char* k : kKeep) keep = keep || name == k;
@@ -47,121 +40,29 @@ std::string ToolPath() {
 
 }  // namespace
 
-// Runs `program` with `args`, stdin from /dev/null, no other descriptor of
-// ours (the host's stdin/stdout are the browser's pipe), stdout and stderr
-// captured (at most 64 KiB each), the environment scrubbed and resource
-// limits set in the child before exec, killed at `timeout`.
+// The sandbox is this policy (environment, limits, caps); the mechanics are
+// RunSubprocess's.
 Result<ChildResult> RunSandboxed(const std::string& program, const std::vector<std::string>& args,
                                  std::chrono::seconds timeout, const ChildLimits& limits) {
-  int out[2], err[2], report[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(out[0]), ::close(out[1]);
-    return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
-  }
-  if (::pipe2(report, O_CLOEXEC) != 0) {
-    ::close(out[0]), ::close(out[1]), ::close(err[0]), ::close(err[1]);
-    return Status::Unavailable(std::string("pipe: ") + std::strerror(errno));
-  }
-  // Everything the child needs is made before fork: between fork and exec a
-  // child of a threaded process may only make system calls.
-  std::vector<std::string> argv_strings = {program};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings = ChildEnvironment(environ);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  struct Limit {
-    int resource;
-    rlim_t value;
-  };
-  std::vector<Limit> rlimits = {{RLIMIT_CPU, limits.cpu_seconds},
-                                {RLIMIT_FSIZE, limits.file_bytes},
-                                {RLIMIT_CORE, 0}};
-#if !defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer reserves terabytes of address space for its shadow.
-  rlimits.push_back({RLIMIT_AS, limits.address_space_bytes});
-#endif
-
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = static_cast<int>(::syscall(SYS_open, "/dev/null", O_RDONLY));
-    bool ok = fd >= 0 && ::dup2(fd, 0) == 0 && ::dup2(out[1], 1) == 1 && ::dup2(err[1], 2) == 2;
-    for (const Limit& l : rlimits) {
-      const rlimit r{l.value, l.value};
-      ok = ok && ::setrlimit(l.resource, &r) == 0;
-    }
-    if (ok) {
-      ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);  // `report` closes on exec, so must we
-      ::execve(program.c_str(), argv.data(), envp.data());
-    }
-    const int e = errno;
-    (void)!::write(report[1], &e, sizeof e);
-    ::_exit(127);
-  }
-  const int fork_errno = errno;
-  ::close(out[1]);
-  ::close(err[1]);
-  ::close(report[1]);
-  if (pid < 0) {
-    ::close(out[0]), ::close(err[0]), ::close(report[0]);
-    return Status::Unavailable("cannot run " + program + ": " + std::strerror(fork_errno));
-  }
-  int exec_errno = 0;
-  ssize_t got;
-  while ((got = ::read(report[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
-  }
-  ::close(report[0]);
-  if (got == sizeof exec_errno) {
-    ::close(out[0]), ::close(err[0]);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    return Status::Unavailable("cannot run " + program + ": " + std::strerror(exec_errno));
-  }
-
-  ChildResult result;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_pipes = 2;
-  bool killed = false;
-  while (open_pipes > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      ::kill(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        if (sinks[i]->size() < 64 * 1024) sinks[i]->append(buffer, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_pipes;
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) ::close(f.fd);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (killed) return Status::Unavailable("the media tool took longer than " +
-                                         std::to_string(timeout.count()) + " s and was stopped");
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
+  SubprocessOptions options;
+  options.argv = {program};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.env = ChildEnvironment(CurrentEnvironment());
+  options.limits.cpu_seconds = limits.cpu_seconds;
+  options.limits.address_space_bytes = limits.address_space_bytes;
+  options.limits.file_bytes = limits.file_bytes;
+  options.limits.core_dumps = false;
+  options.output_cap = 64 * 1024;
+  options.timeout = timeout;
+  auto run = RunSubprocess(options);
+  if (!run.ok()) return run.status();
+  if (run->timed_out)
+    return Status::Unavailable("the media tool took longer than " + std::to_string(timeout.count()) +
+                               " s and was stopped");
+  if (run->signal != 0)
     return Status::Error(ErrorCode::kUnsupported, std::string("the media tool crashed on this file (") +
-                               strsignal(WTERMSIG(status)) + ")");
-  return result;
+                                                      strsignal(run->signal) + ")");
+  return ChildResult{run->exit_code, std::move(run->out), std::move(run->err)};
 }
 
 namespace {

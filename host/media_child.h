@@ -31,15 +31,17 @@ struct ChildResult {
   std::string out, err;
 };
 
-/// The environment a media child gets out of `env` (NULL-terminated, as
-/// `environ`): PATH=/usr/bin:/bin, the locale (LANG, LANGUAGE, LC_*), TZ,
+/// The environment a media child gets out of `env` ("NAME=value" each, as
+/// CurrentEnvironment() has it): PATH=/usr/bin:/bin, the locale (LANG, LANGUAGE, LC_*), TZ,
 /// TMPDIR and the sanitizers' options; nothing else (no VIDKEEP_TOKEN, no
 /// credentials of any kind).
-std::vector<std::string> ChildEnvironment(const char* const* env);
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& env);
 
-/// Runs `program` with `args`: stdin /dev/null, stdout and stderr captured
-/// (64 KiB each), no other descriptor, ChildEnvironment(environ), `limits`
-/// set in the child before exec, killed after `timeout`. Blocks.
+/// Runs `program` with `args` through RunSubprocess (subprocess.h): stdin
+/// /dev/null, stdout and stderr captured (64 KiB each), no other descriptor,
+/// ChildEnvironment(CurrentEnvironment()), `limits` set in the child before
+/// exec, killed after `timeout`. Blocks. A child that a signal ends (a
+/// limit's SIGXCPU or SIGXFSZ, a crash) is an kUnsupported error: "crashed".
 Result<ChildResult> RunSandboxed(const std::string& program, const std::vector<std::string>& args,
                                  std::chrono::seconds timeout, const ChildLimits& limits);
 

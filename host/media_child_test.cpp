@@ -25,10 +25,10 @@ std::string LimitOf(const std::string& limits, const std::string& row) {
 }  // namespace
 
 TEST_CASE("the media child's environment keeps the locale and drops VIDKEEP_TOKEN and credentials") {
-  const char* env[] = {"VIDKEEP_TOKEN=admin-secret", "LANG=de_DE.UTF-8", "LC_ALL=C.UTF-8",
-                       "HOME=/home/me", "PATH=/home/me/bin:/usr/bin", "HTTPS_PROXY=http://u:p@proxy:3128",
-                       "VIDKEEP_HOME=/x", "TZ=UTC", "AWS_SECRET_ACCESS_KEY=k", "LD_PRELOAD=/tmp/evil.so",
-                       nullptr};
+  const std::vector<std::string> env = {
+      "VIDKEEP_TOKEN=admin-secret", "LANG=de_DE.UTF-8", "LC_ALL=C.UTF-8",
+      "HOME=/home/me", "PATH=/home/me/bin:/usr/bin", "HTTPS_PROXY=http://u:p@proxy:3128",
+      "VIDKEEP_HOME=/x", "TZ=UTC", "AWS_SECRET_ACCESS_KEY=k", "LD_PRELOAD=/tmp/evil.so"};
   CHECK(ChildEnvironment(env) ==
         std::vector<std::string>{"PATH=/usr/bin:/bin", "LANG=de_DE.UTF-8", "LC_ALL=C.UTF-8", "TZ=UTC"});
 }

@@ -34,6 +34,7 @@
 #include "dedupe.h"
 #include "http_client.h"
 #include "status.h"
+#include "string_util.h"
 
 namespace vidkeep {
 
@@ -55,36 +56,11 @@ constexpr std::size_t kReadBufferLimit = kHeaderLimit + kSocketReadBytes;
 constexpr std::size_t kMaxUrlBytes = 8 * 1024;  // LimitsConfig::max_url_bytes' default
 constexpr auto kFlushInterval = std::chrono::milliseconds(250);
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<std::uint64_t> ParseU64(std::string_view s) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return v;
-}
-
-std::string FormatBytes(std::uint64_t n) {
-  if (n < 1024) return fmt::format("{} bytes", n);
-  constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int unit = -1;
-  while (v >= 1024 && unit < 3) {
-    v /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
 const char* KindName(MediaKind kind) { return kind == MediaKind::kVideo ? "a video" : "an image"; }

@@ -719,7 +719,7 @@ TEST_CASE("the size cap refuses declared and streamed sizes, leaving nothing") {
   WriteFile(part, std::string_view(TheVideo()).substr(0, 1000));
   r = Fetch(Video(server.Url("/huge"), part), LoopbackPolicy());
   CHECK(r.permanent);
-  CHECK(r.error.find("is 10.0 GiB, over the limit of 1.0 GiB") != std::string::npos);
+  CHECK(r.error.find("is 10.00 GiB, over the limit of 1.00 GiB") != std::string::npos);
   CHECK_FALSE(Exists(part));
 
   std::uint64_t most = 0;

@@ -30,6 +30,8 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "string_util.h"
+
 namespace vidkeep {
 
 namespace {
@@ -310,11 +312,6 @@ Status FindStreamInfo(AVFormatContext* fmt, const std::string& path) {
   const int rc = avformat_find_stream_info(fmt, options.data());
   if (rc < 0) return ReadError(rc, path, "cannot read the streams of");
   return Status();
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 // An EBML variable-length integer at data[*pos] (RFC 8794 section 4); IDs keep

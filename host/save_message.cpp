@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol.h"
+#include "string_util.h"
 
 namespace vidkeep {
 
@@ -16,10 +17,7 @@ std::string LowerPathExtension(const std::string& url) {
   const auto slash = path.rfind('/');
   const auto dot = path.rfind('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
-  std::string ext = path.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
+  return Lower(path.substr(dot + 1));
 }
 
 }  // namespace

@@ -124,8 +124,10 @@ if $purge && [ "$action" != uninstall ]; then usage_error "--purge goes with --u
 if $dev && $no_dev_id; then usage_error "--dev and --no-dev-id contradict each other"; fi
 
 # ------------------------------------------------------------ environment ---
-os=${VIDKEEP_INSTALL_OS:-$(uname -s)}  # override only to dry-run another OS
-case "$os" in Linux|Darwin) ;; *) die "unsupported system '$os' (Linux and macOS; Windows: docs/windows.md)" ;; esac
+# Linux only: macOS and Windows are designs on paper until they are built and
+# tested (docs/windows.md). The override exists to test this refusal.
+os=${VIDKEEP_INSTALL_OS:-$(uname -s)}
+[ "$os" = Linux ] || die "unsupported system '$os' (Linux only; macOS and Windows: docs/windows.md)"
 
 if [ -n "$root" ]; then
   case "$root" in /*) ;; *) root="$PWD/$root" ;; esac
@@ -168,27 +170,10 @@ backup_dir="$receipt_dir/install-backups"
 # (host/doctor.cpp) knows the same table; tests/installer/run.sh compares them.
 # Where each path comes from (browser source, vendor docs, or only other
 # projects' usage): docs/admin.md, "Where the manifests go". Brave reads
-# Chrome's system folder on Linux and Chrome's folders (user and system) on
-# macOS: brave-core app/brave_main_delegate.cc overrides DIR_NATIVE_MESSAGING
-# and, on macOS, DIR_USER_NATIVE_MESSAGING.
+# Chrome's system folder on Linux: brave-core app/brave_main_delegate.cc
+# overrides DIR_NATIVE_MESSAGING.
 locations() {
   local h=$home r=$root
-  if [ "$os" = Darwin ]; then
-    local as="$h/Library/Application Support"
-    cat <<EOF
-chrome|chromium|user|$as/Google/Chrome/NativeMessagingHosts
-chrome|chromium|system|$r/Library/Google/Chrome/NativeMessagingHosts
-chromium|chromium|user|$as/Chromium/NativeMessagingHosts
-chromium|chromium|system|$r/Library/Application Support/Chromium/NativeMessagingHosts
-edge|chromium|user|$as/Microsoft Edge/NativeMessagingHosts
-edge|chromium|system|$r/Library/Microsoft/Edge/NativeMessagingHosts
-brave|chromium|user|$as/Google/Chrome/NativeMessagingHosts
-brave|chromium|system|$r/Library/Google/Chrome/NativeMessagingHosts
-firefox|firefox|user|$as/Mozilla/NativeMessagingHosts
-firefox|firefox|system|$r/Library/Application Support/Mozilla/NativeMessagingHosts
-EOF
-    return
-  fi
   cat <<EOF
 chrome|chromium|user|$h/.config/google-chrome/NativeMessagingHosts
 chrome|chromium|system|$r/etc/opt/chrome/native-messaging-hosts
@@ -243,16 +228,6 @@ flatpak_app() {
 
 # Binaries that show a browser is installed (searched under the root).
 browser_binaries() {
-  if [ "$os" = Darwin ]; then
-    case "$1" in
-      chrome) echo "/Applications/Google Chrome.app" ;;
-      chromium) echo "/Applications/Chromium.app" ;;
-      edge) echo "/Applications/Microsoft Edge.app" ;;
-      brave) echo "/Applications/Brave Browser.app" ;;
-      firefox) echo "/Applications/Firefox.app" ;;
-    esac
-    return
-  fi
   case "$1" in
     chrome) echo "google-chrome google-chrome-stable /opt/google/chrome/chrome" ;;
     chromium) echo "chromium chromium-browser" ;;
@@ -278,13 +253,6 @@ have_binary() {
   return 1
 }
 
-# Darwin app names contain spaces: test them one line at a time.
-have_app() {
-  local app
-  while IFS= read -r app; do [ -n "$app" ] && [ -e "$root$app" ] && return 0; done < <(browser_binaries "$1")
-  return 1
-}
-
 # Whether a browser is present for this scope: its binary, or (per user) its
 # profile folder.
 browser_found() {
@@ -297,7 +265,7 @@ browser_found() {
       [ -d "$home/.var/app/$app" ] || [ -d "$data_home/flatpak/app/$app" ] || [ -d "$root/var/lib/flatpak/app/$app" ]
       return ;;
   esac
-  if [ "$os" = Darwin ]; then have_app "$key" && return 0; else have_binary "$key" && return 0; fi
+  have_binary "$key" && return 0
   if [ "$scope" = user ]; then
     dir=$(location_of "$key" user) || return 1
     [ -d "$(dirname "$dir")" ] && return 0
@@ -694,14 +662,12 @@ select_browsers() {
   # naming it in --browsers.
   if [ -z "$browsers_opt" ]; then
     for key in $known_browsers; do
-      if [ "$os" = Darwin ]; then case "$key" in chrome|chromium|edge|brave|firefox) ;; *) continue ;; esac; fi
       browser_found "$key" || continue
       case "$key" in flatpak-*) if ! $flatpak; then flatpak_skipped "$key"; continue; fi ;; esac
       list+=("$key")
     done
   elif [ "$browsers_opt" = all ]; then
     for key in $known_browsers; do
-      if [ "$os" = Darwin ]; then case "$key" in chrome|chromium|edge|brave|firefox) ;; *) continue ;; esac; fi
       [ "$key" = tor ] && [ -z "$(tor_bundles)" ] && continue
       case "$key" in flatpak-*) $flatpak || continue ;; esac
       list+=("$key")
@@ -749,17 +715,13 @@ build_binaries() {
   fi
   built_dir="$repo/build-release/bin"
   if $dry_run; then say "would build Release in $repo/build-release"; return 0; fi
-  if [ "$os" = Linux ]; then
-    if ! "$repo/installer/deps.sh" build; then
-      if ! command -v apt-get >/dev/null; then
-        say "Other distributions: install CMake ≥ 3.25, Ninja, a C++20 compiler, Boost ≥ 1.81 (url), SQLiteCpp, nlohmann-json, spdlog, CLI11, Catch2 2, OpenSSL"
-        say "  Fedora: dnf install cmake ninja-build gcc-c++ boost-devel sqlitecpp-devel json-devel spdlog-devel cli11-devel catch2-devel openssl-devel"
-        say "  Arch:   pacman -S cmake ninja gcc boost sqlitecpp nlohmann-json spdlog cli11 catch2 openssl"
-      fi
-      die "install the packages above, then run this again"
+  if ! "$repo/installer/deps.sh" build; then
+    if ! command -v apt-get >/dev/null; then
+      say "Other distributions: install CMake ≥ 3.25, Ninja, a C++20 compiler, Boost ≥ 1.81 (url), SQLiteCpp, nlohmann-json, spdlog, CLI11, Catch2 2, OpenSSL"
+      say "  Fedora: dnf install cmake ninja-build gcc-c++ boost-devel sqlitecpp-devel json-devel spdlog-devel cli11-devel catch2-devel openssl-devel"
+      say "  Arch:   pacman -S cmake ninja gcc boost sqlitecpp nlohmann-json spdlog cli11 catch2 openssl"
     fi
-  else
-    command -v cmake >/dev/null || die "install the build tools first: brew install cmake ninja boost sqlitecpp nlohmann-json spdlog cli11 catch2@2 openssl"
+    die "install the packages above, then run this again"
   fi
   say "building vidkeep (Release) in build-release/ ..."
   local gen=()
