@@ -253,14 +253,8 @@ void Syncer::SetCredentials(const std::string& origin, HeldCredentials held) {
   paused_.erase(origin);
   // Videos that waited for sign-in get another chance, those these
   // credentials may send: the others would only come back (no event churn).
-  if (store_.Begin().ok()) {
-    auto resumed = store_.ResumeOrigin(origin, resumable);
-    if (resumed.ok() && store_.Commit().ok()) {
-      if (*resumed > 0 && on_change_) on_change_();
-    } else {
-      store_.Rollback();
-    }
-  }
+  auto resumed = store_.Transact([&] { return store_.ResumeOrigin(origin, resumable); });
+  if (resumed.ok() && *resumed > 0 && on_change_) on_change_();
   Kick();
 }
 
@@ -290,24 +284,22 @@ asio::awaitable<void> Syncer::Run() {
     const auto origins = ActiveOrigins();
     std::size_t leased = 0;
     if (!origins.empty() && in_flight_ < config_.max_in_flight) {
-      if (store_.Begin().ok()) {
+      std::int64_t until = 0;
+      auto got = store_.Transact([&] {
         // The clock is read once the write lock is held: Begin may have
         // waited for it, and a lease must not start in the past.
         const std::int64_t now = UnixMs();
-        const std::int64_t until = now + config_.lease_ms;
+        until = now + config_.lease_ms;
         // `vidkeep sync --once` leases only what was due when it started, so
         // each video gets one attempt.
         const std::int64_t due = (mode_ == Mode::kDrain && once_) ? started : now;
-        auto got = store_.LeaseDue(owner_, origins, now, due, until,
-                                   config_.max_in_flight - in_flight_);
-        if (got.ok() && store_.Commit().ok()) {
-          leased = got->size();
-          for (auto& record : *got) {
-            ++in_flight_;
-            asio::co_spawn(io_, SendOne(std::move(record), until), asio::detached);
-          }
-        } else {
-          store_.Rollback();
+        return store_.LeaseDue(owner_, origins, now, due, until, config_.max_in_flight - in_flight_);
+      });
+      if (got.ok()) {
+        leased = got->size();
+        for (auto& record : *got) {
+          ++in_flight_;
+          asio::co_spawn(io_, SendOne(std::move(record), until), asio::detached);
         }
       }
     }
@@ -406,15 +398,10 @@ void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome, bool 
     case SyncState::kSavedByApp: break;
   }
   spdlog::debug("sync {} -> {} ({})", record.video_id, ToString(outcome.state), outcome.last_error);
-  Status s = store_.Begin();
-  if (s.ok()) {
-    auto changed = store_.FinishSend(record.video_id, owner_, outcome);
-    s = changed.ok() ? store_.Commit() : changed.status();
-    if (!changed.ok()) store_.Rollback();
-  }
+  auto s = store_.Transact([&] { return store_.FinishSend(record.video_id, owner_, outcome); });
   // If this cannot be recorded, the lease runs out and the video is sent
   // again later; the server treats the resend as an update.
-  if (!s.ok()) spdlog::error("cannot record sync of {}: {}", record.video_id, s.message());
+  if (!s.ok()) spdlog::error("cannot record sync of {}: {}", record.video_id, s.status().message());
   if (on_change_) on_change_();
 }
 
