@@ -15,7 +15,6 @@ namespace vidkeep {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -35,8 +34,8 @@ class SystemResolver final : public NameResolver {
 };
 
 // The end of a step: `step` from now, never past the deadline.
-Clock::time_point StepEnd(const ConnectOptions& options) {
-  const auto now = Clock::now();
+std::chrono::steady_clock::time_point StepEnd(const ConnectOptions& options) {
+  const auto now = std::chrono::steady_clock::now();
   const auto step = options.step_timeout;
   if (options.deadline - now < step) return options.deadline;
   return now + step;

@@ -51,26 +51,32 @@ T RunOne(asio::io_context& io, asio::awaitable<T> work) {
   return std::move(*out);
 }
 
+// One exchange of a sync client whose every lookup stalls; counts them.
+HttpResponse SendStalled(std::chrono::milliseconds connect_timeout, const std::string& origin,
+                         std::chrono::milliseconds deadline, int& lookups) {
+  asio::io_context io;
+  HttpOptions options;
+  options.connect_timeout = connect_timeout;
+  options.resolver = [&lookups](asio::any_io_executor ex) {
+    return std::make_shared<StalledResolver>(ex, &lookups);
+  };
+  HttpClient http(io.get_executor(), options);
+  HttpRequest request;
+  request.origin = origin;
+  request.target = "/api/save-message";
+  request.deadline = std::chrono::steady_clock::now() + deadline;
+  return RunOne(io, http.Send(request));
+}
+
 }  // namespace
 
 // Regression (issue 16, item 3): the sync client's lookup had no deadline of
 // its own, so a DNS server that never answered held a send (and its lease)
 // for the system resolver's timeout; only the media downloader bounded it.
 TEST_CASE("a stalled DNS lookup times out in the sync client, within sync.connect_timeout_ms") {
-  asio::io_context io;
   int lookups = 0;
-  HttpOptions options;
-  options.connect_timeout = 100ms;
-  options.resolver = [&lookups](asio::any_io_executor ex) {
-    return std::make_shared<StalledResolver>(ex, &lookups);
-  };
-  HttpClient http(io.get_executor(), options);
-  HttpRequest request;
-  request.origin = "https://chat.example";
-  request.target = "/api/save-message";
-  request.deadline = std::chrono::steady_clock::now() + 30s;
   const auto started = std::chrono::steady_clock::now();
-  HttpResponse r = RunOne(io, http.Send(request));
+  HttpResponse r = SendStalled(100ms, "https://chat.example", 30s, lookups);
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(lookups == 1);
   CHECK(r.status == 0);
@@ -81,18 +87,8 @@ TEST_CASE("a stalled DNS lookup times out in the sync client, within sync.connec
 }
 
 TEST_CASE("the request's deadline bounds the lookup when it is nearer than the step timeout") {
-  asio::io_context io;
   int lookups = 0;
-  HttpOptions options;
-  options.connect_timeout = 60s;
-  options.resolver = [&lookups](asio::any_io_executor ex) {
-    return std::make_shared<StalledResolver>(ex, &lookups);
-  };
-  HttpClient http(io.get_executor(), options);
-  HttpRequest request;
-  request.origin = "http://stalled.test:8080";
-  request.deadline = std::chrono::steady_clock::now() + 100ms;
-  HttpResponse r = RunOne(io, http.Send(request));
+  HttpResponse r = SendStalled(60s, "http://stalled.test:8080", 100ms, lookups);
   CHECK(r.timed_out);
   CHECK(r.error == "cannot resolve stalled.test: timed out");
 }

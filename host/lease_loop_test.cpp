@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -104,132 +105,119 @@ LeaseLoopOptions Drain(int max_in_flight, milliseconds drain_wait = milliseconds
   return LeaseLoopOptions{max_in_flight, true, false, drain_wait};
 }
 
+// The loop on a fake clock over Rows.
+struct Sim {
+  asio::io_context io;
+  FakeClock clock{kT0};
+  Rows rows{clock};
+  bool done = false;  // on_done ran
+  std::optional<LeaseLoop> loop;
+
+  LeaseLoop& Start(LeaseLoopOptions options) {
+    loop.emplace(io, rows, clock, options);
+    rows.loop = &*loop;
+    loop->set_on_done([this] { done = true; });
+    loop->Start();
+    return *loop;
+  }
+  void RunUntil(const std::function<bool()>& until) { clock.Run(io, until); }
+  void RunToEnd() { clock.Run(io, [this] { return done; }); }
+};
+
 }  // namespace
 
 TEST_CASE("lease loop: never more than max_in_flight jobs at once; a free slot is filled at once") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  rows.due.assign(10, kT0);
-  LeaseLoop loop(io, rows, clock, Drain(3));
-  bool done = false;
-  loop.set_on_done([&] { done = true; });
-  loop.Start();
-  clock.Run(io, [&] { return done; });
-  CHECK(done);
-  CHECK(rows.finished == 10);
-  CHECK(rows.most == 3);
+  Sim sim;
+  sim.rows.due.assign(10, kT0);
+  sim.Start(Drain(3));
+  sim.RunToEnd();
+  CHECK(sim.done);
+  CHECK(sim.rows.finished == 10);
+  CHECK(sim.rows.most == 3);
   // Four rounds of 100 ms: each end starts the next job without a sleep.
-  CHECK(clock.NowMs() == kT0 + 400);
-  CHECK(std::count(rows.started_at.begin(), rows.started_at.end(), kT0) == 3);
-  CHECK(loop.in_flight() == 0);
+  CHECK(sim.clock.NowMs() == kT0 + 400);
+  CHECK(std::count(sim.rows.started_at.begin(), sim.rows.started_at.end(), kT0) == 3);
+  CHECK(sim.loop->in_flight() == 0);
 }
 
 TEST_CASE("lease loop: sleeps until the next row is due, not longer, and at most a minute") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  rows.due = {kT0 + 1500, kT0 + 3 * 60000};
-  LeaseLoop loop(io, rows, clock, LeaseLoopOptions{2, false, false, milliseconds(0)});
-  loop.Start();
-  clock.Run(io, [&] { return rows.finished == 2; });
-  REQUIRE(rows.started_at.size() == 2);
-  CHECK(rows.started_at[0] == kT0 + 1500);
-  CHECK(rows.started_at[1] == kT0 + 3 * 60000);
+  Sim sim;
+  sim.rows.due = {kT0 + 1500, kT0 + 3 * 60000};
+  sim.Start(LeaseLoopOptions{2, false, false, milliseconds(0)});
+  sim.RunUntil([&] { return sim.rows.finished == 2; });
+  REQUIRE(sim.rows.started_at.size() == 2);
+  CHECK(sim.rows.started_at[0] == kT0 + 1500);
+  CHECK(sim.rows.started_at[1] == kT0 + 3 * 60000);
   // The idle cap: the loop looked again at least every minute on the way
   // (rows other processes add are noticed), so it leased more than twice.
-  CHECK(rows.leases >= 4);
-  loop.Stop();
-  clock.Run(io, [] { return false; });
+  CHECK(sim.rows.leases >= 4);
+  CHECK_FALSE(sim.done);  // the host's loop never ends by itself
+  sim.loop->Stop();
+  sim.RunUntil([] { return false; });
 }
 
 TEST_CASE("lease loop: a drain waits for retries due within drain_wait and leaves later ones") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  rows.due = {kT0, kT0 + 1000, kT0 + 5000};
-  LeaseLoop loop(io, rows, clock, Drain(4, milliseconds(2000)));
-  bool done = false;
-  loop.set_on_done([&] { done = true; });
-  loop.Start();
-  clock.Run(io, [&] { return done; });
-  CHECK(done);
-  CHECK(rows.finished == 2);
-  CHECK(rows.due == std::vector<std::int64_t>{kT0 + 5000});  // left for the next run
-  CHECK(clock.NowMs() == kT0 + 1100);
+  Sim sim;
+  sim.rows.due = {kT0, kT0 + 1000, kT0 + 5000};
+  sim.Start(Drain(4, milliseconds(2000)));
+  sim.RunToEnd();
+  CHECK(sim.done);
+  CHECK(sim.rows.finished == 2);
+  CHECK(sim.rows.due == std::vector<std::int64_t>{kT0 + 5000});  // left for the next run
+  CHECK(sim.clock.NowMs() == kT0 + 1100);
 }
 
 TEST_CASE("lease loop: a drain with once stops after what was due, whatever comes next") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  rows.due = {kT0, kT0 + 10};
+  Sim sim;
+  sim.rows.due = {kT0, kT0 + 10};
   auto options = Drain(4);
   options.once = true;
-  LeaseLoop loop(io, rows, clock, options);
-  rows.loop = &loop;
-  bool done = false;
-  loop.set_on_done([&] { done = true; });
-  loop.Start();
-  clock.Run(io, [&] { return done; });
-  CHECK(rows.finished == 1);
-  CHECK(loop.started_ms() == kT0);
-  CHECK(clock.NowMs() == kT0 + 100);  // the row due since kT0 + 10 is not waited for
+  sim.Start(options);
+  sim.RunToEnd();
+  CHECK(sim.rows.finished == 1);
+  CHECK(sim.loop->started_ms() == kT0);
+  CHECK(sim.clock.NowMs() == kT0 + 100);  // the row due since kT0 + 10 is not waited for
 }
 
 TEST_CASE("lease loop: a drain waits for work the source holds (a credential lookup)") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  rows.holding = true;
-  LeaseLoop loop(io, rows, clock, Drain(1));
-  bool done = false;
-  loop.set_on_done([&] { done = true; });
-  loop.Start();
-  clock.Run(io, [&] { return clock.NowMs() >= kT0 + 120000; });
-  CHECK_FALSE(done);  // nothing due, but the lookup may bring credentials
+  Sim sim;
+  sim.rows.holding = true;
+  sim.Start(Drain(1));
+  sim.RunUntil([&] { return sim.clock.NowMs() >= kT0 + 120000; });
+  CHECK_FALSE(sim.done);  // nothing due, but the lookup may bring credentials
   // The lookup ends with a row due now.
-  rows.holding = false;
-  rows.due = {clock.NowMs()};
-  loop.Kick();
-  clock.Run(io, [&] { return done; });
-  CHECK(done);
-  CHECK(rows.finished == 1);
+  sim.rows.holding = false;
+  sim.rows.due = {sim.clock.NowMs()};
+  sim.loop->Kick();
+  sim.RunToEnd();
+  CHECK(sim.done);
+  CHECK(sim.rows.finished == 1);
 }
 
 TEST_CASE("lease loop: Kick wakes an idle loop at once") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  LeaseLoop loop(io, rows, clock, LeaseLoopOptions{1, false, false, milliseconds(0)});
-  loop.Start();
-  io.poll();  // the first pass: nothing due, an idle sleep of a minute
-  rows.due = {kT0};
-  loop.Kick();
-  clock.Run(io, [&] { return rows.finished == 1; });
-  REQUIRE(rows.started_at.size() == 1);
-  CHECK(rows.started_at[0] == kT0);
-  loop.Stop();
-  clock.Run(io, [] { return false; });
+  Sim sim;
+  sim.Start(LeaseLoopOptions{1, false, false, milliseconds(0)});
+  sim.io.poll();  // the first pass: nothing due, an idle sleep of a minute
+  sim.rows.due = {kT0};
+  sim.loop->Kick();
+  sim.RunUntil([&] { return sim.rows.finished == 1; });
+  REQUIRE(sim.rows.started_at.size() == 1);
+  CHECK(sim.rows.started_at[0] == kT0);
+  sim.loop->Stop();
+  sim.RunUntil([] { return false; });
 }
 
 TEST_CASE("lease loop: Stop leases nothing more; jobs in flight see it; a drain reports done") {
-  asio::io_context io;
-  FakeClock clock(kT0);
-  Rows rows(clock);
-  rows.due.assign(5, kT0);
-  LeaseLoop loop(io, rows, clock, Drain(2));
-  rows.loop = &loop;
-  bool done = false;
-  loop.set_on_done([&] { done = true; });
-  loop.Start();
-  io.poll();  // two jobs start
-  REQUIRE(rows.running == 2);
-  loop.Stop();
-  clock.Run(io, [&] { return rows.finished == 2; });
-  CHECK(done);
-  CHECK(rows.saw_stop);
-  CHECK(rows.due.size() == 3);  // not leased after Stop
+  Sim sim;
+  sim.rows.due.assign(5, kT0);
+  sim.Start(Drain(2));
+  sim.io.poll();  // two jobs start
+  REQUIRE(sim.rows.running == 2);
+  sim.loop->Stop();
+  sim.RunUntil([&] { return sim.rows.finished == 2; });
+  CHECK(sim.done);
+  CHECK(sim.rows.saw_stop);
+  CHECK(sim.rows.due.size() == 3);  // not leased after Stop
 }
 
 TEST_CASE("backoff: full jitter within [0, min(cap, base * 2^failures)]") {
