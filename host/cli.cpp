@@ -651,14 +651,9 @@ class Cli {
 
     // "Now": pending videos of these origins are due at once, whatever
     // their backoff said.
-    std::int64_t total = 0;
-    if (Status s = store_->Begin(); !s.ok()) return Fail(s);
-    auto due = store_->MakeDue(origins);
-    if (!due.ok() || !store_->Commit().ok()) {
-      store_->Rollback();
-      return Fail(due.ok() ? Status::Unavailable("cannot start the sync") : due.status());
-    }
-    total = *due;
+    auto due = store_->Transact([&] { return store_->MakeDue(origins); });
+    if (!due.ok()) return Fail(due.status());
+    const std::int64_t total = *due;
 
     boost::asio::io_context io;
     SyncConfig sync_config = config_.sync;

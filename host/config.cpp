@@ -114,13 +114,13 @@ const char* const kKnownKeys[] = {
     "log.level", "log.stderr", "log.max_file_bytes", "log.max_files",
     "sync.enabled", "sync.origins", "sync.token_file", "sync.extra_ca_file",
     "sync.backoff_base_ms", "sync.backoff_cap_ms", "sync.connect_timeout_ms",
-    "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight",
+    "sync.request_timeout_ms", "sync.lease_ms", "sync.max_in_flight", "sync.drain_wait_ms",
     "sync.session_path", "sync.max_attempts",
     "sync.chat_id_pattern", "sync.app_save_grace_ms", "sync.app_save_wait_ms",
     "media.enabled", "media.quota_bytes", "media.max_file_bytes", "media.max_downloads",
     "media.allow_http", "media.allow_private_addresses", "media.connect_timeout_ms",
     "media.stall_timeout_ms", "media.lease_ms", "media.backoff_base_ms",
-    "media.backoff_cap_ms", "media.max_attempts"};
+    "media.backoff_cap_ms", "media.max_attempts", "media.drain_wait_ms"};
 
 void CollectUnknown(const json& node, const std::string& prefix, std::vector<std::string>& out) {
   for (const auto& [key, value] : node.items()) {
@@ -237,6 +237,7 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
   check(r.Integer("sync.request_timeout_ms", sync.request_timeout_ms, 1, kMaxInt));
   check(r.Integer("sync.lease_ms", sync.lease_ms, 100, kMaxInt));
   check(r.Integer("sync.max_in_flight", sync.max_in_flight, 1, 64));
+  check(r.Integer("sync.drain_wait_ms", sync.drain_wait_ms, 0, kMaxInt));
   check(r.String("sync.session_path", sync.session_path));
   if (!sync.session_path.empty() &&
       (sync.session_path[0] != '/' || sync.session_path.find_first_of(" \r\n#") != std::string::npos))
@@ -264,6 +265,7 @@ Status Config::Apply(const std::string& json_text, const std::string& source_nam
   check(r.Integer("media.backoff_base_ms", media.backoff_base_ms, 1, kMaxInt));
   check(r.Integer("media.backoff_cap_ms", media.backoff_cap_ms, 1, kMaxInt));
   check(r.Integer("media.max_attempts", media.max_attempts, 1, 1000));
+  check(r.Integer("media.drain_wait_ms", media.drain_wait_ms, 0, kMaxInt));
   if (!s.ok()) return s;
 
   std::vector<std::string> unknown;

@@ -61,6 +61,8 @@ struct SyncConfig {
   int request_timeout_ms = 30000;
   int lease_ms = 60000;
   int max_in_flight = 4;
+  /// `vidkeep sync`: a retry due later than this from now is left for later.
+  int drain_wait_ms = 60000;
   /// Where the chat app says who is signed in (docs/protocol-extensions.md
   /// "`configure` answers the account"); "" turns the lookup off.
   std::string session_path = "/api/auth/session";
@@ -92,6 +94,8 @@ struct MediaConfig {
   int backoff_base_ms = 5000;
   int backoff_cap_ms = 6 * 60 * 60 * 1000;
   int max_attempts = 8;  // then `failed` until `media_fetch` or `vidkeep cache fetch`
+  /// `vidkeep cache fetch`: a retry due later than this from now is left for later.
+  int drain_wait_ms = 2000;
 };
 
 struct Config {

@@ -3,8 +3,6 @@
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -19,16 +17,14 @@ namespace vidkeep {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
+// Where an origin leads; its host as ConnectTarget wants it.
 struct Endpoint {
-  bool tls = false;
-  std::string host;  // without brackets
-  std::string port;
+  ConnectTarget target;
   std::string host_header;
 };
 
@@ -36,11 +32,14 @@ std::optional<Endpoint> ParseOrigin(const std::string& origin) {
   auto url = boost::urls::parse_uri(origin);
   if (!url || url->encoded_host().empty()) return std::nullopt;
   Endpoint e;
-  e.tls = url->scheme() == "https";
-  if (!e.tls && url->scheme() != "http") return std::nullopt;
-  e.host = std::string(url->encoded_host());
-  if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
-  e.port = url->has_port() && !url->port().empty() ? std::string(url->port()) : (e.tls ? "443" : "80");
+  ConnectTarget& t = e.target;
+  t.tls = url->scheme() == "https";
+  if (!t.tls && url->scheme() != "http") return std::nullopt;
+  t.host = std::string(url->encoded_host());
+  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+  t.host_is_name = url->host_type() == boost::urls::host_type::name;
+  t.port = url->has_port() && !url->port().empty() ? std::string(url->port()) : (t.tls ? "443" : "80");
+  t.shown = origin;
   e.host_header = std::string(url->encoded_host_and_port());
   return e;
 }
@@ -49,28 +48,11 @@ std::optional<Endpoint> ParseOrigin(const std::string& origin) {
 
 struct HttpClient::Connection {
   std::string origin;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  Stream stream;
   beast::flat_buffer buffer;
 
-  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+  beast::tcp_stream& lowest() { return stream.lowest(); }
 };
-
-std::unique_ptr<asio::ssl::context> MakeTlsClientContext(const std::string& extra_ca_file) {
-  auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                   asio::ssl::context::no_tlsv1_1);
-  boost::system::error_code ec;
-  tls->set_default_verify_paths(ec);
-  if (ec) spdlog::warn("no system trust store: {}", ec.message());
-  if (!extra_ca_file.empty()) {
-    tls->load_verify_file(extra_ca_file, ec);
-    if (ec) spdlog::error("cannot load CA file {}: {}", extra_ca_file, ec.message());
-  }
-  tls->set_verify_mode(asio::ssl::verify_peer);
-  return tls;
-}
 
 HttpClient::HttpClient(asio::any_io_executor executor, HttpOptions options)
     : executor_(std::move(executor)), options_(std::move(options)) {}
@@ -93,40 +75,17 @@ asio::awaitable<std::unique_ptr<HttpClient::Connection>> HttpClient::Connect(
   }
   auto connection = std::make_unique<Connection>();
   connection->origin = request.origin;
-  if (endpoint->tls)
-    connection->tls.emplace(executor_, TlsContext());
-  else
-    connection->plain.emplace(executor_);
-
-  tcp::resolver resolver(executor_);
-  auto& stream = connection->lowest();
-  stream.expires_at(request.deadline);
-  // The resolver has no deadline of its own; the stream's timer cannot stop
-  // it, so a stalled DNS answer is bounded by the system resolver's timeout.
-  auto [resolve_ec, results] = co_await resolver.async_resolve(endpoint->host, endpoint->port, kNoThrow);
-  if (resolve_ec) {
-    failure.error = "cannot resolve " + endpoint->host + ": " + resolve_ec.message();
+  ConnectOptions options;
+  options.step_timeout = options_.connect_timeout;
+  options.deadline = request.deadline;
+  options.resolver = options_.resolver;
+  ConnectResult connected = co_await vidkeep::Connect(
+      connection->stream, executor_, endpoint->target,
+      endpoint->target.tls ? &TlsContext() : nullptr, options);
+  if (!connected.status.ok()) {
+    failure.timed_out = connected.timed_out;
+    failure.error = connected.status.message();
     co_return nullptr;
-  }
-  auto [connect_ec, ep] = co_await stream.async_connect(results, kNoThrow);
-  if (connect_ec) {
-    failure.timed_out = connect_ec == beast::error::timeout;
-    failure.error = "cannot connect to " + request.origin + ": " + connect_ec.message();
-    co_return nullptr;
-  }
-  if (connection->tls) {
-    auto& tls = *connection->tls;
-    if (!SSL_set_tlsext_host_name(tls.native_handle(), endpoint->host.c_str())) {
-      failure.error = "cannot set TLS server name";
-      co_return nullptr;
-    }
-    tls.set_verify_callback(asio::ssl::host_name_verification(endpoint->host));
-    auto [hs_ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kNoThrow);
-    if (hs_ec) {
-      failure.timed_out = hs_ec == beast::error::timeout;
-      failure.error = "TLS with " + request.origin + " failed: " + hs_ec.message();
-      co_return nullptr;
-    }
   }
   co_return connection;
 }
@@ -182,10 +141,7 @@ asio::awaitable<HttpResponse> HttpClient::Exchange(Connection& c, const HttpRequ
     if (auto it = msg.find(http::field::location); it != msg.end())
       response.location = std::string(it->value().substr(0, 2048));
   };
-  if (c.tls)
-    co_await run(*c.tls);
-  else
-    co_await run(*c.plain);
+  co_await c.stream.With(run);
   co_return response;
 }
 

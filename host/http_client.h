@@ -2,6 +2,7 @@
 // downloads: HTTPS with the system trust store and host name verification,
 // keep-alive connections per origin, deadlines on every step, bounded bodies,
 // and no redirects followed. Runs as coroutines on the caller's executor.
+// Connections are opened by connector.h, as the media downloader's are.
 #pragma once
 
 #include <chrono>
@@ -15,18 +16,18 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-namespace vidkeep {
+#include "connector.h"
 
-/// A TLS client context: TLS 1.2 or later, peers verified against the system
-/// trust store plus `extra_ca_file` (PEM, "" for none). A store that cannot
-/// be loaded is logged, not fatal: handshakes then fail verification. Callers
-/// add host name verification per connection.
-std::unique_ptr<boost::asio::ssl::context> MakeTlsClientContext(const std::string& extra_ca_file);
+namespace vidkeep {
 
 struct HttpOptions {
   std::size_t max_body_bytes = 64 * 1024;  // more is read and dropped, never buffered
   std::string extra_ca_file;               // PEM, trusted besides the system store
   std::size_t max_idle_per_origin = 4;
+  /// Bounds name resolution, connect and the TLS handshake, each (within
+  /// the request's deadline): sync.connect_timeout_ms.
+  std::chrono::milliseconds connect_timeout{10000};
+  ResolverFactory resolver;  // empty: the system's (a seam for tests)
 };
 
 struct HttpRequest {

@@ -271,7 +271,8 @@ Result<PruneReport> PruneCache(Store& store, const MediaFiles& files, std::uint6
 // ---------------------------------------------------------------- MediaCache
 
 MediaCache::MediaCache(asio::io_context& io, Store& store, const MediaConfig& config,
-                       std::string extra_ca_file, MediaFiles files, std::string owner, Mode mode)
+                       std::string extra_ca_file, MediaFiles files, std::string owner, Mode mode,
+                       LoopClock& clock)
     : io_(io),
       store_(store),
       config_(config),
@@ -279,7 +280,15 @@ MediaCache::MediaCache(asio::io_context& io, Store& store, const MediaConfig& co
       files_(std::move(files)),
       owner_(std::move(owner)),
       mode_(mode),
-      wake_(io) {}
+      clock_(clock),
+      rng_(std::random_device{}()),
+      loop_(io, *this, clock,
+            LeaseLoopOptions{config.max_downloads, mode == Mode::kDrain, false,
+                             std::chrono::milliseconds(config.drain_wait_ms)}) {
+  loop_.set_on_done([this] {
+    if (on_done_) on_done_();
+  });
+}
 
 MediaCache::~MediaCache() {
   // Queued work is dropped; a probe or thumbnail already running finishes
@@ -288,22 +297,13 @@ MediaCache::~MediaCache() {
   workers_.join();
 }
 
-void MediaCache::Kick() { wake_.cancel(); }
-
 void MediaCache::Start() {
-  if (running_) return;
   if (Status s = files_.Prepare(); !s.ok()) {
     spdlog::error("media cache off: {}", s.message());
     if (mode_ == Mode::kDrain && on_done_) on_done_();
     return;
   }
-  running_ = true;
-  asio::co_spawn(io_, Run(), asio::detached);
-}
-
-void MediaCache::Stop() {
-  stopped_ = true;
-  Kick();
+  loop_.Start();
 }
 
 template <typename T>
@@ -324,53 +324,36 @@ asio::awaitable<T> MediaCache::OffLoop(std::function<T()> work) {
   co_return std::move(*shared->out);
 }
 
-asio::awaitable<void> MediaCache::Run() {
+bool MediaCache::Prepare() {
   // Leftovers of deleted videos and of an earlier quota, before anything new.
-  if (auto pruned = PruneCache(store_, files_, config_.quota_bytes, true); !pruned.ok())
-    spdlog::warn("media cache: {}", pruned.status().message());
-  while (!stopped_) {
-    // New videos (saved by any process) get their media rows, a batch per
-    // turn of the loop so a backlog (the first start on a big database)
-    // never holds up the answers to the browser.
-    constexpr int kScanBatch = 500;
-    auto scanned = store_.Transact([&] { return store_.ScanForMedia(kScanBatch); });
-    const bool backlog = scanned.ok() && *scanned == kScanBatch;
-    std::size_t leased = 0;
-    if (in_flight_ < config_.max_downloads) {
-      auto jobs = store_.Transact([&] {
-        const std::int64_t now = UnixMs();  // under the write lock: leases start now
-        return store_.LeaseMedia(owner_, now, now + config_.lease_ms, config_.max_downloads - in_flight_);
-      });
-      if (jobs.ok()) {
-        leased = jobs->size();
-        for (auto& job : *jobs) {
-          ++in_flight_;
-          if (job.url.empty())
-            asio::co_spawn(io_, Generate(std::move(job)), asio::detached);
-          else
-            asio::co_spawn(io_, Download(std::move(job)), asio::detached);
-        }
-        if (leased) Changed();
-      }
-    }
-    std::optional<std::int64_t> wait;
-    if (leased > 0 || in_flight_ > 0 || backlog) {
-      wait = 0;
-    } else {
-      auto next = store_.NextMediaDue();
-      if (next.ok() && next->has_value()) wait = std::max<std::int64_t>(0, **next - UnixMs());
-      if (!next.ok()) wait = 1000;
-    }
-    if (mode_ == Mode::kDrain && in_flight_ == 0 && leased == 0 && (!wait || *wait > 2000)) break;
-    std::int64_t sleep_ms = wait.value_or(60000);
-    if (in_flight_ > 0 && !backlog) sleep_ms = 60000;  // a completion wakes us
-    if (backlog) sleep_ms = 1;  // let the browser's requests in between batches
-    else if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);
-    wake_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(sleep_ms, 60000)));
-    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!pruned_) {
+    pruned_ = true;
+    if (auto pruned = PruneCache(store_, files_, config_.quota_bytes, true); !pruned.ok())
+      spdlog::warn("media cache: {}", pruned.status().message());
   }
-  running_ = false;
-  if (mode_ == Mode::kDrain && on_done_) on_done_();
+  // New videos (saved by any process) get their media rows, a batch per
+  // turn of the loop so a backlog (the first start on a big database) never
+  // holds up the answers to the browser.
+  constexpr int kScanBatch = 500;
+  auto scanned = store_.Transact([&] { return store_.ScanForMedia(kScanBatch); });
+  return scanned.ok() && *scanned == kScanBatch;
+}
+
+std::vector<LeaseSource::Job> MediaCache::Lease(int max) {
+  auto leased = store_.Transact([&] {
+    const std::int64_t now = clock_.NowMs();  // under the write lock: leases start now
+    return store_.LeaseMedia(owner_, now, now + config_.lease_ms, max);
+  });
+  std::vector<Job> jobs;
+  if (!leased.ok()) return jobs;
+  for (auto& job : *leased) {
+    if (job.url.empty())
+      jobs.push_back([this, job = std::move(job)] { return Generate(job); });
+    else
+      jobs.push_back([this, job = std::move(job)] { return Download(job); });
+  }
+  if (!jobs.empty()) Changed();
+  return jobs;
 }
 
 MediaOutcome MediaCache::Retry(const MediaJob& job, std::string error, bool permanent) {
@@ -381,10 +364,10 @@ MediaOutcome MediaCache::Retry(const MediaJob& job, std::string error, bool perm
     ++counters_.failed;
   } else {
     out.state = CacheState::kNotCached;
-    const std::int64_t backoff = std::min<std::int64_t>(
-        config_.backoff_cap_ms,
-        static_cast<std::int64_t>(config_.backoff_base_ms) << std::min(attempts - 1, 20));
-    out.next_try_ms = UnixMs() + backoff;
+    // Jittered as sync's retries are (they used not to be: issue 16, item 1).
+    const std::int64_t backoff =
+        BackoffMs(job.attempts, config_.backoff_base_ms, config_.backoff_cap_ms, rng_);
+    out.next_try_ms = clock_.NowMs() + std::max<std::int64_t>(backoff, 1);
     ++counters_.retried;
   }
   out.error = std::move(error);
@@ -411,17 +394,16 @@ asio::awaitable<void> MediaCache::Download(MediaJob job) {
   policy.extra_ca_file = extra_ca_file_;
 
   bool lease_lost = false;
-  auto last_report = std::chrono::steady_clock::now();
+  LeaseRenewal renewal(clock_, std::chrono::milliseconds(250), config_.lease_ms);
   auto progress = [&](std::uint64_t bytes, std::uint64_t total, const std::string& validator) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_report < std::chrono::milliseconds(250)) return;
-    last_report = now;
+    const auto until = renewal.Due();
+    if (!until) return;
     // Progress renews the lease and keeps the validator for a resume after
     // a kill; the browser hears of it through the change it commits.
     auto held = store_.Transact([&] {
       return store_.MediaProgress(job.video_id, job.kind, owner_, static_cast<std::int64_t>(bytes),
                                   total ? std::optional<std::int64_t>(total) : std::nullopt,
-                                  validator, UnixMs() + config_.lease_ms);
+                                  validator, *until);
     });
     if (held.ok() && !*held) lease_lost = true;
     if (held.ok()) Changed();
@@ -429,13 +411,9 @@ asio::awaitable<void> MediaCache::Download(MediaJob job) {
   FetchRequest request{job.url, partial,
                        job.kind == FileKind::kVideo ? MediaKind::kVideo : MediaKind::kImage,
                        job.validator};
-  std::function<bool()> keep_going = [&] { return !stopped_ && !lease_lost; };
+  std::function<bool()> keep_going = [&] { return !loop_.stopped() && !lease_lost; };
   FetchResult result = co_await FetchMedia(io_.get_executor(), request, policy, progress, keep_going);
-  if (stopped_) {
-    // Shutting down: the lease runs out and whoever comes next resumes.
-    --in_flight_;
-    co_return;
-  }
+  if (loop_.stopped()) co_return;  // the lease runs out and whoever comes next resumes
   if (result.ok) {
     if (Status adopted = files_.Adopt(partial, result.sha256); !adopted.ok()) {
       result.ok = false;
@@ -473,8 +451,6 @@ asio::awaitable<void> MediaCache::Download(MediaJob job) {
                  out.state == CacheState::kFailed ? "failed" : "will be retried", result.error);
     Finish(job, out);
   }
-  --in_flight_;
-  Kick();
 }
 
 asio::awaitable<void> MediaCache::Generate(MediaJob job) {
@@ -486,7 +462,7 @@ asio::awaitable<void> MediaCache::Generate(MediaJob job) {
     return HashFile(partial);
   };
   auto made = co_await OffLoop<Result<std::string>>(std::move(make));
-  if (!stopped_) {
+  if (!loop_.stopped()) {
     std::error_code ec;
     const auto size = made.ok() ? fs::file_size(partial, ec) : 0;
     Status adopted = made.ok() ? files_.Adopt(partial, *made) : made.status();
@@ -505,8 +481,6 @@ asio::awaitable<void> MediaCache::Generate(MediaJob job) {
       Finish(job, Retry(job, "cannot make a thumbnail from the video: " + adopted.message(), true));
     }
   }
-  --in_flight_;
-  Kick();
 }
 
 asio::awaitable<void> MediaCache::AfterCached(MediaJob job, std::string sha256) {

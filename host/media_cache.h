@@ -13,16 +13,17 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "config.h"
+#include "lease_loop.h"
 #include "model.h"
 #include "status.h"
 #include "store.h"
@@ -86,24 +87,27 @@ struct PruneReport {
 Result<PruneReport> PruneCache(Store& store, const MediaFiles& files, std::uint64_t quota_bytes,
                                bool sweep);
 
-class MediaCache {
+/// Runs on the shared LeaseLoop: this is the media rows' LeaseSource.
+class MediaCache : private LeaseSource {
  public:
   enum class Mode {
     kServe,  // the host: runs until stopped
     kDrain,  // `vidkeep cache fetch`: stops when nothing is due soon
   };
 
-  /// `store` must outlive the cache; `owner` names this process in leases.
+  /// `store` and `clock` must outlive the cache; `owner` names this process
+  /// in leases. A drain leaves files due later than media.drain_wait_ms.
   MediaCache(boost::asio::io_context& io, Store& store, const MediaConfig& config,
-             std::string extra_ca_file, MediaFiles files, std::string owner, Mode mode);
+             std::string extra_ca_file, MediaFiles files, std::string owner, Mode mode,
+             LoopClock& clock = SystemLoopClock());
   ~MediaCache();
 
   void Start();
   /// Stops leasing; downloads stop at their next chunk, keeping their
   /// partial files for a later resume.
-  void Stop();
+  void Stop() { loop_.Stop(); }
   /// Wakes the loop: new videos may have been saved.
-  void Kick();
+  void Kick() { loop_.Kick(); }
   /// Called after every commit that changed a file's state.
   void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
   /// Drain mode: called once when nothing is left to do.
@@ -115,7 +119,11 @@ class MediaCache {
   const Counters& counters() const { return counters_; }
 
  private:
-  boost::asio::awaitable<void> Run();
+  // LeaseSource
+  bool Prepare() override;
+  std::vector<Job> Lease(int max) override;
+  Result<std::optional<std::int64_t>> NextDue() override { return store_.NextMediaDue(); }
+
   boost::asio::awaitable<void> Download(MediaJob job);
   boost::asio::awaitable<void> Generate(MediaJob job);
   /// Runs `work` on the worker thread and resumes on the event loop.
@@ -136,14 +144,14 @@ class MediaCache {
   MediaFiles files_;
   std::string owner_;
   Mode mode_;
-  boost::asio::steady_timer wake_;
+  LoopClock& clock_;
   boost::asio::thread_pool workers_{1};  // libavformat and hashing, off the loop
   Counters counters_;
-  int in_flight_ = 0;
-  bool running_ = false;
-  bool stopped_ = false;
+  std::mt19937_64 rng_;
+  bool pruned_ = false;  // the first pass sweeps leftovers
   std::function<void()> on_change_;
   std::function<void()> on_done_;
+  LeaseLoop loop_;  // last: its coroutine uses the members above
 };
 
 }  // namespace vidkeep

@@ -32,7 +32,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dedupe.h"
-#include "http_client.h"
+#include "connector.h"
 #include "status.h"
 #include "string_util.h"
 
@@ -155,93 +155,22 @@ Result<Target> CheckUrl(const std::string& url, const FetchPolicy& policy) {
   return t;
 }
 
-// ---- DNS and connections ----------------------------------------------------
+// ---- Addresses, as a connection policy ----------------------------------------
 
-struct Resolved {
-  boost::system::error_code ec;
-  bool timed_out = false;
-  tcp::resolver::results_type results;
-};
-
-// The resolver has no deadline of its own: a timer cancels it. Both handlers
-// may be queued at once, so the timer's owns what it touches.
-asio::awaitable<Resolved> Resolve(asio::any_io_executor ex, const Target& t,
-                                  std::chrono::milliseconds timeout) {
-  auto resolver = std::make_shared<tcp::resolver>(ex);
-  auto timed_out = std::make_shared<bool>(false);
-  asio::steady_timer timer(ex, timeout);
-  timer.async_wait([resolver, timed_out](boost::system::error_code ec) {
-    if (ec) return;
-    *timed_out = true;
-    resolver->cancel();
-  });
-  auto flags = tcp::resolver::numeric_service;
-  // As the resolver's default for names: no IPv6 answers on a host without IPv6.
-  flags |= t.host_is_name ? tcp::resolver::address_configured : tcp::resolver::numeric_host;
-  auto [ec, results] = co_await resolver->async_resolve(t.host, t.port, flags, kNoThrow);
-  timer.cancel();
-  co_return Resolved{ec, *timed_out, std::move(results)};
-}
-
-Status CheckAddresses(const Target& t, const tcp::resolver::results_type& results,
-                      const FetchPolicy& policy) {
-  if (results.empty()) return Transient(fmt::format("cannot resolve {}: no address", t.host));
+// Media's rule for every resolved address (connector.h asks before any
+// connection): public, or allowed by the policy.
+std::function<Status(const asio::ip::address&)> AddressRule(const Target& t,
+                                                             const FetchPolicy& policy) {
   if (policy.allow_private_addresses) return {};
-  for (const auto& entry : results) {
-    const auto address = entry.endpoint().address();
+  return [&t, &policy](const asio::ip::address& address) -> Status {
     const AddressClass c = ClassifyAddress(address);
-    if (c == AddressClass::kPublic) continue;
+    if (c == AddressClass::kPublic) return {};
     if (std::find(policy.exempt_addresses.begin(), policy.exempt_addresses.end(), address) !=
         policy.exempt_addresses.end())
-      continue;
+      return {};
     return Refused(ErrorCode::kInvalidUrl, fmt::format("{} resolves to {}, {}", t.shown,
                                                        address.to_string(), Describe(c)));
-  }
-  return {};
-}
-
-struct Connection {
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-
-  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
-  // Calls `f` with the stream on top; `f` returns the same awaitable for both.
-  template <typename F>
-  auto With(F&& f) {
-    return plain ? f(*plain) : f(*tls);
-  }
-};
-
-asio::awaitable<Status> Connect(Connection& c, const Target& t,
-                                const tcp::resolver::results_type& checked, const FetchPolicy& policy,
-                                asio::ssl::context* tls_context, asio::any_io_executor ex) {
-  if (t.tls)
-    c.tls.emplace(ex, *tls_context);
-  else
-    c.plain.emplace(ex);
-  auto& stream = c.lowest();
-  stream.expires_after(std::chrono::milliseconds(policy.connect_timeout_ms));
-  // Only the addresses checked above: resolving again could give others.
-  auto [connect_ec, endpoint] = co_await stream.async_connect(checked, kNoThrow);
-  if (connect_ec)
-    co_return Transient(fmt::format(
-        "cannot connect to {}: {}", t.host_header,
-        connect_ec == beast::error::timeout ? std::string("timed out") : connect_ec.message()));
-  if (c.tls) {
-    auto& tls = *c.tls;
-    // RFC 6066: no server name for an address.
-    if (t.host_is_name && !SSL_set_tlsext_host_name(tls.native_handle(), t.host.c_str()))
-      co_return Transient("cannot set the TLS server name");
-    tls.set_verify_callback(asio::ssl::host_name_verification(t.host));
-    stream.expires_after(std::chrono::milliseconds(policy.connect_timeout_ms));
-    auto [hs_ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kNoThrow);
-    if (hs_ec)
-      co_return Transient(fmt::format(
-          "TLS with {} failed: {}", t.host_header,
-          hs_ec == beast::error::timeout ? std::string("timed out") : hs_ec.message()));
-  }
-  stream.expires_never();
-  co_return Status();
+  };
 }
 
 // ---- Files ------------------------------------------------------------------
@@ -639,7 +568,7 @@ Status CheckBodyHeaders(const http::response_parser<http::buffer_body>& parser, 
 // first failure; bytes received before a transient one are still written
 // when they pass the file's checks (a refusal of them replaces the error).
 asio::awaitable<Status> ReceiveBody(
-    Connection& c, beast::flat_buffer& read_buffer, http::response_parser<http::buffer_body>& parser,
+    Stream& c, beast::flat_buffer& read_buffer, http::response_parser<http::buffer_body>& parser,
     MediaFile& file, char* buffer, const Target& t, std::chrono::milliseconds stall,
     std::optional<std::uint64_t> total, const std::string& validator,
     const std::function<void(std::uint64_t, std::uint64_t, const std::string&)>& progress,
@@ -802,20 +731,16 @@ asio::awaitable<FetchResult> FetchMedia(asio::any_io_executor ex, FetchRequest r
     const Target& t = *target;
     r.final_url = t.shown;
 
-    auto resolved = co_await Resolve(ex, t, std::chrono::milliseconds(policy.connect_timeout_ms));
-    if (resolved.ec)
-      co_return Failed(r,
-                       Transient(fmt::format("cannot resolve {}: {}", t.host,
-                                             resolved.timed_out ? std::string("timed out")
-                                                                : resolved.ec.message())),
-                       req.partial_path);
-    if (Status s = CheckAddresses(t, resolved.results, policy); !s.ok())
-      co_return Failed(r, s, req.partial_path);
-
     if (t.tls && !tls_context) tls_context = MakeTlsClientContext(policy.extra_ca_file);
-    Connection c;
-    if (Status s = co_await Connect(c, t, resolved.results, policy, tls_context.get(), ex); !s.ok())
-      co_return Failed(r, s, req.partial_path);
+    ConnectOptions connect;
+    connect.step_timeout = std::chrono::milliseconds(policy.connect_timeout_ms);
+    connect.check_address = AddressRule(t, policy);
+    connect.resolver = policy.resolver;
+    // Named, not a temporary in the co_await (GCC 12 destroys those twice).
+    const ConnectTarget where{t.tls, t.host, t.host_is_name, t.port, t.host_header};
+    Stream c;
+    ConnectResult connected = co_await Connect(c, ex, where, tls_context.get(), connect);
+    if (!connected.status.ok()) co_return Failed(r, connected.status, req.partial_path);
 
     http::request<http::empty_body> request{http::verb::get, t.request_target, 11};
     request.set(http::field::host, t.host_header);

@@ -9,7 +9,8 @@
 //   unique-local or reserved, or an IPv4-mapped/-compatible/NAT64 form of
 //   those, unless the policy allows private addresses. The connection goes
 //   only to the addresses checked: the name is never resolved twice (DNS
-//   rebinding). TLS verifies the certificate against the system trust store
+//   rebinding); connector.h does this, with these rules as its address
+//   policy, for sync's connections too. TLS verifies the certificate against the system trust store
 //   (plus an optional CA file) and the host name.
 // - Redirects (301, 302, 303, 307, 308) are followed up to a limit, each
 //   target checked by the same rules as the first URL.
@@ -42,6 +43,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <openssl/types.h>
 
+#include "connector.h"
+
 namespace vidkeep {
 
 /// What a download may do. The caller fills it from MediaConfig.
@@ -67,6 +70,8 @@ struct FetchPolicy {
   int max_redirects = 5;
   /// PEM file of CAs trusted besides the system store ("" for none).
   std::string extra_ca_file;
+  /// Name resolution (connector.h); empty: the system's. A seam for tests.
+  ResolverFactory resolver;
 };
 
 enum class MediaKind { kVideo, kImage };

@@ -4,7 +4,7 @@
 #include <string>
 
 #include <SQLiteCpp/Statement.h>
-#include <sqlite3.h>
+#include <SQLiteCpp/Transaction.h>
 
 namespace vidkeep {
 
@@ -163,22 +163,18 @@ int LatestSchemaVersion() { return kLatest; }
 void MigrateSchema(SQLite::Database& db, int target) {
   if (target < 0) target = kLatest;
   if (UserVersion(db) == target) return;  // the common case: no write lock needed
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const int current = UserVersion(db);  // re-read under the lock
-    if (current > kLatest)
-      throw std::runtime_error("the database has schema version " + std::to_string(current) +
-                               ", newer than this vidkeep (" + std::to_string(kLatest) +
-                               "); update vidkeep");
-    for (int v = current; v < target; ++v) db.exec(kMigrations[v]);
-    if (current < target) db.exec("PRAGMA user_version = " + std::to_string(target));
-    db.exec("COMMIT");
-  } catch (...) {
-    // Ignore the rollback's own error (SQLite may have rolled back already):
-    // the first failure is the one worth reporting.
-    sqlite3_exec(db.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  // SQLiteCpp's guard, the model of Store::Transaction: rolled back (its own
+  // error ignored, the first failure is the one worth reporting) when a
+  // migration throws. IMMEDIATE takes the write lock before the version is read.
+  SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+  const int current = UserVersion(db);  // re-read under the lock
+  if (current > kLatest)
+    throw std::runtime_error("the database has schema version " + std::to_string(current) +
+                             ", newer than this vidkeep (" + std::to_string(kLatest) +
+                             "); update vidkeep");
+  for (int v = current; v < target; ++v) db.exec(kMigrations[v]);
+  if (current < target) db.exec("PRAGMA user_version = " + std::to_string(target));
+  transaction.commit();
 }
 
 }  // namespace vidkeep

@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -82,8 +83,11 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
     if (item.parsed.ok() && item.request.IsWrite()) has_writes = true;
   }
 
-  Status begin;
-  if (has_writes) begin = store_->Begin();
+  // One transaction for the batch's writes (a group commit), each request in
+  // a savepoint of its own; the guard rolls back if Commit is never reached.
+  std::optional<Store::Transaction> batch;
+  if (has_writes) batch.emplace(*store_);
+  const Status begin = batch ? batch->status() : Status();
   bool queued_sync = false;
   for (Item& item : items) {
     const Request& r = item.request;
@@ -105,8 +109,8 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
     }
   }
 
-  if (has_writes && begin.ok()) {
-    if (Status commit = store_->Commit(); !commit.ok()) {
+  if (batch && begin.ok()) {
+    if (Status commit = batch->Commit(); !commit.ok()) {
       // Nothing of this batch is durable: no write may be acknowledged.
       spdlog::error("commit failed, {} answers turned into errors: {}", items.size(),
                     commit.message());

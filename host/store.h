@@ -163,22 +163,54 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& path,
                                              const StoreOptions& options = {});
 
-  // Write transactions. Begin takes the write lock (waiting up to the busy
-  // timeout); every write method below must run between Begin and Commit.
+  // Write transactions: the one way to write is a Transaction in scope, or
+  // Transact around a function (issue 16, item 5). Begin takes the write lock
+  // (waiting up to the busy timeout); every write method below must run
+  // between Begin and Commit. Begin, Commit and Rollback stay public for the
+  // tests that hold the lock by hand; code outside the store uses the guard.
   Status Begin();
   Status Commit();
   void Rollback();
   bool InTransaction() const { return in_transaction_; }
+
+  /// A write transaction as a scope, as SQLiteCpp's Transaction: begun on
+  /// construction, rolled back on destruction unless Commit ran. `store`
+  /// must outlive it; one per store at a time (Begin refuses a second).
+  class Transaction {
+   public:
+    explicit Transaction(Store& store) : store_(store), begun_(store.Begin()) {}
+    ~Transaction() {
+      if (begun_.ok() && !finished_) store_.Rollback();
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    /// Whether the write lock is held; why not when it is not.
+    const Status& status() const { return begun_; }
+    /// Commits once; a failed commit has rolled everything back.
+    Status Commit() {
+      if (!begun_.ok()) return begun_;
+      if (finished_) return Status::Internal("transaction already committed");
+      finished_ = true;
+      return store_.Commit();
+    }
+
+   private:
+    Store& store_;
+    Status begun_;
+    bool finished_ = false;
+  };
+
   /// Runs `body` (returning a Status or a Result) in a write transaction of
   /// its own: committed when it succeeds, rolled back when it or the commit
   /// fails.
   template <typename F>
   auto Transact(F&& body) -> decltype(body()) {
-    if (Status s = Begin(); !s.ok()) return s;
+    Transaction transaction(*this);
+    if (!transaction.status().ok()) return transaction.status();
     auto result = body();
-    Status done = result.ok() ? Commit() : Status();
-    if (!result.ok() || !done.ok()) Rollback();
-    if (!done.ok()) return done;
+    if (!result.ok()) return result;  // the guard rolls back
+    if (Status done = transaction.Commit(); !done.ok()) return done;
     return result;
   }
   /// Runs `body` in a savepoint: its writes are undone if it fails, and only

@@ -217,6 +217,45 @@ TEST_CASE("a database file: WAL, mode 0600, two connections") {
   (*two)->Rollback();
 }
 
+TEST_CASE("a Transaction left without Commit rolls back and releases the write lock") {
+  TempDir dir;
+  const std::string path = (dir.path / "v.db").string();
+  auto one = Store::Open(path, {200, false});
+  auto two = Store::Open(path, {200, false});
+  REQUIRE(one.ok());
+  REQUIRE(two.ok());
+  {
+    Store::Transaction transaction(**one);
+    REQUIRE(transaction.status().ok());
+    REQUIRE((*one)->PutVideo(Record("https://a.example/1.mp4")).ok());
+    // The guard holds the lock: a second writer times out.
+    Store::Transaction blocked(**two);
+    CHECK(blocked.status().code() == ErrorCode::kUnavailable);
+    CHECK(blocked.Commit().code() == ErrorCode::kUnavailable);  // commits nothing it never began
+  }  // an early return or an exception leaves the same way
+  CHECK_FALSE((*one)->InTransaction());
+  CHECK((*one)->Stats()->videos == 0);
+  Store::Transaction next(**two);
+  REQUIRE(next.status().ok());
+  REQUIRE((*two)->PutVideo(Record("https://a.example/2.mp4")).ok());
+  REQUIRE(next.Commit().ok());
+  CHECK(next.Commit().code() == ErrorCode::kInternal);  // once only
+  CHECK((*one)->Stats()->videos == 1);
+}
+
+TEST_CASE("Transact commits a body that succeeds, rolls back one that fails") {
+  auto store = Memory();
+  auto put = store->Transact([&] { return store->PutVideo(Record("https://a.example/1.mp4")); });
+  REQUIRE(put.ok());
+  Status failed = store->Transact([&]() -> Status {
+    REQUIRE(store->PutVideo(Record("https://a.example/2.mp4")).ok());
+    return Status::Unavailable("the body failed");
+  });
+  CHECK(failed.message() == "the body failed");
+  CHECK_FALSE(store->InTransaction());
+  CHECK(store->Stats()->videos == 1);
+}
+
 TEST_CASE("every earlier schema migrates to the latest and keeps its data") {
   for (int version = 0; version < LatestSchemaVersion(); ++version) {
     INFO("from schema " << version);

@@ -31,14 +31,6 @@ std::string Reason(const HttpResponse& r) {
   return body;
 }
 
-std::int64_t Backoff(int attempts, const SyncConfig& config, std::mt19937_64& rng) {
-  // Full jitter: uniform in [0, min(cap, base * 2^attempts)].
-  const double ceiling = std::min<double>(config.backoff_cap_ms,
-                                          config.backoff_base_ms * std::pow(2.0, std::min(attempts, 30)));
-  std::uniform_real_distribution<double> pick(0.0, ceiling);
-  return static_cast<std::int64_t>(pick(rng));
-}
-
 // The credentials of one exchange, longest first: the whole Cookie header,
 // each cookie's value, the bearer token.
 std::vector<std::string> SecretsOf(const ServerAuth& auth) {
@@ -158,7 +150,7 @@ SendOutcome ClassifyResponse(const HttpResponse& r, int attempts_before, const S
   const int s = r.status;
   auto retry = [&](std::string reason) {
     out.state = SyncState::kPending;
-    std::int64_t delay = Backoff(attempts_before, config, rng);
+    std::int64_t delay = BackoffMs(attempts_before, config.backoff_base_ms, config.backoff_cap_ms, rng);
     // The server's own word wins over our cap (bounded to a day).
     if (auto after = RetryAfterMs(r.retry_after, now_ms))
       delay = std::max(delay, std::min<std::int64_t>(*after, 24LL * 3600 * 1000));
@@ -198,15 +190,20 @@ SendOutcome ClassifyResponse(const HttpResponse& r, int attempts_before, const S
 }
 
 Syncer::Syncer(asio::io_context& io, Store& store, const SyncConfig& config, std::string owner,
-               Mode mode)
+               Mode mode, LoopClock& clock)
     : io_(io),
       store_(store),
       config_(config),
       owner_(std::move(owner)),
       mode_(mode),
-      http_(io.get_executor(), HttpOptions{64 * 1024, config.extra_ca_file, 4}),
-      wake_(io),
-      rng_(std::random_device{}()) {}
+      clock_(clock),
+      http_(io.get_executor(),
+            HttpOptions{64 * 1024, config.extra_ca_file, 4,
+                        std::chrono::milliseconds(config.connect_timeout_ms), nullptr}),
+      rng_(std::random_device{}()),
+      loop_(io, *this, clock,
+            LeaseLoopOptions{config.max_in_flight, mode == Mode::kDrain, false,
+                             std::chrono::milliseconds(config.drain_wait_ms)}) {}
 
 void Syncer::Configure(const std::string& origin, const ServerAuth& auth,
                        std::function<void(const AccountCheck&)> done) {
@@ -230,7 +227,7 @@ asio::awaitable<void> Syncer::LookUp(std::string origin, ServerAuth auth, bool a
                                      std::function<void(const AccountCheck&)> done) {
   AccountCheck check = co_await LookUpAccount(http_, origin, auth, config_);
   --lookups_;
-  if (stopped_) co_return;
+  if (loop_.stopped()) co_return;
   // Only who was found goes to the log; the credentials never do.
   spdlog::info("credentials for {} ({}) belong to {}", origin, admin ? "admin" : "browser",
                check.account ? Describe(*check.account)
@@ -253,27 +250,8 @@ void Syncer::SetCredentials(const std::string& origin, HeldCredentials held) {
   paused_.erase(origin);
   // Videos that waited for sign-in get another chance, those these
   // credentials may send: the others would only come back (no event churn).
-  if (store_.Begin().ok()) {
-    auto resumed = store_.ResumeOrigin(origin, resumable);
-    if (resumed.ok() && store_.Commit().ok()) {
-      if (*resumed > 0 && on_change_) on_change_();
-    } else {
-      store_.Rollback();
-    }
-  }
-  Kick();
-}
-
-void Syncer::Kick() { wake_.cancel(); }
-
-void Syncer::Start() {
-  if (running_) return;
-  running_ = true;
-  asio::co_spawn(io_, Run(), asio::detached);
-}
-
-void Syncer::Stop() {
-  stopped_ = true;
+  auto resumed = store_.Transact([&] { return store_.ResumeOrigin(origin, resumable); });
+  if (resumed.ok() && *resumed > 0 && on_change_) on_change_();
   Kick();
 }
 
@@ -284,59 +262,31 @@ std::vector<std::string> Syncer::ActiveOrigins() const {
   return origins;
 }
 
-asio::awaitable<void> Syncer::Run() {
-  const std::int64_t started = UnixMs();
-  while (!stopped_) {
-    const auto origins = ActiveOrigins();
-    std::size_t leased = 0;
-    if (!origins.empty() && in_flight_ < config_.max_in_flight) {
-      if (store_.Begin().ok()) {
-        // The clock is read once the write lock is held: Begin may have
-        // waited for it, and a lease must not start in the past.
-        const std::int64_t now = UnixMs();
-        const std::int64_t until = now + config_.lease_ms;
-        // `vidkeep sync --once` leases only what was due when it started, so
-        // each video gets one attempt.
-        const std::int64_t due = (mode_ == Mode::kDrain && once_) ? started : now;
-        auto got = store_.LeaseDue(owner_, origins, now, due, until,
-                                   config_.max_in_flight - in_flight_);
-        if (got.ok() && store_.Commit().ok()) {
-          leased = got->size();
-          for (auto& record : *got) {
-            ++in_flight_;
-            asio::co_spawn(io_, SendOne(std::move(record), until), asio::detached);
-          }
-        } else {
-          store_.Rollback();
-        }
-      }
-    }
+std::vector<LeaseSource::Job> Syncer::Lease(int max) {
+  const auto origins = ActiveOrigins();
+  if (origins.empty()) return {};
+  std::int64_t until = 0;
+  auto got = store_.Transact([&] {
+    // The clock is read once the write lock is held: Begin may have waited
+    // for it, and a lease must not start in the past.
+    const std::int64_t now = clock_.NowMs();
+    until = now + config_.lease_ms;
+    // `vidkeep sync --once` leases only what was due when it started, so
+    // each video gets one attempt.
+    const std::int64_t due = loop_.options().once ? loop_.started_ms() : now;
+    return store_.LeaseDue(owner_, origins, now, due, until, max);
+  });
+  std::vector<Job> jobs;
+  if (!got.ok()) return jobs;
+  for (auto& record : *got)
+    jobs.push_back([this, record = std::move(record), until] { return SendOne(record, until); });
+  return jobs;
+}
 
-    // How long until something is due; nullopt when nothing is pending.
-    // Only asked when this pass leased nothing and nothing is in flight:
-    // otherwise a completion wakes the loop, and asking after every one made
-    // a drain quadratic (NextDue looks at every pending row).
-    std::optional<std::int64_t> wait;
-    if (leased > 0 || in_flight_ > 0) wait = 0;
-    else if (!origins.empty()) {
-      auto next = store_.NextDue(origins);
-      if (next.ok() && next->has_value()) wait = std::max<std::int64_t>(0, **next - UnixMs());
-      if (!next.ok()) wait = 1000;  // the database is busy: look again soon
-    }
-    if (mode_ == Mode::kDrain && in_flight_ == 0 && leased == 0 && lookups_ == 0 &&
-        (once_ || !wait || *wait > drain_wait_.count()))
-      break;
-
-    // Completions and Kick() cancel this sleep; the cap keeps leases of
-    // killed processes and other processes' new videos from waiting long.
-    std::int64_t sleep_ms = wait.value_or(60000);
-    if (in_flight_ > 0 || lookups_ > 0) sleep_ms = 60000;  // a completion wakes us
-    if (leased == 0) sleep_ms = std::max<std::int64_t>(sleep_ms, 10);  // never spin
-    wake_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(sleep_ms, 60000)));
-    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  running_ = false;
-  if (mode_ == Mode::kDrain && on_done_) on_done_();
+Result<std::optional<std::int64_t>> Syncer::NextDue() {
+  const auto origins = ActiveOrigins();
+  if (origins.empty()) return std::optional<std::int64_t>();
+  return store_.NextDue(origins);
 }
 
 asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_until_ms) {
@@ -351,9 +301,7 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_unt
     outcome.state = SyncState::kAuthRequired;
     outcome.last_error = mismatch;
     outcome.attempt = {NowUtc(), 0, std::string(ToString(SyncState::kAuthRequired)), mismatch};
-    if (!stopped_) Record(record, outcome, /*pause=*/false);
-    --in_flight_;
-    Kick();
+    if (!loop_.stopped()) Record(record, outcome, /*pause=*/false);
     co_return;
   }
   HttpRequest request;
@@ -374,19 +322,18 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_unt
   // lease, not from now, since commit and scheduling took part of it. A
   // lease already spent gives a deadline in the past: the send times out at
   // once and is retried under a new lease.
-  const std::int64_t lease_left = lease_until_ms - config_.lease_ms / 4 - UnixMs();
-  const auto budget = std::clamp<std::int64_t>(lease_left, 0, config_.request_timeout_ms);
+  const std::int64_t budget =
+      LeaseBudgetMs(lease_until_ms, config_.lease_ms, clock_.NowMs(), config_.request_timeout_ms);
   request.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(budget);
   ++counters_.requests;
   HttpResponse response = co_await http_.Send(std::move(request));
   for (std::string* text : {&response.body, &response.location, &response.error, &response.retry_after})
     Redact(*text, secrets);
-  if (!stopped_) {
-    SendOutcome outcome = ClassifyResponse(response, record.sync_attempts, config_, UnixMs(), rng_);
+  if (!loop_.stopped()) {
+    SendOutcome outcome =
+        ClassifyResponse(response, record.sync_attempts, config_, clock_.NowMs(), rng_);
     Record(record, outcome);
   }
-  --in_flight_;
-  Kick();
 }
 
 void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome, bool pause) {
@@ -406,15 +353,10 @@ void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome, bool 
     case SyncState::kSavedByApp: break;
   }
   spdlog::debug("sync {} -> {} ({})", record.video_id, ToString(outcome.state), outcome.last_error);
-  Status s = store_.Begin();
-  if (s.ok()) {
-    auto changed = store_.FinishSend(record.video_id, owner_, outcome);
-    s = changed.ok() ? store_.Commit() : changed.status();
-    if (!changed.ok()) store_.Rollback();
-  }
+  auto s = store_.Transact([&] { return store_.FinishSend(record.video_id, owner_, outcome); });
   // If this cannot be recorded, the lease runs out and the video is sent
   // again later; the server treats the resend as an update.
-  if (!s.ok()) spdlog::error("cannot record sync of {}: {}", record.video_id, s.message());
+  if (!s.ok()) spdlog::error("cannot record sync of {}: {}", record.video_id, s.status().message());
   if (on_change_) on_change_();
 }
 

@@ -14,10 +14,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "config.h"
 #include "http_client.h"
+#include "lease_loop.h"
 #include "protocol.h"
 #include "session.h"
 #include "store.h"
@@ -69,16 +69,18 @@ std::string IdentityMismatch(const VideoRecord& record, const HeldCredentials* h
 std::optional<std::string> ResumableAccount(const HeldCredentials& held);
 
 
-class Syncer {
+/// Runs on the shared LeaseLoop: this is the outbox's LeaseSource.
+class Syncer : private LeaseSource {
  public:
   enum class Mode {
     kServe,  // the host: runs until stopped, sleeping until the next due video
     kDrain,  // `vidkeep sync`: stops when nothing is left to do soon
   };
 
-  /// `store` must outlive the Syncer; `owner` names this process in leases.
+  /// `store` and `clock` must outlive the Syncer; `owner` names this process
+  /// in leases. A drain leaves videos due later than sync.drain_wait_ms.
   Syncer(boost::asio::io_context& io, Store& store, const SyncConfig& config, std::string owner,
-         Mode mode);
+         Mode mode, LoopClock& clock = SystemLoopClock());
 
   /// The extension's credentials for `origin` (kept in memory only): looks
   /// up whom they belong to, then holds them with that identity in place of
@@ -96,24 +98,26 @@ class Syncer {
   /// origin by then. Invalid origins are ignored.
   void AllowOrigin(const std::string& origin, const ServerAuth& auth, bool replace = false);
   /// Wakes the loop: new videos may be due.
-  void Kick();
-  void Start();
+  void Kick() { loop_.Kick(); }
+  void Start() { loop_.Start(); }
   /// Stops leasing; exchanges in flight are abandoned with the event loop.
-  void Stop();
+  void Stop() { loop_.Stop(); }
 
-  /// Drain mode: give up on retries due later than this from now.
-  void set_drain_wait(std::chrono::milliseconds wait) { drain_wait_ = wait; }
   /// Drain mode: try each video once.
-  void set_once(bool once) { once_ = once; }
+  void set_once(bool once) { loop_.options().once = once; }
   /// Called after every commit that changed sync states.
   void set_on_change(std::function<void()> f) { on_change_ = std::move(f); }
   /// Drain mode: called once when the drain is over.
-  void set_on_done(std::function<void()> f) { on_done_ = std::move(f); }
+  void set_on_done(std::function<void()> f) { loop_.set_on_done(std::move(f)); }
   const SyncCounters& counters() const { return counters_; }
   bool paused(const std::string& origin) const { return paused_.count(origin) > 0; }
 
  private:
-  boost::asio::awaitable<void> Run();
+  // LeaseSource
+  std::vector<Job> Lease(int max) override;
+  Result<std::optional<std::int64_t>> NextDue() override;
+  bool Holding() const override { return lookups_ > 0; }
+
   boost::asio::awaitable<void> LookUp(std::string origin, ServerAuth auth, bool admin, bool replace,
                                       std::uint64_t generation,
                                       std::function<void(const AccountCheck&)> done);
@@ -128,8 +132,8 @@ class Syncer {
   const SyncConfig& config_;
   std::string owner_;
   Mode mode_;
+  LoopClock& clock_;
   HttpClient http_;
-  boost::asio::steady_timer wake_;
   std::map<std::string, HeldCredentials> credentials_;
   std::map<std::string, std::uint64_t> generation_;  // per origin: the newest lookup started
   std::uint64_t next_generation_ = 0;
@@ -137,13 +141,8 @@ class Syncer {
   std::set<std::string> paused_;  // origins that answered 401/403
   std::mt19937_64 rng_;
   SyncCounters counters_;
-  int in_flight_ = 0;
-  bool running_ = false;
-  bool stopped_ = false;
-  bool once_ = false;
-  std::chrono::milliseconds drain_wait_{60000};
   std::function<void()> on_change_;
-  std::function<void()> on_done_;
+  LeaseLoop loop_;  // last: its coroutine uses the members above
 };
 
 }  // namespace vidkeep
