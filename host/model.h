@@ -52,6 +52,9 @@ enum class FileKind { kVideo, kThumbnail };
 
 /// Where a cached file stands. `kEvicted` is shown as not cached, with why.
 enum class CacheState { kNotCached, kDownloading, kCached, kFailed, kEvicted };
+inline constexpr CacheState kAllCacheStates[] = {CacheState::kNotCached, CacheState::kDownloading,
+                                                 CacheState::kCached, CacheState::kFailed,
+                                                 CacheState::kEvicted};
 
 std::string_view ToString(FileKind kind);
 std::optional<FileKind> ParseFileKind(std::string_view text);

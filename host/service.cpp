@@ -137,9 +137,7 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
 Result<json> Service::Handle(const Request& r, bool& queued_sync) {
   switch (r.type) {
     case RequestType::kHello:
-      return json({{"host_version", HostVersion()},
-                             {"protocol", kProtocolVersion},
-                             {"db_path", store_->path()}});
+      return HelloAnswerJson(HostVersion(), store_->path());
     case RequestType::kVideo:
       return HandleVideo(r, queued_sync);
     case RequestType::kList:
@@ -147,47 +145,38 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
     case RequestType::kGet: {
       auto record = store_->Get(r.video_id);
       if (!record.ok()) return record.status();
+      // A history that cannot be read is no reason to withhold the video.
       auto history = store_->History(r.video_id);
-      json attempts = json::array();
-      if (history.ok())
-        for (const auto& a : *history)
-          attempts.push_back(
-              {{"at", a.at}, {"http_status", a.http_status}, {"result", a.result}, {"reason", a.reason}});
-      return json({{"video", RecordToJson(*record)}, {"history", attempts}});
+      return GetAnswerJson(*record, history.ok() ? *history : std::vector<SyncAttempt>{});
     }
     case RequestType::kDelete: {
       auto deleted = store_->Delete(r.video_ids);
       if (!deleted.ok()) return deleted.status();
-      return json({{"deleted", *deleted}});
+      return DeleteAnswerJson(*deleted);
     }
     case RequestType::kResync: {
       auto queued = store_->Resync(r.video_ids);
       if (!queued.ok()) return queued.status();
       if (*queued > 0) queued_sync = true;
-      return json({{"queued", *queued}});
+      return QueuedAnswerJson(*queued);
     }
     case RequestType::kStatus: {
       auto stats = store_->Stats();
       if (!stats.ok()) return stats.status();
-      json fields = {{"videos", stats->videos},
-                     {"host_version", HostVersion()},
-                     {"last_error", stats->last_error.empty() ? json(nullptr)
-                                                              : json(stats->last_error)}};
-      for (SyncState s : kAllSyncStates) fields[std::string(ToString(s))] = stats->count(s);
-      return fields;
+      return StatusAnswerJson(*stats, HostVersion());
     }
     case RequestType::kMediaRead:
       return HandleMediaRead(r);
     case RequestType::kMediaPin: {
       auto changed = store_->SetPinned(r.video_ids, r.pinned);
       if (!changed.ok()) return changed.status();
-      return json({{"changed", *changed}});
+      return MediaPinAnswerJson(*changed);
     }
     case RequestType::kMediaFetch: {
       auto queued = store_->RequeueMedia(r.video_ids);
       if (!queued.ok()) return queued.status();
       if (*queued > 0) queued_media_ = true;
-      return json({{"queued", *queued}});
+      return QueuedAnswerJson(*queued);
     }
     case RequestType::kAppSave:
       return HandleAppSave(r, queued_sync);
@@ -273,15 +262,13 @@ Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
   spdlog::debug("video {} {} ({})", outcome->video_id,
                 outcome->promoted ? "promoted" : outcome->duplicate ? "duplicate" : "stored",
                 ToString(r.video.source));
-  return json({{"video_id", outcome->video_id},
-                         {"duplicate", outcome->duplicate},
-                         {"sync", ToString(outcome->sync)}});
+  return VideoAnswerJson(outcome->video_id, outcome->duplicate, outcome->sync);
 }
 
 Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
   const AppSave& save = r.app_save;
   // The app refuses such a chat id (its column is a UUID): nothing to learn.
-  if (!ChatIdAccepted(save.chat_id)) return json({{"matched", 0}});
+  if (!ChatIdAccepted(save.chat_id)) return AppSaveAnswerJson(0);
   AppSaveFact fact;
   fact.phase = save.finished ? AppSavePhase::kFinished : AppSavePhase::kStarted;
   fact.http_status = save.http_status;
@@ -315,7 +302,7 @@ Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
     v.account_label = save.account_label;
     // The real type, for the message vidkeep may send (save_message.cpp).
     if (a.content_type.size() <= 100 && LooksLikeVideo("", a.content_type))
-      v.meta["content_type"] = a.content_type;
+      v.meta[kMetaContentType] = a.content_type;
     record.sync = reason == LocalReason::kNone ? SyncState::kPending : SyncState::kLocal;
     record.last_error = why;
     PutPlan plan;
@@ -329,7 +316,7 @@ Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
     spdlog::debug("app save {} ({} {}) -> {}", record.video_id, save.finished ? "finished" : "started",
                   save.http_status, ToString(outcome->sync));
   }
-  return json({{"matched", matched}});
+  return AppSaveAnswerJson(matched);
 }
 
 Result<json> Service::HandleMediaRead(const Request& r) {
@@ -345,12 +332,7 @@ Result<json> Service::HandleMediaRead(const Request& r) {
     Status viewed = store_->InTransaction() ? view() : store_->Transact(view);
     if (!viewed.ok()) spdlog::debug("view of {} not recorded: {}", r.video_id, viewed.message());
   }
-  const std::int64_t got = static_cast<std::int64_t>(data->size());
-  return json({{"content_type", file->content_type.empty() ? json(nullptr) : json(file->content_type)},
-               {"size", file->bytes},
-               {"offset", r.offset},
-               {"data", Base64(*data)},
-               {"eof", r.offset + got >= file->bytes}});
+  return MediaReadAnswerJson(file->content_type, file->bytes, r.offset, *data);
 }
 
 Result<json> Service::HandleList(const Request& r) {
@@ -383,10 +365,9 @@ Result<json> Service::HandleList(const Request& r) {
     videos.push_back(std::move(item));
     last = &record;
   }
-  json fields = {{"videos", std::move(videos)}};
-  fields["next_cursor"] = (last && (cut || page->more)) ? json(CursorAfter(*last)) : json(nullptr);
-  if (cut) fields["truncated"] = true;
-  return fields;
+  std::optional<std::string> next_cursor;
+  if (last && (cut || page->more)) next_cursor = CursorAfter(*last);
+  return ListAnswerJson(std::move(videos), next_cursor, cut);
 }
 
 }  // namespace vidkeep
