@@ -84,7 +84,7 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
 
   Status begin;
   if (has_writes) begin = store_->Begin();
-  bool queued_sync = false;
+  BatchEffects effects;
   for (Item& item : items) {
     const Request& r = item.request;
     if (!item.parsed.ok()) {
@@ -94,12 +94,12 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
     } else if (r.IsWrite()) {
       Result<json> fields = Status::Internal("not run");
       Status s = store_->InSavepoint([&]() -> Status {
-        fields = Handle(r, queued_sync);
+        fields = Handle(r, effects);
         return fields.status();
       });
       item.answer = s.ok() ? OkAnswer(r.id, std::move(fields).value()) : ErrorAnswer(r.id, s);
     } else {
-      Result<json> fields = Handle(r, queued_sync);
+      Result<json> fields = Handle(r, effects);
       item.answer = fields.ok() ? OkAnswer(r.id, std::move(fields).value())
                                 : ErrorAnswer(r.id, fields.status());
     }
@@ -113,12 +113,11 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
       for (Item& item : items)
         if (item.parsed.ok() && item.request.IsWrite())
           item.answer = ErrorAnswer(item.request.id, commit);
-      queued_sync = false;
+      effects.queued_sync = false;
     }
   }
-  if (queued_sync && on_sync_work_) on_sync_work_();
-  if ((queued_media_ || stored_video_) && on_media_work_) on_media_work_();
-  queued_media_ = stored_video_ = false;
+  if (effects.queued_sync && on_sync_work_) on_sync_work_();
+  if ((effects.queued_media || effects.stored_video) && on_media_work_) on_media_work_();
 
   // A configure's answer waits for the lookup of its credentials, which the
   // caller runs now that the transaction is over (it uses the store).
@@ -134,12 +133,12 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
   return answers;
 }
 
-Result<json> Service::Handle(const Request& r, bool& queued_sync) {
+Result<json> Service::Handle(const Request& r, BatchEffects& effects) {
   switch (r.type) {
     case RequestType::kHello:
       return HelloAnswerJson(HostVersion(), store_->path());
     case RequestType::kVideo:
-      return HandleVideo(r, queued_sync);
+      return HandleVideo(r, effects);
     case RequestType::kList:
       return HandleList(r);
     case RequestType::kGet: {
@@ -157,7 +156,7 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
     case RequestType::kResync: {
       auto queued = store_->Resync(r.video_ids);
       if (!queued.ok()) return queued.status();
-      if (*queued > 0) queued_sync = true;
+      if (*queued > 0) effects.queued_sync = true;
       return QueuedAnswerJson(*queued);
     }
     case RequestType::kStatus: {
@@ -175,11 +174,11 @@ Result<json> Service::Handle(const Request& r, bool& queued_sync) {
     case RequestType::kMediaFetch: {
       auto queued = store_->RequeueMedia(r.video_ids);
       if (!queued.ok()) return queued.status();
-      if (*queued > 0) queued_media_ = true;
+      if (*queued > 0) effects.queued_media = true;
       return QueuedAnswerJson(*queued);
     }
     case RequestType::kAppSave:
-      return HandleAppSave(r, queued_sync);
+      return HandleAppSave(r, effects);
     case RequestType::kConfigure: {
       // Never log the credential itself, only which kinds arrived.
       spdlog::info("configure origin={} cookie={} bearer={}", r.origin,
@@ -229,7 +228,7 @@ std::pair<LocalReason, std::string> Service::WhyLocal(const std::string& chat_id
   return {LocalReason::kNone, ""};
 }
 
-Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
+Result<json> Service::HandleVideo(const Request& r, BatchEffects& effects) {
   VideoRecord record;
   record.video = r.video;
   auto canonical = CanonicalUrl(r.video.url, signing_);
@@ -257,15 +256,15 @@ Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
   auto outcome = store_->PutVideo(record, plan);
   if (!outcome.ok()) return outcome.status();
   if ((!outcome->duplicate && outcome->sync == SyncState::kPending) || outcome->promoted)
-    queued_sync = true;
-  if (!outcome->duplicate) stored_video_ = true;
+    effects.queued_sync = true;
+  if (!outcome->duplicate) effects.stored_video = true;
   spdlog::debug("video {} {} ({})", outcome->video_id,
                 outcome->promoted ? "promoted" : outcome->duplicate ? "duplicate" : "stored",
                 ToString(r.video.source));
   return VideoAnswerJson(outcome->video_id, outcome->duplicate, outcome->sync);
 }
 
-Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
+Result<json> Service::HandleAppSave(const Request& r, BatchEffects& effects) {
   const AppSave& save = r.app_save;
   // The app refuses such a chat id (its column is a UUID): nothing to learn.
   if (!ChatIdAccepted(save.chat_id)) return AppSaveAnswerJson(0);
@@ -311,8 +310,8 @@ Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
     auto outcome = store_->ApplyAppSave(record, plan, fact);
     if (!outcome.ok()) return outcome.status();
     ++matched;
-    if (outcome->created) stored_video_ = true;
-    if (outcome->sync == SyncState::kPending) queued_sync = true;
+    if (outcome->created) effects.stored_video = true;
+    if (outcome->sync == SyncState::kPending) effects.queued_sync = true;
     spdlog::debug("app save {} ({} {}) -> {}", record.video_id, save.finished ? "finished" : "started",
                   save.http_status, ToString(outcome->sync));
   }
