@@ -9,8 +9,6 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "dedupe.h"
-#include "media_cache.h"
-#include "store.h"
 
 namespace vidkeep {
 

@@ -18,10 +18,6 @@
 
 namespace vidkeep {
 
-struct CacheUsage;    // store.h
-struct VerifyReport;  // media_cache.h
-struct PruneReport;   // media_cache.h
-
 inline constexpr int kProtocolVersion = 1;
 inline constexpr int kMaxListLimit = 500;
 inline constexpr std::size_t kMaxIdsPerRequest = 10000;
