@@ -38,7 +38,6 @@ namespace vidkeep {
 
 namespace {
 
-using nlohmann::json;
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
@@ -108,10 +107,6 @@ std::string ShortTime(const std::string& t) {
   return t.size() >= 16 ? t.substr(0, 10) + " " + t.substr(11, 5) : t;
 }
 
-constexpr CacheState kAllCacheStates[] = {CacheState::kNotCached, CacheState::kDownloading,
-                                          CacheState::kCached, CacheState::kFailed,
-                                          CacheState::kEvicted};
-
 std::string Plural(std::int64_t n, const char* noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
@@ -148,16 +143,6 @@ std::vector<std::pair<std::string, std::int64_t>> CountsByState(
     out.emplace_back(ToString(s), it == counts.end() ? 0 : it->second);
   }
   return out;
-}
-
-// VerifyReport's "video_id kind: why" as {"video_id", "kind", "why"}.
-json DamagedToJson(const std::string& damaged) {
-  const auto space = damaged.find(' ');
-  const auto colon = damaged.find(": ", space == std::string::npos ? 0 : space);
-  if (space == std::string::npos || colon == std::string::npos) return {{"why", damaged}};
-  return {{"video_id", damaged.substr(0, space)},
-          {"kind", damaged.substr(space + 1, colon - space - 1)},
-          {"why", damaged.substr(colon + 2)}};
 }
 
 // A video's local copy in a few words, for `list`.
@@ -345,9 +330,7 @@ class Cli {
     auto page = store_->List(query);
     if (!page.ok()) return Fail(page.status());
     if (as_json) {
-      json out = json::array();
-      for (const auto& r : page->videos) out.push_back(RecordToJson(r));
-      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+      std::cout << DumpPretty(CliListJson(page->videos)) << "\n";
       return 0;
     }
     if (page->videos.empty()) {
@@ -374,12 +357,7 @@ class Cli {
     auto history = store_->History(*id);
     if (!history.ok()) return Fail(history.status());
     if (as_json) {
-      json out = RecordToJson(*record);
-      out["history"] = json::array();
-      for (const auto& a : *history)
-        out["history"].push_back(
-            {{"at", a.at}, {"http_status", a.http_status}, {"result", a.result}, {"reason", a.reason}});
-      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+      std::cout << DumpPretty(CliShowJson(*record, *history)) << "\n";
       return 0;
     }
     const auto& r = *record;
@@ -435,12 +413,7 @@ class Cli {
     auto stats = store_->Stats();
     if (!stats.ok()) return Fail(stats.status());
     if (as_json) {
-      json out = {{"videos", stats->videos},
-                  {"database", paths_.database},
-                  {"database_bytes", stats->database_bytes},
-                  {"last_error", stats->last_error.empty() ? json(nullptr) : json(stats->last_error)}};
-      for (SyncState s : kAllSyncStates) out[std::string(ToString(s))] = stats->count(s);
-      std::cout << out.dump(2) << "\n";
+      std::cout << DumpPretty(CliStatsJson(*stats, paths_.database)) << "\n";
       return 0;
     }
     std::cout << fmt::format("{:<15}{}\n", "Videos", stats->videos);
@@ -505,13 +478,8 @@ class Cli {
     const auto videos = CountsByState(usage->videos_by_state);
     const auto thumbnails = CountsByState(usage->thumbnails_by_state);
     if (as_json) {
-      json out = {{"files", usage->files},       {"bytes", usage->bytes},
-                  {"quota_bytes", quota},        {"pinned", usage->pinned_videos},
-                  {"directory", Files().root()}, {"enabled", config_.media.enabled},
-                  {"videos", json::object()},    {"thumbnails", json::object()}};
-      for (const auto& [state, n] : videos) out["videos"][state] = n;
-      for (const auto& [state, n] : thumbnails) out["thumbnails"][state] = n;
-      std::cout << out.dump(2) << "\n";
+      std::cout << DumpPretty(CliCacheStatsJson(*usage, quota, Files().root(), config_.media.enabled))
+                << "\n";
       return 0;
     }
     const double used =
@@ -547,13 +515,9 @@ class Cli {
       fetched = *tally;
     }
     if (as_json) {
-      json out = {{"checked", report->checked}, {"bytes", report->bytes},
-                  {"directory", Files().root()}, {"damaged", json::array()}};
-      for (const auto& d : report->damaged) out["damaged"].push_back(DamagedToJson(d));
-      if (fetched)
-        out["fetched"] = {
-            {"cached", fetched->cached}, {"failed", fetched->failed}, {"later", fetched->later}};
-      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+      std::optional<FetchCounts> counts;
+      if (fetched) counts = FetchCounts{fetched->cached, fetched->failed, fetched->later};
+      std::cout << DumpPretty(CliCacheVerifyJson(*report, Files().root(), counts)) << "\n";
     }
     if (damaged == 0) return 0;
     if (fetched) {
@@ -579,11 +543,7 @@ class Cli {
     if (!usage.ok()) return Fail(usage.status());
     const auto quota_bytes = static_cast<std::int64_t>(std::min<std::uint64_t>(quota, INT64_MAX));
     if (as_json) {
-      std::cout << json{{"evicted", report->evicted},       {"orphans", report->orphans},
-                        {"partials", report->partials},     {"bytes_freed", report->bytes_freed},
-                        {"bytes", usage->bytes},            {"quota_bytes", quota_bytes}}
-                       .dump(2)
-                << "\n";
+      std::cout << DumpPretty(CliCachePruneJson(*report, usage->bytes, quota_bytes)) << "\n";
       return 0;
     }
     std::cout << fmt::format(

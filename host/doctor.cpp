@@ -20,6 +20,7 @@
 #include "config.h"
 #include "env.h"
 #include "framing.h"
+#include "protocol.h"
 #include "subprocess.h"
 
 namespace vidkeep {
@@ -650,7 +651,7 @@ HelloResult HelloRoundTrip(const std::vector<std::string>& argv, const std::vect
   options.env = env;
   options.working_dir = fs::path(argv[0]).parent_path().string();
   // One hello, then end of input: the host answers and exits.
-  options.input = EncodeFrame(R"({"type":"hello","id":"doctor","extension_version":"doctor"})");
+  options.input = EncodeFrame(HelloRequest("doctor", "doctor"));
   options.capture_stderr = false;
   options.output_cap = 0;  // the decoder below keeps what it needs
   FrameDecoder decoder(kMaxOutgoingFrameBytes);
@@ -677,20 +678,14 @@ HelloResult HelloRoundTrip(const std::vector<std::string>& argv, const std::vect
     return {false, run->input_written ? "host closed its output without answering"
                                       : "host exited before reading the request"};
   }
-  json doc = json::parse(*answer, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return {false, "answer is not a JSON object"};
-  if (doc.value("ok", false) != true) {
-    std::string code = "?", message;
-    if (auto e = doc.find("error"); e != doc.end() && e->is_object()) {
-      code = e->value("code", std::string("?"));
-      message = e->value("message", std::string());
-    }
-    return {false, fmt::format("error {}: {}", code, message)};
-  }
-  if (doc.value("protocol", 0) != 1) return {false, "host speaks protocol " + doc.value("protocol", json()).dump()};
-  std::string detail = fmt::format("vidkeep-host {}, protocol 1", doc.value("host_version", std::string("?")));
-  if (auto db = doc.find("db_path"); db != doc.end() && db->is_string())
-    detail += ", database " + db->get<std::string>();
+  auto hello = ParseHelloAnswer(*answer);
+  if (!hello.ok()) return {false, hello.status().message()};
+  if (!hello->ok) return {false, fmt::format("error {}: {}", hello->error_code, hello->error_message)};
+  if (hello->protocol != kProtocolVersion)
+    return {false, "host speaks protocol " + Dump(hello->protocol)};
+  std::string detail =
+      fmt::format("vidkeep-host {}, protocol {}", hello->host_version, kProtocolVersion);
+  if (hello->db_path) detail += ", database " + *hello->db_path;
   if (run->exit_code > 0) detail += fmt::format(" (then exited with status {})", run->exit_code);
   return {true, detail};
 }

@@ -61,24 +61,9 @@ class MediaFiles {
 /// Lowercase hex SHA-256 of a file, read in 1 MiB pieces.
 Result<std::string> HashFile(const std::string& path);
 
-/// What `vidkeep cache verify` found.
-struct VerifyReport {
-  std::int64_t checked = 0;
-  std::int64_t bytes = 0;
-  std::vector<std::string> damaged;  // "video_id kind: why", each queued again
-};
-
 /// Checks every cached file against its hash and size; a missing, truncated
 /// or altered one is dropped and queued to be fetched again.
 Result<VerifyReport> VerifyCache(Store& store, const MediaFiles& files);
-
-/// What `vidkeep cache prune` removed.
-struct PruneReport {
-  std::int64_t evicted = 0;        // over-quota files dropped
-  std::int64_t orphans = 0;        // files no video points at any more
-  std::int64_t partials = 0;       // partial downloads of deleted videos
-  std::int64_t bytes_freed = 0;
-};
 
 /// Drops least recently viewed, unpinned video files until the cache fits
 /// `quota_bytes`; with `sweep`, also deletes files nothing points at and

@@ -79,6 +79,18 @@ Status ToolError(const ChildResult& r) {
 
 }  // namespace
 
+std::string ProbeOutput(const MediaInfo& info) {
+  nlohmann::json out = {{"video_codec", info.video_codec},
+                        {"audio_codec", info.audio_codec},
+                        {"container", info.container}};
+  if (info.duration_s) out["duration_s"] = *info.duration_s;
+  if (info.width && info.height) {
+    out["width"] = *info.width;
+    out["height"] = *info.height;
+  }
+  return out.dump();
+}
+
 Result<MediaInfo> ProbeMediaInChild(const std::string& path) {
   auto run = RunSandboxed(ToolPath(), {"media-probe", path}, std::chrono::seconds(20), ChildLimits{20});
   if (!run.ok()) return run.status();

@@ -48,6 +48,9 @@ Result<ChildResult> RunSandboxed(const std::string& program, const std::vector<s
 /// ProbeMedia in a child process, killed after 20 s. Blocks: call it off the
 /// event loop.
 Result<MediaInfo> ProbeMediaInChild(const std::string& path);
+/// What `vidkeep media-probe` prints for ProbeMediaInChild to read: both ends
+/// of that pipe's JSON are in media_child.cpp.
+std::string ProbeOutput(const MediaInfo& info);
 
 /// MakeThumbnail in a child process, killed after 30 s. Blocks likewise.
 Status MakeThumbnailInChild(const std::string& video_path, const std::string& jpeg_path);

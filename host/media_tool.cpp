@@ -7,8 +7,7 @@
 #include <iostream>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "media_child.h"
 #include "media_probe.h"
 
 namespace vidkeep {
@@ -31,15 +30,7 @@ int RunMediaTool(int argc, char** argv) {
   if (command == "media-probe" && argc == 3) {
     auto info = ProbeMedia(argv[2]);
     if (!info.ok()) return Fail(info.status());
-    nlohmann::json out = {{"video_codec", info->video_codec},
-                          {"audio_codec", info->audio_codec},
-                          {"container", info->container}};
-    if (info->duration_s) out["duration_s"] = *info->duration_s;
-    if (info->width && info->height) {
-      out["width"] = *info->width;
-      out["height"] = *info->height;
-    }
-    std::cout << out.dump() << "\n";
+    std::cout << ProbeOutput(*info) << "\n";
     return 0;
   }
   if (command == "media-thumbnail" && argc == 4) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,9 @@ enum class FileKind { kVideo, kThumbnail };
 
 /// Where a cached file stands. `kEvicted` is shown as not cached, with why.
 enum class CacheState { kNotCached, kDownloading, kCached, kFailed, kEvicted };
+inline constexpr CacheState kAllCacheStates[] = {CacheState::kNotCached, CacheState::kDownloading,
+                                                 CacheState::kCached, CacheState::kFailed,
+                                                 CacheState::kEvicted};
 
 std::string_view ToString(FileKind kind);
 std::optional<FileKind> ParseFileKind(std::string_view text);
@@ -133,6 +137,30 @@ struct StoreStats {
 
   std::int64_t& count(SyncState s) { return by_state[static_cast<int>(s)]; }
   std::int64_t count(SyncState s) const { return by_state[static_cast<int>(s)]; }
+};
+
+/// The cache as a whole (Store::MediaUsage): `vidkeep cache stats` and prune.
+struct CacheUsage {
+  std::int64_t bytes = 0;  // distinct cached files
+  std::int64_t files = 0;
+  std::int64_t pinned_videos = 0;
+  std::map<std::string, std::int64_t> videos_by_state;      // of video files
+  std::map<std::string, std::int64_t> thumbnails_by_state;  // of thumbnails
+};
+
+/// What `vidkeep cache verify` found (VerifyCache, media_cache.h).
+struct VerifyReport {
+  std::int64_t checked = 0;
+  std::int64_t bytes = 0;
+  std::vector<std::string> damaged;  // "video_id kind: why", each queued again
+};
+
+/// What `vidkeep cache prune` removed (PruneCache, media_cache.h).
+struct PruneReport {
+  std::int64_t evicted = 0;        // over-quota files dropped
+  std::int64_t orphans = 0;        // files no video points at any more
+  std::int64_t partials = 0;       // partial downloads of deleted videos
+  std::int64_t bytes_freed = 0;
 };
 
 /// The current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-24T10:00:00.123Z.

@@ -505,6 +505,168 @@ json RecordToJson(const VideoRecord& r) {
   return out;
 }
 
+namespace {
+
+json HistoryToJson(const std::vector<SyncAttempt>& history) {
+  json attempts = json::array();
+  for (const auto& a : history)
+    attempts.push_back(
+        {{"at", a.at}, {"http_status", a.http_status}, {"result", a.result}, {"reason", a.reason}});
+  return attempts;
+}
+
+// The counts of `status` and `vidkeep stats`: one field per sync state.
+json StatsCountsJson(const StoreStats& stats) {
+  json out = {{"videos", stats.videos}, {"last_error", OrNull(stats.last_error)}};
+  for (SyncState s : kAllSyncStates) out[std::string(ToString(s))] = stats.count(s);
+  return out;
+}
+
+// CacheUsage's counts, every state present.
+json CountsByStateJson(const std::map<std::string, std::int64_t>& counts) {
+  json out = json::object();
+  for (CacheState s : kAllCacheStates) {
+    auto it = counts.find(std::string(ToString(s)));
+    out[std::string(ToString(s))] = it == counts.end() ? 0 : it->second;
+  }
+  return out;
+}
+
+// VerifyReport's "video_id kind: why" as {"video_id", "kind", "why"}.
+json DamagedToJson(const std::string& damaged) {
+  const auto space = damaged.find(' ');
+  const auto colon = damaged.find(": ", space == std::string::npos ? 0 : space);
+  if (space == std::string::npos || colon == std::string::npos) return {{"why", damaged}};
+  return {{"video_id", damaged.substr(0, space)},
+          {"kind", damaged.substr(space + 1, colon - space - 1)},
+          {"why", damaged.substr(colon + 2)}};
+}
+
+}  // namespace
+
+json HelloAnswerJson(std::string_view host_version, const std::string& db_path) {
+  return {{"host_version", host_version}, {"protocol", kProtocolVersion}, {"db_path", db_path}};
+}
+
+json VideoAnswerJson(const std::string& video_id, bool duplicate, SyncState sync) {
+  return {{"video_id", video_id}, {"duplicate", duplicate}, {"sync", ToString(sync)}};
+}
+
+json ListAnswerJson(json videos, const std::optional<std::string>& next_cursor, bool truncated) {
+  json fields = {{"videos", std::move(videos)},
+                 {"next_cursor", next_cursor ? json(*next_cursor) : json(nullptr)}};
+  if (truncated) fields["truncated"] = true;
+  return fields;
+}
+
+json GetAnswerJson(const VideoRecord& record, const std::vector<SyncAttempt>& history) {
+  return {{"video", RecordToJson(record)}, {"history", HistoryToJson(history)}};
+}
+
+json DeleteAnswerJson(int deleted) { return {{"deleted", deleted}}; }
+
+json QueuedAnswerJson(int queued) { return {{"queued", queued}}; }
+
+json StatusAnswerJson(const StoreStats& stats, std::string_view host_version) {
+  json fields = StatsCountsJson(stats);
+  fields["host_version"] = host_version;
+  return fields;
+}
+
+json MediaReadAnswerJson(const std::string& content_type, std::int64_t size, std::int64_t offset,
+                         std::string_view data) {
+  const auto got = static_cast<std::int64_t>(data.size());
+  return {{"content_type", OrNull(content_type)},
+          {"size", size},
+          {"offset", offset},
+          {"data", Base64(data)},
+          {"eof", offset + got >= size}};
+}
+
+json MediaPinAnswerJson(int changed) { return {{"changed", changed}}; }
+
+json AppSaveAnswerJson(int matched) { return {{"matched", matched}}; }
+
+std::string HelloRequest(const json& id, std::string_view extension_version) {
+  return Dump({{"type", "hello"}, {"id", id}, {"extension_version", extension_version}});
+}
+
+Result<HelloAnswer> ParseHelloAnswer(std::string_view payload) {
+  json doc = json::parse(payload, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return Status::BadRequest("answer is not a JSON object");
+  auto text = [](const json& object, const char* key, std::string& out) {
+    auto it = object.find(key);
+    if (it != object.end() && it->is_string()) out = it->get<std::string>();
+  };
+  HelloAnswer answer;
+  auto ok = doc.find("ok");
+  answer.ok = ok != doc.end() && ok->is_boolean() && ok->get<bool>();
+  if (auto e = doc.find("error"); e != doc.end() && e->is_object()) {
+    text(*e, "code", answer.error_code);
+    text(*e, "message", answer.error_message);
+  }
+  if (auto p = doc.find("protocol"); p != doc.end()) answer.protocol = *p;
+  text(doc, "host_version", answer.host_version);
+  if (auto db = doc.find("db_path"); db != doc.end() && db->is_string())
+    answer.db_path = db->get<std::string>();
+  return answer;
+}
+
+json CliListJson(const std::vector<VideoRecord>& records) {
+  json out = json::array();
+  for (const auto& r : records) out.push_back(RecordToJson(r));
+  return out;
+}
+
+json CliShowJson(const VideoRecord& record, const std::vector<SyncAttempt>& history) {
+  json out = RecordToJson(record);
+  out["history"] = HistoryToJson(history);
+  return out;
+}
+
+json CliStatsJson(const StoreStats& stats, const std::string& database) {
+  json out = StatsCountsJson(stats);
+  out["database"] = database;
+  out["database_bytes"] = stats.database_bytes;
+  return out;
+}
+
+json CliCacheStatsJson(const CacheUsage& usage, std::int64_t quota_bytes,
+                       const std::string& directory, bool enabled) {
+  return {{"files", usage.files},
+          {"bytes", usage.bytes},
+          {"quota_bytes", quota_bytes},
+          {"pinned", usage.pinned_videos},
+          {"directory", directory},
+          {"enabled", enabled},
+          {"videos", CountsByStateJson(usage.videos_by_state)},
+          {"thumbnails", CountsByStateJson(usage.thumbnails_by_state)}};
+}
+
+json CliCacheVerifyJson(const VerifyReport& report, const std::string& directory,
+                        const std::optional<FetchCounts>& fetched) {
+  json out = {{"checked", report.checked},
+              {"bytes", report.bytes},
+              {"directory", directory},
+              {"damaged", json::array()}};
+  for (const auto& d : report.damaged) out["damaged"].push_back(DamagedToJson(d));
+  if (fetched)
+    out["fetched"] = {
+        {"cached", fetched->cached}, {"failed", fetched->failed}, {"later", fetched->later}};
+  return out;
+}
+
+json CliCachePruneJson(const PruneReport& report, std::int64_t bytes, std::int64_t quota_bytes) {
+  return {{"evicted", report.evicted},         {"orphans", report.orphans},
+          {"partials", report.partials},       {"bytes_freed", report.bytes_freed},
+          {"bytes", bytes},                    {"quota_bytes", quota_bytes}};
+}
+
+std::string DumpPretty(const json& value) {
+  return value.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
 std::string CursorAfter(const VideoRecord& record) { return "s" + std::to_string(record.seq); }
 
 std::string SyncStateEvent(const std::string& video_id, SyncState state,

@@ -1,5 +1,7 @@
 // The wire protocol (PROTOCOL.md section 3): the only code that knows the
-// JSON field names of requests, answers and events.
+// JSON field names of requests, answers and events, and of the `vidkeep
+// --json` documents, which show records as the answers do (section 6).
+// tests/host/wire-names.test.mjs checks that no other host file spells them.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,10 @@ enum class RequestType {
 inline constexpr std::size_t kMaxAppSaveAttachments = 32;
 /// The most bytes of an account id or label.
 inline constexpr std::size_t kMaxAccountBytes = 200;
+
+/// `video.meta.content_type`: the real type of a video the app saved
+/// (`app_save`), for the message vidkeep may send (save_message.cpp).
+inline constexpr char kMetaContentType[] = "content_type";
 
 /// One attachment of the app's message, as the extension saw it.
 struct AppSaveAttachment {
@@ -105,8 +111,65 @@ std::string ConfigureAnswer(const nlohmann::json& id, const AccountCheck& check)
 std::string ErrorAnswer(const nlohmann::json& id, const Status& status);
 std::string_view ErrorCodeName(ErrorCode code);
 
-/// A stored video as it appears in answers.
+/// A stored video as it appears in answers, `vidkeep --json` and exports.
 nlohmann::json RecordToJson(const VideoRecord& record);
+
+// ---- The fields of each request's `ok` answer (OkAnswer adds `id`, `ok`).
+
+nlohmann::json HelloAnswerJson(std::string_view host_version, const std::string& db_path);
+nlohmann::json VideoAnswerJson(const std::string& video_id, bool duplicate, SyncState sync);
+/// `videos` is an array of RecordToJson records, newest first; `next_cursor`
+/// is absent on the last page; `truncated`: cut short to fit one frame.
+nlohmann::json ListAnswerJson(nlohmann::json videos, const std::optional<std::string>& next_cursor,
+                              bool truncated);
+nlohmann::json GetAnswerJson(const VideoRecord& record, const std::vector<SyncAttempt>& history);
+nlohmann::json DeleteAnswerJson(int deleted);
+/// `resync` and `media_fetch`: how many were queued.
+nlohmann::json QueuedAnswerJson(int queued);
+nlohmann::json StatusAnswerJson(const StoreStats& stats, std::string_view host_version);
+/// `data` is the raw bytes read at `offset` of a file of `size` bytes.
+nlohmann::json MediaReadAnswerJson(const std::string& content_type, std::int64_t size,
+                                   std::int64_t offset, std::string_view data);
+nlohmann::json MediaPinAnswerJson(int changed);
+nlohmann::json AppSaveAnswerJson(int matched);
+
+/// A `hello` request as frame payload text (`vidkeep doctor`'s round trip).
+std::string HelloRequest(const nlohmann::json& id, std::string_view extension_version);
+
+/// A `hello` answer as read by `vidkeep doctor`, which reports whatever a
+/// host says: missing or mistyped fields are left empty, not refused.
+struct HelloAnswer {
+  bool ok = false;
+  std::string error_code = "?";   // !ok
+  std::string error_message;      // !ok
+  nlohmann::json protocol;        // as sent (null when absent)
+  std::string host_version = "?";
+  std::optional<std::string> db_path;
+};
+/// Fails only when `payload` is not a JSON object.
+Result<HelloAnswer> ParseHelloAnswer(std::string_view payload);
+
+// ---- `vidkeep … --json` (PROTOCOL.md section 6): records as `list` and `get`
+// answer them, from the same writers.
+
+/// `vidkeep list --json` and `search --json`: the records, as in `list`.
+nlohmann::json CliListJson(const std::vector<VideoRecord>& records);
+/// `vidkeep show --json`: the record plus `history`, each attempt as in `get`.
+nlohmann::json CliShowJson(const VideoRecord& record, const std::vector<SyncAttempt>& history);
+/// `vidkeep stats --json`: the `status` counts plus the database file.
+nlohmann::json CliStatsJson(const StoreStats& stats, const std::string& database);
+nlohmann::json CliCacheStatsJson(const CacheUsage& usage, std::int64_t quota_bytes,
+                                 const std::string& directory, bool enabled);
+/// What `cache verify --fetch` fetched again.
+struct FetchCounts {
+  std::int64_t cached = 0, failed = 0, later = 0;
+};
+nlohmann::json CliCacheVerifyJson(const VerifyReport& report, const std::string& directory,
+                                  const std::optional<FetchCounts>& fetched);
+nlohmann::json CliCachePruneJson(const PruneReport& report, std::int64_t bytes,
+                                 std::int64_t quota_bytes);
+/// A `vidkeep --json` document as printed: indented by 2, never throwing.
+std::string DumpPretty(const nlohmann::json& value);
 /// The opaque `list` cursor for "older than this record".
 std::string CursorAfter(const VideoRecord& record);
 

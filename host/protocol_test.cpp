@@ -406,3 +406,49 @@ TEST_CASE("records carry account and app_message_id, null when unknown") {
   CHECK(full["app_message_id"] == "m-1");
   CHECK(full["sync"] == "saved_by_app");
 }
+
+TEST_CASE("doctor reads a hello answer leniently and parses its own hello request") {
+  Request r;
+  REQUIRE(Parse(HelloRequest("doctor", "doctor"), r).ok());
+  CHECK(r.type == RequestType::kHello);
+  CHECK(r.id == "doctor");
+  CHECK(r.extension_version == "doctor");
+
+  auto good = ParseHelloAnswer(OkAnswer("doctor", HelloAnswerJson("1.2.3", "/d/vidkeep.db")));
+  REQUIRE(good.ok());
+  CHECK(good->ok);
+  CHECK(good->protocol == kProtocolVersion);
+  CHECK(good->host_version == "1.2.3");
+  CHECK(good->db_path == std::optional<std::string>("/d/vidkeep.db"));
+
+  auto refused = ParseHelloAnswer(ErrorAnswer("doctor", Status::Error(ErrorCode::kUnauthorized, "no")));
+  REQUIRE(refused.ok());
+  CHECK_FALSE(refused->ok);
+  CHECK(refused->error_code == "unauthorized");
+  CHECK(refused->error_message == "no");
+
+  // Mistyped fields are reported as found, never thrown on.
+  auto odd = ParseHelloAnswer(R"({"ok":"yes","protocol":"1","host_version":7,"db_path":null})");
+  REQUIRE(odd.ok());
+  CHECK_FALSE(odd->ok);
+  CHECK(odd->error_code == "?");
+  CHECK(odd->protocol != kProtocolVersion);
+  CHECK(Dump(odd->protocol) == R"("1")");
+  CHECK(odd->host_version == "?");
+  CHECK_FALSE(odd->db_path);
+  CHECK_FALSE(ParseHelloAnswer("[1]").ok());
+  CHECK_FALSE(ParseHelloAnswer("not json").ok());
+}
+
+TEST_CASE("the list answer: next_cursor null on the last page, truncated only when cut") {
+  CHECK(Dump(ListAnswerJson(json::array(), std::nullopt, false)) ==
+        R"({"next_cursor":null,"videos":[]})");
+  CHECK(Dump(ListAnswerJson(json::array({1}), "s7", true)) ==
+        R"({"next_cursor":"s7","truncated":true,"videos":[1]})");
+}
+
+TEST_CASE("a media_read answer: base64 data, eof at the file's end") {
+  CHECK(Dump(MediaReadAnswerJson("", 5, 2, "abc")) ==
+        R"({"content_type":null,"data":"YWJj","eof":true,"offset":2,"size":5})");
+  CHECK(MediaReadAnswerJson("video/mp4", 6, 2, "abc")["eof"] == false);
+}

@@ -35,7 +35,7 @@ std::string AttachmentName(std::string_view prompt) {
 }
 
 std::string VideoContentType(const VideoRecord& record) {
-  for (const char* key : {"content_type", "contentType", "mediaType"}) {
+  for (const char* key : {kMetaContentType, "contentType", "mediaType"}) {
     auto it = record.video.meta.find(key);
     if (it != record.video.meta.end() && it->is_string()) {
       const auto& type = it->get_ref<const std::string&>();

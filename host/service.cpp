@@ -88,7 +88,7 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
   std::optional<Store::Transaction> batch;
   if (has_writes) batch.emplace(*store_);
   const Status begin = batch ? batch->status() : Status();
-  bool queued_sync = false;
+  BatchEffects effects;
   for (Item& item : items) {
     const Request& r = item.request;
     if (!item.parsed.ok()) {
@@ -98,12 +98,12 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
     } else if (r.IsWrite()) {
       Result<json> fields = Status::Internal("not run");
       Status s = store_->InSavepoint([&]() -> Status {
-        fields = Handle(r, queued_sync);
+        fields = Handle(r, effects);
         return fields.status();
       });
       item.answer = s.ok() ? OkAnswer(r.id, std::move(fields).value()) : ErrorAnswer(r.id, s);
     } else {
-      Result<json> fields = Handle(r, queued_sync);
+      Result<json> fields = Handle(r, effects);
       item.answer = fields.ok() ? OkAnswer(r.id, std::move(fields).value())
                                 : ErrorAnswer(r.id, fields.status());
     }
@@ -117,12 +117,11 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
       for (Item& item : items)
         if (item.parsed.ok() && item.request.IsWrite())
           item.answer = ErrorAnswer(item.request.id, commit);
-      queued_sync = false;
+      effects.queued_sync = false;
     }
   }
-  if (queued_sync && on_sync_work_) on_sync_work_();
-  if ((queued_media_ || stored_video_) && on_media_work_) on_media_work_();
-  queued_media_ = stored_video_ = false;
+  if (effects.queued_sync && on_sync_work_) on_sync_work_();
+  if ((effects.queued_media || effects.stored_video) && on_media_work_) on_media_work_();
 
   // A configure's answer waits for the lookup of its credentials, which the
   // caller runs now that the transaction is over (it uses the store).
@@ -138,63 +137,52 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
   return answers;
 }
 
-Result<json> Service::Handle(const Request& r, bool& queued_sync) {
+Result<json> Service::Handle(const Request& r, BatchEffects& effects) {
   switch (r.type) {
     case RequestType::kHello:
-      return json({{"host_version", HostVersion()},
-                             {"protocol", kProtocolVersion},
-                             {"db_path", store_->path()}});
+      return HelloAnswerJson(HostVersion(), store_->path());
     case RequestType::kVideo:
-      return HandleVideo(r, queued_sync);
+      return HandleVideo(r, effects);
     case RequestType::kList:
       return HandleList(r);
     case RequestType::kGet: {
       auto record = store_->Get(r.video_id);
       if (!record.ok()) return record.status();
+      // A history that cannot be read is no reason to withhold the video.
       auto history = store_->History(r.video_id);
-      json attempts = json::array();
-      if (history.ok())
-        for (const auto& a : *history)
-          attempts.push_back(
-              {{"at", a.at}, {"http_status", a.http_status}, {"result", a.result}, {"reason", a.reason}});
-      return json({{"video", RecordToJson(*record)}, {"history", attempts}});
+      return GetAnswerJson(*record, history.ok() ? *history : std::vector<SyncAttempt>{});
     }
     case RequestType::kDelete: {
       auto deleted = store_->Delete(r.video_ids);
       if (!deleted.ok()) return deleted.status();
-      return json({{"deleted", *deleted}});
+      return DeleteAnswerJson(*deleted);
     }
     case RequestType::kResync: {
       auto queued = store_->Resync(r.video_ids);
       if (!queued.ok()) return queued.status();
-      if (*queued > 0) queued_sync = true;
-      return json({{"queued", *queued}});
+      if (*queued > 0) effects.queued_sync = true;
+      return QueuedAnswerJson(*queued);
     }
     case RequestType::kStatus: {
       auto stats = store_->Stats();
       if (!stats.ok()) return stats.status();
-      json fields = {{"videos", stats->videos},
-                     {"host_version", HostVersion()},
-                     {"last_error", stats->last_error.empty() ? json(nullptr)
-                                                              : json(stats->last_error)}};
-      for (SyncState s : kAllSyncStates) fields[std::string(ToString(s))] = stats->count(s);
-      return fields;
+      return StatusAnswerJson(*stats, HostVersion());
     }
     case RequestType::kMediaRead:
       return HandleMediaRead(r);
     case RequestType::kMediaPin: {
       auto changed = store_->SetPinned(r.video_ids, r.pinned);
       if (!changed.ok()) return changed.status();
-      return json({{"changed", *changed}});
+      return MediaPinAnswerJson(*changed);
     }
     case RequestType::kMediaFetch: {
       auto queued = store_->RequeueMedia(r.video_ids);
       if (!queued.ok()) return queued.status();
-      if (*queued > 0) queued_media_ = true;
-      return json({{"queued", *queued}});
+      if (*queued > 0) effects.queued_media = true;
+      return QueuedAnswerJson(*queued);
     }
     case RequestType::kAppSave:
-      return HandleAppSave(r, queued_sync);
+      return HandleAppSave(r, effects);
     case RequestType::kConfigure: {
       // Never log the credential itself, only which kinds arrived.
       spdlog::info("configure origin={} cookie={} bearer={}", r.origin,
@@ -244,7 +232,7 @@ std::pair<LocalReason, std::string> Service::WhyLocal(const std::string& chat_id
   return {LocalReason::kNone, ""};
 }
 
-Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
+Result<json> Service::HandleVideo(const Request& r, BatchEffects& effects) {
   VideoRecord record;
   record.video = r.video;
   auto canonical = CanonicalUrl(r.video.url, signing_);
@@ -272,20 +260,18 @@ Result<json> Service::HandleVideo(const Request& r, bool& queued_sync) {
   auto outcome = store_->PutVideo(record, plan);
   if (!outcome.ok()) return outcome.status();
   if ((!outcome->duplicate && outcome->sync == SyncState::kPending) || outcome->promoted)
-    queued_sync = true;
-  if (!outcome->duplicate) stored_video_ = true;
+    effects.queued_sync = true;
+  if (!outcome->duplicate) effects.stored_video = true;
   spdlog::debug("video {} {} ({})", outcome->video_id,
                 outcome->promoted ? "promoted" : outcome->duplicate ? "duplicate" : "stored",
                 ToString(r.video.source));
-  return json({{"video_id", outcome->video_id},
-                         {"duplicate", outcome->duplicate},
-                         {"sync", ToString(outcome->sync)}});
+  return VideoAnswerJson(outcome->video_id, outcome->duplicate, outcome->sync);
 }
 
-Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
+Result<json> Service::HandleAppSave(const Request& r, BatchEffects& effects) {
   const AppSave& save = r.app_save;
   // The app refuses such a chat id (its column is a UUID): nothing to learn.
-  if (!ChatIdAccepted(save.chat_id)) return json({{"matched", 0}});
+  if (!ChatIdAccepted(save.chat_id)) return AppSaveAnswerJson(0);
   AppSaveFact fact;
   fact.phase = save.finished ? AppSavePhase::kFinished : AppSavePhase::kStarted;
   fact.http_status = save.http_status;
@@ -319,7 +305,7 @@ Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
     v.account_label = save.account_label;
     // The real type, for the message vidkeep may send (save_message.cpp).
     if (a.content_type.size() <= 100 && LooksLikeVideo("", a.content_type))
-      v.meta["content_type"] = a.content_type;
+      v.meta[kMetaContentType] = a.content_type;
     record.sync = reason == LocalReason::kNone ? SyncState::kPending : SyncState::kLocal;
     record.last_error = why;
     PutPlan plan;
@@ -328,12 +314,12 @@ Result<json> Service::HandleAppSave(const Request& r, bool& queued_sync) {
     auto outcome = store_->ApplyAppSave(record, plan, fact);
     if (!outcome.ok()) return outcome.status();
     ++matched;
-    if (outcome->created) stored_video_ = true;
-    if (outcome->sync == SyncState::kPending) queued_sync = true;
+    if (outcome->created) effects.stored_video = true;
+    if (outcome->sync == SyncState::kPending) effects.queued_sync = true;
     spdlog::debug("app save {} ({} {}) -> {}", record.video_id, save.finished ? "finished" : "started",
                   save.http_status, ToString(outcome->sync));
   }
-  return json({{"matched", matched}});
+  return AppSaveAnswerJson(matched);
 }
 
 Result<json> Service::HandleMediaRead(const Request& r) {
@@ -349,12 +335,7 @@ Result<json> Service::HandleMediaRead(const Request& r) {
     Status viewed = store_->InTransaction() ? view() : store_->Transact(view);
     if (!viewed.ok()) spdlog::debug("view of {} not recorded: {}", r.video_id, viewed.message());
   }
-  const std::int64_t got = static_cast<std::int64_t>(data->size());
-  return json({{"content_type", file->content_type.empty() ? json(nullptr) : json(file->content_type)},
-               {"size", file->bytes},
-               {"offset", r.offset},
-               {"data", Base64(*data)},
-               {"eof", r.offset + got >= file->bytes}});
+  return MediaReadAnswerJson(file->content_type, file->bytes, r.offset, *data);
 }
 
 Result<json> Service::HandleList(const Request& r) {
@@ -387,10 +368,9 @@ Result<json> Service::HandleList(const Request& r) {
     videos.push_back(std::move(item));
     last = &record;
   }
-  json fields = {{"videos", std::move(videos)}};
-  fields["next_cursor"] = (last && (cut || page->more)) ? json(CursorAfter(*last)) : json(nullptr);
-  if (cut) fields["truncated"] = true;
-  return fields;
+  std::optional<std::string> next_cursor;
+  if (last && (cut || page->more)) next_cursor = CursorAfter(*last);
+  return ListAnswerJson(std::move(videos), next_cursor, cut);
 }
 
 }  // namespace vidkeep

@@ -54,12 +54,21 @@ class Service {
   void set_media_files(const MediaFiles* files) { media_files_ = files; }
 
  private:
+  /// What a batch's requests did that wants work once it commits; each
+  /// handler only ever sets a flag. A request whose savepoint rolls back
+  /// may leave one set: the wake-up then finds nothing to do.
+  struct BatchEffects {
+    bool queued_sync = false;   // videos due for sync: stored, promoted, resynced, app-saved
+    bool queued_media = false;  // media_fetch queued files
+    bool stored_video = false;  // a new video to download
+  };
+
   // Each returns the answer's fields, or why the request failed.
-  Result<nlohmann::json> Handle(const Request& request, bool& queued_sync);
-  Result<nlohmann::json> HandleVideo(const Request& request, bool& queued_sync);
+  Result<nlohmann::json> Handle(const Request& request, BatchEffects& effects);
+  Result<nlohmann::json> HandleVideo(const Request& request, BatchEffects& effects);
   Result<nlohmann::json> HandleList(const Request& request);
   Result<nlohmann::json> HandleMediaRead(const Request& request);
-  Result<nlohmann::json> HandleAppSave(const Request& request, bool& queued_sync);
+  Result<nlohmann::json> HandleAppSave(const Request& request, BatchEffects& effects);
   /// Why a video of this chat and origin may not be sent by itself, with the
   /// words for its `last_error`; kNone (and "") when it may.
   std::pair<LocalReason, std::string> WhyLocal(const std::string& chat_id,
@@ -75,8 +84,6 @@ class Service {
   std::function<void()> on_sync_work_;
   std::function<void()> on_media_work_;
   const MediaFiles* media_files_ = nullptr;
-  bool queued_media_ = false;  // this batch: media_fetch queued files
-  bool stored_video_ = false;  // this batch: a new video to download
 };
 
 /// The version this build reports in `hello` and `status`.

@@ -166,3 +166,43 @@ TEST_CASE("disk full in the middle of a batch: every ok is committed, the rest u
   CHECK((*reopened)->db().execAndGet("PRAGMA integrity_check").getString() == "ok");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a batch wakes sync and media once, only for what it did, and forgets it after") {
+  auto store = Store::Open(":memory:");
+  REQUIRE(store.ok());
+  Config config;
+  Service service(store->get(), config, true);
+  int sync_kicks = 0, media_kicks = 0;
+  service.set_on_sync_work([&] { ++sync_kicks; });
+  service.set_on_media_work([&] { ++media_kicks; });
+  auto batch = [&](const std::vector<FrameEvent>& frames) {
+    sync_kicks = media_kicks = 0;
+    return Handle(service, frames);
+  };
+
+  // Two new videos: one wake-up each, not one per video.
+  batch({Frame({{"type", "video"}, {"id", 1}, {"video", VideoJson(1)}}),
+         Frame({{"type", "video"}, {"id", 2}, {"video", VideoJson(2)}})});
+  CHECK(sync_kicks == 1);
+  CHECK(media_kicks == 1);
+
+  // Nothing new: no wake-up, and nothing left over from the batch before.
+  batch({Frame({{"type", "video"}, {"id", 3}, {"video", VideoJson(1)}}),
+         Frame({{"type", "status"}, {"id", 4}})});
+  CHECK(sync_kicks == 0);
+  CHECK(media_kicks == 0);
+
+  // A local video (no chat) is stored for download but not for sync.
+  json no_chat = VideoJson(5);
+  no_chat.erase("chat_id");
+  auto answers = batch({Frame({{"type", "video"}, {"id", 5}, {"video", no_chat}})});
+  CHECK(answers[0]["sync"] == "local");
+  CHECK(sync_kicks == 0);
+  CHECK(media_kicks == 1);
+
+  // Resync and media_fetch wake only when they queued something.
+  batch({Frame({{"type", "resync"}, {"id", 6}, {"video_ids", {answers[0]["video_id"]}}}),
+         Frame({{"type", "media_fetch"}, {"id", 7}, {"video_ids", {"ffff"}}})});
+  CHECK(sync_kicks == 0);
+  CHECK(media_kicks == 0);
+}

@@ -143,15 +143,6 @@ struct CachedFile {
   std::string content_type;
 };
 
-/// The cache as a whole, for `vidkeep cache stats` and `status`.
-struct CacheUsage {
-  std::int64_t bytes = 0;  // distinct cached files
-  std::int64_t files = 0;
-  std::int64_t pinned_videos = 0;
-  std::map<std::string, std::int64_t> videos_by_state;      // of video files
-  std::map<std::string, std::int64_t> thumbnails_by_state;  // of thumbnails
-};
-
 /// One connection to the database file. Not thread-safe: owned by one thread
 /// (the host's event loop, or the CLI). Several processes may each have one
 /// on the same file: writes take the lock with BEGIN IMMEDIATE and wait up to
