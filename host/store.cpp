@@ -272,7 +272,7 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record, const PutPlan& pla
     const std::string now = NowUtc();
     Use find(Cached(
         "SELECT v.thumbnail_url, v.prompt, v.page_url, v.observed_at, v.meta, o.state, "
-        "v.account_id, v.account_label, o.local_reason "
+        "v.account_id, v.account_label, o.local_reason, v.source "
         "FROM videos v JOIN outbox o ON o.seq = v.seq WHERE v.video_id = ?"));
     find->bind(1, record.video_id);
     if (find->executeStep()) {
@@ -297,11 +297,19 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record, const PutPlan& pla
       const std::string account_label =
           has_account ? TextOrEmpty(find->getColumn(7)) : v.account_label;
       const LocalReason reason = ParseLocalReason(TextOrEmpty(find->getColumn(8)));
+      // The first sighting's source stays, but `app` is no sighting: only the
+      // app's save had named the video (its app_save can reach the host
+      // before the capture that preceded it on the page), so the capture
+      // says how vidkeep saw it.
+      const std::string stored_source = find->getColumn(9).getString();
+      const std::string source = stored_source == ToString(Source::kApp)
+                                     ? std::string(ToString(v.source))
+                                     : stored_source;
 
       Use update(Cached(
           "UPDATE videos SET url = ?, thumbnail_url = ?, prompt = ?, page_url = ?, "
-          "observed_at = ?, meta = ?, updated_at = ?, account_id = ?, account_label = ? "
-          "WHERE video_id = ?"));
+          "observed_at = ?, meta = ?, updated_at = ?, account_id = ?, account_label = ?, "
+          "source = ? WHERE video_id = ?"));
       update->bind(1, v.url);
       BindOptional(*update, 2, thumbnail);
       BindOptional(*update, 3, prompt);
@@ -311,7 +319,8 @@ Result<PutOutcome> Store::PutVideo(const VideoRecord& record, const PutPlan& pla
       update->bind(7, now);
       BindOptional(*update, 8, account_id);
       BindOptional(*update, 9, account_label);
-      update->bind(10, record.video_id);
+      update->bind(10, source);
+      update->bind(11, record.video_id);
       update->exec();
 
       // Seen on the page first, generated now: it is the chat's new video

@@ -243,6 +243,25 @@ TEST_CASE("app save of an unseen video creates it saved_by_app with source app")
   CHECK(store->ChangesSince(before, 10)->size() == 1);
 }
 
+TEST_CASE("a capture after the app's save names how vidkeep saw the video, not source app") {
+  // Firefox delivered the page's app_save before the event stream's capture
+  // (e2e scenario 12): the record said source app, prompt filled, forever.
+  auto store = Memory();
+  VideoRecord r = Record("https://cdn.example/first-by-app.mp4");
+  r.video.source = Source::kApp;
+  Write(*store, [&] { return store->ApplyAppSave(r, {}, Finished(200, "m-app")); });
+  VideoRecord captured = Record("https://cdn.example/first-by-app.mp4");
+  captured.video.source = Source::kSse;
+  captured.video.prompt = "a cat surfing";
+  auto out = Put(*store, captured);
+  CHECK(out.duplicate);
+  auto got = store->Get(r.video_id);
+  CHECK(got->sync == SyncState::kSavedByApp);
+  CHECK(got->video.source == Source::kSse);
+  CHECK(got->video.prompt == "a cat surfing");
+  CHECK(got->app_message_id == "m-app");
+}
+
 TEST_CASE("app save of a video vidkeep already synced: stays synced, history says so") {
   auto store = Memory();
   VideoRecord r = Record("https://cdn.example/synced.mp4");
