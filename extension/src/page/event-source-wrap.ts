@@ -5,6 +5,8 @@
 // real native EventSources. Our observer is one more listener on the
 // instance: it reads `type` and `data`, never stops propagation, never throws.
 
+import { defineConstructor, defineLike } from "./define-global";
+
 /// Called for each message event of a wrapped EventSource (after or before
 /// the page's own listeners; it must not depend on which).
 export type EventSourceObserver = (type: string, data: unknown, source: EventSource) => void;
@@ -85,21 +87,8 @@ export function wrapEventSource(win: typeof globalThis, observer: EventSourceObs
     },
   });
 
-  define(Native.prototype, "addEventListener", addEventListener, { writable: true, enumerable: true, configurable: true });
+  defineLike(Native.prototype, "addEventListener", addEventListener, { writable: true, enumerable: true, configurable: true });
   // `es.constructor === EventSource` must stay true.
-  const ctor = Object.getOwnPropertyDescriptor(Native.prototype, "constructor");
-  if (ctor !== undefined && "value" in ctor) define(Native.prototype, "constructor", wrapped, ctor);
-  const slot = Object.getOwnPropertyDescriptor(win, "EventSource") ??
-    { writable: true, enumerable: false, configurable: true };
-  define(win, "EventSource", wrapped, slot);
+  defineConstructor(win, "EventSource", Native, wrapped);
   return true;
-}
-
-function define(target: object, key: string, value: unknown, like: PropertyDescriptor): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: like.writable ?? true,
-    enumerable: like.enumerable ?? false,
-    configurable: like.configurable ?? true,
-  });
 }

@@ -15,6 +15,7 @@
 
 import type { AppSaveSeen } from "../shared/messages";
 import { observeSave, saveMessageBody } from "./app-save";
+import { defineGlobal } from "./define-global";
 import { createLineByteParser } from "./line-parse";
 import { isJsonType, kMaxPollBytes, onOrigin, parsePollText, readBounded, tooLong } from "./poll";
 import { createSseByteParser, type SseByteParser, type SseEvent } from "./sse-parse";
@@ -99,13 +100,8 @@ export function wrapFetch(
       });
     },
   });
-  const slot = Object.getOwnPropertyDescriptor(win, "fetch");
-  Object.defineProperty(win, "fetch", {
-    value: wrapped,
-    writable: slot?.writable ?? true,
-    enumerable: slot?.enumerable ?? true,
-    configurable: slot?.configurable ?? true,
-  });
+  // A window without `fetch` gets an enumerable one, like the native global.
+  defineGlobal(win, "fetch", wrapped, true);
   return true;
 }
 

@@ -7,6 +7,8 @@
 // (Blob / ArrayBuffer) are never read: the observer gets strings only. The
 // real app's WS version (REAL-APP.md) sends one JSON text frame per event.
 
+import { defineConstructor } from "./define-global";
+
 /// Called for each text message of a wrapped WebSocket.
 export type WebSocketObserver = (data: string, socket: WebSocket) => void;
 
@@ -46,18 +48,6 @@ export function wrapWebSocket(win: typeof globalThis, observer: WebSocketObserve
   });
 
   // `ws.constructor === WebSocket` must stay true.
-  const ctor = Object.getOwnPropertyDescriptor(Native.prototype, "constructor");
-  if (ctor !== undefined && "value" in ctor) {
-    Object.defineProperty(Native.prototype, "constructor", {
-      value: wrapped, writable: ctor.writable ?? true, enumerable: ctor.enumerable ?? false, configurable: ctor.configurable ?? true,
-    });
-  }
-  const slot = Object.getOwnPropertyDescriptor(win, "WebSocket");
-  Object.defineProperty(win, "WebSocket", {
-    value: wrapped,
-    writable: slot?.writable ?? true,
-    enumerable: slot?.enumerable ?? false,
-    configurable: slot?.configurable ?? true,
-  });
+  defineConstructor(win, "WebSocket", Native, wrapped);
   return true;
 }

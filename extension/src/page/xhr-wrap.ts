@@ -6,6 +6,7 @@
 // request already produced: `status`, `responseURL`, two response headers,
 // and `responseText` (responseType "" / "text") or `response` ("json").
 
+import { defineConstructor } from "./define-global";
 import { isJsonType, kMaxPollBytes, onOrigin, parsePollText, tooLong } from "./poll";
 
 export type XhrJsonObserver = (body: unknown, responseUrl: string) => void;
@@ -61,19 +62,7 @@ export function wrapXhr(win: typeof globalThis, observer: XhrJsonObserver): bool
   });
 
   // `xhr.constructor === XMLHttpRequest` must stay true.
-  const ctor = Object.getOwnPropertyDescriptor(Native.prototype, "constructor");
-  if (ctor !== undefined && "value" in ctor) {
-    Object.defineProperty(Native.prototype, "constructor", {
-      value: wrapped, writable: ctor.writable ?? true, enumerable: ctor.enumerable ?? false, configurable: ctor.configurable ?? true,
-    });
-  }
-  const slot = Object.getOwnPropertyDescriptor(win, "XMLHttpRequest");
-  Object.defineProperty(win, "XMLHttpRequest", {
-    value: wrapped,
-    writable: slot?.writable ?? true,
-    enumerable: slot?.enumerable ?? false,
-    configurable: slot?.configurable ?? true,
-  });
+  defineConstructor(win, "XMLHttpRequest", Native, wrapped);
   return true;
 }
 
