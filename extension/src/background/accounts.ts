@@ -6,37 +6,27 @@
 // Kept in storage.local as ids and labels only, never cookie values.
 
 import { parseAccount, type Account, type ConfiguredAccount } from "../shared/protocol";
+import { OriginMap } from "./origin-map";
 import type { KeyValueStore } from "./video-queue";
 
 /// The storage.local key: `{[origin]: {id, label?}}`.
 export const kLastAccountStorageKey = "lastAccount";
 
 export class AccountMemory {
-  private readonly store: KeyValueStore;
-  private byOrigin: Record<string, Account> = {};
-  private loaded: Promise<void> | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly byOrigin: OriginMap<Account>;
 
   constructor(store: KeyValueStore) {
-    this.store = store;
+    this.byOrigin = new OriginMap(store, kLastAccountStorageKey, parseAccount);
   }
 
   /// Reads what an earlier service worker learned. Idempotent.
   load(): Promise<void> {
-    this.loaded ??= (async () => {
-      const saved = await this.store.get<Record<string, unknown>>(kLastAccountStorageKey);
-      if (typeof saved !== "object" || saved === null) return;
-      for (const [origin, raw] of Object.entries(saved)) {
-        const account = parseAccount(raw);
-        if (account !== null) this.byOrigin[origin] = account;
-      }
-    })();
-    return this.loaded;
+    return this.byOrigin.load();
   }
 
   /// The last account seen on `origin`, if any.
   get(origin: string): Account | undefined {
-    const account = this.byOrigin[origin];
+    const account = this.byOrigin.get(origin);
     return account === undefined ? undefined : { ...account };
   }
 
@@ -48,10 +38,9 @@ export class AccountMemory {
     if (!configured.checked || configured.account === null) return false;
     const next: Account = { id: configured.account.id };
     if (configured.account.label !== undefined) next.label = configured.account.label;
-    const before = this.byOrigin[origin];
+    const before = this.byOrigin.get(origin);
     if (before !== undefined && before.id === next.id && before.label === next.label) return false;
-    this.byOrigin[origin] = next;
-    await this.persist();
+    await this.byOrigin.set(origin, next);
     return true;
   }
 
@@ -59,25 +48,11 @@ export class AccountMemory {
   /// another cookie store: cookie-store.ts), so the next `configure` answer
   /// names who is signed in there, and nobody else is stamped meanwhile.
   async forget(origin: string): Promise<void> {
-    await this.load();
-    if (!(origin in this.byOrigin)) return;
-    delete this.byOrigin[origin];
-    await this.persist();
+    await this.byOrigin.removeWhere((o) => o === origin);
   }
 
   /// Forgets origins no longer configured.
-  async keepOnly(origins: readonly string[]): Promise<void> {
-    await this.load();
-    const gone = Object.keys(this.byOrigin).filter((o) => !origins.includes(o));
-    if (gone.length === 0) return;
-    for (const origin of gone) delete this.byOrigin[origin];
-    await this.persist();
-  }
-
-  /// Writes are chained so that the last one carries the newest state.
-  private persist(): Promise<void> {
-    const snapshot = { ...this.byOrigin };
-    this.saving = this.saving.then(() => this.store.set({ [kLastAccountStorageKey]: snapshot })).catch(() => {});
-    return this.saving;
+  keepOnly(origins: readonly string[]): Promise<void> {
+    return this.byOrigin.keepOnly(origins);
   }
 }

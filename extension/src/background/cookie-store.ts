@@ -11,6 +11,7 @@
 // never mixed in one header, and a cookie change in a store that does not
 // fill the slot changes nothing. Kept in storage.local (store ids only).
 
+import { OriginMap } from "./origin-map";
 import type { KeyValueStore } from "./video-queue";
 
 export const kCookieStoreStorageKey = "cookieStoreOf";
@@ -60,30 +61,22 @@ interface Slot {
 }
 
 export class CookieStoreSlots {
-  private readonly store: KeyValueStore;
-  private byOrigin: Record<string, Slot> = {};
-  private loaded: Promise<void> | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly byOrigin: OriginMap<Slot>;
 
   constructor(store: KeyValueStore) {
-    this.store = store;
+    this.byOrigin = new OriginMap(store, kCookieStoreStorageKey, (raw) => {
+      const slot = raw as Partial<Slot> | null;
+      return typeof slot?.id === "string" ? { id: slot.id, private: slot.private === true } : null;
+    });
   }
 
   load(): Promise<void> {
-    this.loaded ??= (async () => {
-      const saved = await this.store.get<Record<string, unknown>>(kCookieStoreStorageKey);
-      if (typeof saved !== "object" || saved === null) return;
-      for (const [origin, raw] of Object.entries(saved)) {
-        const slot = raw as Partial<Slot> | null;
-        if (typeof slot?.id === "string") this.byOrigin[origin] = { id: slot.id, private: slot.private === true };
-      }
-    })();
-    return this.loaded;
+    return this.byOrigin.load();
   }
 
   /// The store `origin`'s session is read from (undefined: the default one).
   get(origin: string): string | undefined {
-    return this.byOrigin[origin]?.id;
+    return this.byOrigin.get(origin)?.id;
   }
 
   /// Whether a cookie of store `storeId` is the one filling `origin`'s slot.
@@ -97,36 +90,19 @@ export class CookieStoreSlots {
     await this.load();
     const next = normalStoreId(storeId);
     if (this.get(origin) === next) return false;
-    if (next === undefined) delete this.byOrigin[origin];
-    else this.byOrigin[origin] = { id: next, private: isPrivate };
-    await this.persist();
+    await this.byOrigin.set(origin, next === undefined ? undefined : { id: next, private: isPrivate });
     return true;
   }
 
   /// Puts every origin whose session came from a private window back on the
   /// default store (capture in private windows was switched off). Returns
   /// those origins: they are configured again.
-  async leavePrivate(): Promise<string[]> {
-    await this.load();
-    const origins = Object.keys(this.byOrigin).filter((o) => this.byOrigin[o].private);
-    if (origins.length === 0) return [];
-    for (const origin of origins) delete this.byOrigin[origin];
-    await this.persist();
-    return origins;
+  leavePrivate(): Promise<string[]> {
+    return this.byOrigin.removeWhere((_origin, slot) => slot.private);
   }
 
   /// Forgets origins no longer configured.
-  async keepOnly(origins: readonly string[]): Promise<void> {
-    await this.load();
-    const gone = Object.keys(this.byOrigin).filter((o) => !origins.includes(o));
-    if (gone.length === 0) return;
-    for (const origin of gone) delete this.byOrigin[origin];
-    await this.persist();
-  }
-
-  private persist(): Promise<void> {
-    const snapshot = { ...this.byOrigin };
-    this.saving = this.saving.then(() => this.store.set({ [kCookieStoreStorageKey]: snapshot })).catch(() => {});
-    return this.saving;
+  keepOnly(origins: readonly string[]): Promise<void> {
+    return this.byOrigin.keepOnly(origins);
   }
 }
