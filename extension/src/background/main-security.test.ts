@@ -7,20 +7,8 @@
 //     capturing tab's own store, one store per origin slot.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SettingsView } from "../shared/messages";
-import { FakePort } from "./fake-port";
-
-// The fake events carry listeners of every chrome event, whatever they take.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Listener = (...args: any[]) => unknown;
-function event() {
-  const listeners: Listener[] = [];
-  return {
-    listeners,
-    addListener: (fn: Listener) => void listeners.push(fn),
-    removeListener: (fn: Listener) => void listeners.splice(listeners.indexOf(fn), 1),
-    fire: (...args: unknown[]) => listeners.map((fn) => fn(...args)),
-  };
-}
+import { event, fakeLocalStorage, fakePermissions, fakeRuntime, fakeScripting, sendMessage } from "./fake-chrome";
+import type { FakePort } from "./fake-port";
 
 const kId = "dcdfhfchgbigephadgggjnlglgfffpgb";
 const kBase = `chrome-extension://${kId}/`;
@@ -44,27 +32,9 @@ const jars: Record<string, Array<Record<string, unknown>>> = {
 const cookieReads: Array<string | undefined> = [];
 
 const fake = {
-  runtime: {
-    id: kId,
-    lastError: undefined as undefined | { message: string },
-    getURL: (p: string) => kBase + p,
-    getManifest: () => ({ version: "9.9.9" }),
-    onMessage: event(),
-    onConnect: event(),
-    connectNative: () => {
-      const port = new FakePort();
-      ports.push(port);
-      return port;
-    },
-    openOptionsPage: async () => {},
-  },
+  runtime: fakeRuntime(kId, ports),
   storage: {
-    local: {
-      get: async (key: string) => (local.has(key) ? { [key]: structuredClone(local.get(key)) } : {}),
-      set: async (items: Record<string, unknown>) => {
-        for (const [k, v] of Object.entries(items)) local.set(k, structuredClone(v));
-      },
-    },
+    local: fakeLocalStorage(local),
     managed: { get: async () => structuredClone(managed) },
     onChanged: event(),
   },
@@ -78,18 +48,8 @@ const fake = {
     getAllCookieStores: async () => structuredClone(stores),
     onChanged: event(),
   },
-  permissions: {
-    contains: async () => true,
-    request: async () => true,
-    remove: async () => true,
-    onAdded: event(),
-    onRemoved: event(),
-  },
-  scripting: {
-    getRegisteredContentScripts: async ({ ids }: { ids: string[] }) => ids.filter((i) => registered.has(i)).map((i) => registered.get(i)),
-    registerContentScripts: async (scripts: Array<{ id: string; matches: string[] }>) => void scripts.forEach((s) => registered.set(s.id, s)),
-    unregisterContentScripts: async ({ ids }: { ids: string[] }) => void ids.forEach((i) => registered.delete(i)),
-  },
+  permissions: fakePermissions(),
+  scripting: fakeScripting(registered),
   action: { setBadgeText: async () => {}, setBadgeBackgroundColor: async () => {}, setTitle: async () => {} },
   tabs: {
     query: async () => [],
@@ -103,10 +63,7 @@ const fake = {
 };
 
 function send(message: unknown, sender: Record<string, unknown>): Promise<unknown> {
-  return new Promise((resolve) => {
-    const results = fake.runtime.onMessage.listeners.map((fn) => fn(message, sender, resolve));
-    if (!results.includes(true)) resolve(undefined);
-  });
+  return sendMessage(fake.runtime.onMessage, message, sender);
 }
 
 /// A content script's sender in tab `tabId`, as Chromium reports it.

@@ -2,20 +2,8 @@
 // native port: sender checks, the Video it builds, configure with cookies,
 // content script registration, popup requests and live events.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { FakePort } from "./fake-port";
-
-// The fake events carry listeners of every chrome event, whatever they take.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Listener = (...args: any[]) => unknown;
-function event() {
-  const listeners: Listener[] = [];
-  return {
-    listeners,
-    addListener: (fn: Listener) => void listeners.push(fn),
-    removeListener: (fn: Listener) => void listeners.splice(listeners.indexOf(fn), 1),
-    fire: (...args: unknown[]) => listeners.map((fn) => fn(...args)),
-  };
-}
+import { event, fakeLocalStorage, fakePermissions, fakeRuntime, fakeScripting, sendMessage, type Listener } from "./fake-chrome";
+import type { FakePort } from "./fake-port";
 
 const kId = "dcdfhfchgbigephadgggjnlglgfffpgb";
 const kBase = `chrome-extension://${kId}/`;
@@ -32,44 +20,15 @@ let cookieJar = [
 const openTabs = new Map<number, string | undefined>();
 
 const fake = {
-  runtime: {
-    id: kId,
-    lastError: undefined as undefined | { message: string },
-    getURL: (p: string) => kBase + p,
-    getManifest: () => ({ version: "9.9.9" }),
-    onMessage: event(),
-    onConnect: event(),
-    connectNative: (name: string) => {
-      expect(name).toBe("org.vidkeep.host");
-      const port = new FakePort();
-      ports.push(port);
-      return port;
-    },
-    openOptionsPage: async () => {},
-  },
+  runtime: fakeRuntime(kId, ports),
   storage: {
-    local: {
-      get: async (key: string) => (local.has(key) ? { [key]: structuredClone(local.get(key)) } : {}),
-      set: async (items: Record<string, unknown>) => {
-        for (const [k, v] of Object.entries(items)) local.set(k, structuredClone(v));
-      },
-    },
+    local: fakeLocalStorage(local),
     managed: { get: async () => ({}) },
     onChanged: event(),
   },
   cookies: { getAll: async () => cookieJar, onChanged: event() },
-  permissions: {
-    contains: async () => true,
-    request: async () => true,
-    remove: async () => true,
-    onAdded: event(),
-    onRemoved: event(),
-  },
-  scripting: {
-    getRegisteredContentScripts: async ({ ids }: { ids: string[] }) => ids.filter((i) => registered.has(i)).map((i) => registered.get(i)),
-    registerContentScripts: async (scripts: Array<{ id: string; matches: string[]; world: string; js: string[] }>) => void scripts.forEach((s) => registered.set(s.id, s)),
-    unregisterContentScripts: async ({ ids }: { ids: string[] }) => void ids.forEach((i) => registered.delete(i)),
-  },
+  permissions: fakePermissions(),
+  scripting: fakeScripting(registered),
   action: {
     setBadgeText: async ({ text }: { text: string }) => void badge.push(text),
     setBadgeBackgroundColor: async () => {},
@@ -91,10 +50,7 @@ const fake = {
 
 /// Sends a runtime message the way the browser does and returns the answer.
 function send(message: unknown, sender: Record<string, unknown>): Promise<unknown> {
-  return new Promise((resolve) => {
-    const results = fake.runtime.onMessage.listeners.map((fn) => fn(message, sender, resolve));
-    if (!results.includes(true)) resolve(undefined);
-  });
+  return sendMessage(fake.runtime.onMessage, message, sender);
 }
 
 const tab = (url: string) => ({ id: kId, frameId: 0, origin: new URL(url).origin, url, tab: { id: 3, url } });
