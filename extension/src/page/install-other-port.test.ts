@@ -8,19 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Msg } from "../shared/messages";
 import { installRelay } from "../relay/relay";
 import { installPage } from "./install";
-import { browserLikePostMessage, flush } from "./test-window";
-
-class FakeEventSource extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  constructor(readonly url: string) {
-    super();
-  }
-  emit(data: string) {
-    this.dispatchEvent(new MessageEvent("message", { data }));
-  }
-}
+import { browserLikePostMessage, FakeEventSource, flush } from "./test-window";
 
 const toBackground: Array<Record<string, unknown>> = [];
 let restore: () => void;

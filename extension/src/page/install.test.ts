@@ -5,19 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Msg } from "../shared/messages";
 import { installRelay } from "../relay/relay";
 import { installPage } from "./install";
-import { browserLikePostMessage } from "./test-window";
-
-class FakeEventSource extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  constructor(readonly url: string) {
-    super();
-  }
-  emit(data: string) {
-    this.dispatchEvent(new MessageEvent("message", { data }));
-  }
-}
+import { browserLikePostMessage, FakeEventSource } from "./test-window";
 
 class FakeWebSocket extends EventTarget {
   static readonly OPEN = 1;

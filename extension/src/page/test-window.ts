@@ -11,3 +11,17 @@ export function browserLikePostMessage(win: Window): () => void {
 }
 
 export const flush = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+/// The least EventSource the page-world tests need: the native statics, and
+/// `emit` to deliver one `message` event as the server would.
+export class FakeEventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  constructor(readonly url: string) {
+    super();
+  }
+  emit(data: string) {
+    this.dispatchEvent(new MessageEvent("message", { data }));
+  }
+}
