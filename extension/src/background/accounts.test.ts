@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AccountMemory, kLastAccountStorageKey } from "./accounts";
-import type { KeyValueStore } from "./video-queue";
-
-class MemoryStore implements KeyValueStore {
-  readonly data = new Map<string, string>();
-  async get<T>(key: string): Promise<T | undefined> {
-    const raw = this.data.get(key);
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
-  }
-  async set(items: Record<string, unknown>): Promise<void> {
-    for (const [k, v] of Object.entries(items)) this.data.set(k, JSON.stringify(v));
-  }
-}
+import { MemoryStore } from "./fake-storage";
 
 const origin = "https://chat.example";
 const ann = { id: "u-ann", label: "ann@example.com" };
@@ -24,7 +13,7 @@ describe("AccountMemory", () => {
     expect(await memory.learn(origin, { checked: true, account: ann })).toBe(true);
     expect(memory.get(origin)).toEqual(ann);
     expect(memory.get("https://other.example")).toBeUndefined();
-    expect(JSON.parse(store.data.get(kLastAccountStorageKey)!)).toEqual({ [origin]: ann });
+    expect(store.saved(kLastAccountStorageKey)).toEqual({ [origin]: ann });
 
     const restarted = new AccountMemory(store);
     await restarted.load();
@@ -58,6 +47,6 @@ describe("AccountMemory", () => {
     expect(memory.get("https://b.example")).toEqual(ann);
     await memory.keepOnly([origin]);
     expect(memory.get("https://b.example")).toBeUndefined();
-    expect(JSON.parse(store.data.get(kLastAccountStorageKey)!)).toEqual({});
+    expect(store.saved(kLastAccountStorageKey)).toEqual({});
   });
 });

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStore } from "./fake-storage";
 import { CookieStoreSlots, kCookieStoreStorageKey, storeOfTab } from "./cookie-store";
 
 const chromiumStores = async () => [{ id: "0", tabIds: [1, 2] }, { id: "1", tabIds: [7] }];
-const memory = () => {
-  const map = new Map<string, unknown>();
-  return { map, get: async <T>(k: string) => map.get(k) as T | undefined, set: async (items: Record<string, unknown>) => void Object.entries(items).forEach(([k, v]) => map.set(k, v)) };
-};
 
 describe("storeOfTab", () => {
   it("Chromium: the store listing the tab; the default store is 'default'", async () => {
@@ -29,7 +26,7 @@ describe("storeOfTab", () => {
 
 describe("CookieStoreSlots", () => {
   it("one store per origin, the last capturing tab's; cookie changes of other stores do not fill it", async () => {
-    const kv = memory();
+    const kv = new MemoryStore();
     const slots = new CookieStoreSlots(kv);
     expect(slots.get("https://chat.example")).toBeUndefined();
     expect(slots.fills("https://chat.example", "0")).toBe(true);
@@ -39,7 +36,7 @@ describe("CookieStoreSlots", () => {
     expect(slots.fills("https://chat.example", "1")).toBe(true);
     expect(slots.fills("https://chat.example", "0")).toBe(false);
     expect(slots.fills("https://other.example", "0")).toBe(true);
-    expect(kv.map.get(kCookieStoreStorageKey)).toEqual({ "https://chat.example": { id: "1", private: true } });
+    expect(kv.saved(kCookieStoreStorageKey)).toEqual({ "https://chat.example": { id: "1", private: true } });
 
     // a restarted worker knows it
     const again = new CookieStoreSlots(kv);
@@ -48,7 +45,7 @@ describe("CookieStoreSlots", () => {
   });
 
   it("leaving private windows puts their origins back on the default store; containers stay", async () => {
-    const slots = new CookieStoreSlots(memory());
+    const slots = new CookieStoreSlots(new MemoryStore());
     await slots.set("https://a.example", "firefox-private", true);
     await slots.set("https://b.example", "firefox-container-1", false);
     expect(await slots.leavePrivate()).toEqual(["https://a.example"]);

@@ -1,21 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Answer, Video } from "../shared/protocol";
 import { FakePort } from "./fake-port";
+import { MemoryStore } from "./fake-storage";
 import { HostConnection, HostUnavailableError } from "./host-connection";
-import { VideoQueue, kHoldMs, kQueueStorageKey, type KeyValueStore, type QueueEntry } from "./video-queue";
+import { VideoQueue, kHoldMs, kQueueStorageKey, type QueueEntry } from "./video-queue";
 
-/// storage.local in memory, serializing like the real one.
-class MemoryStore implements KeyValueStore {
-  readonly data = new Map<string, string>();
-  async get<T>(key: string): Promise<T | undefined> {
-    const raw = this.data.get(key);
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
-  }
-  async set(items: Record<string, unknown>): Promise<void> {
-    for (const [k, v] of Object.entries(items)) this.data.set(k, JSON.stringify(v));
-  }
+/// The shared in-memory storage.local, plus the queue as saved.
+class QueueStore extends MemoryStore {
   queued(): QueueEntry[] {
-    return JSON.parse(this.data.get(kQueueStorageKey) ?? "[]") as QueueEntry[];
+    return (this.saved(kQueueStorageKey) ?? []) as QueueEntry[];
   }
 }
 
@@ -42,7 +35,7 @@ afterEach(() => vi.useRealTimers());
 
 describe("VideoQueue", () => {
   it("writes the video to storage before it is sent, and removes it on ok", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const storedAtSend: number[] = [];
     const queue = new VideoQueue({
       store,
@@ -61,7 +54,7 @@ describe("VideoQueue", () => {
   });
 
   it("keeps a video the host could not take (retryable) and tries again later", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const answers = [fail("unavailable", true), ok(1)];
     const send = vi.fn(async () => answers.shift()!);
     const queue = new VideoQueue({ store, timers, send });
@@ -75,7 +68,7 @@ describe("VideoQueue", () => {
   });
 
   it("keeps a video whose request timed out or lost its port", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const queue = new VideoQueue({
       store,
       timers,
@@ -89,7 +82,7 @@ describe("VideoQueue", () => {
   });
 
   it("drops a video the host refuses for good, and says so", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const dropped: string[] = [];
     const queue = new VideoQueue({
       store,
@@ -104,7 +97,7 @@ describe("VideoQueue", () => {
   });
 
   it("keeps videos refused as unauthorized (a reinstall fixes that)", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const queue = new VideoQueue({ store, timers, send: async () => fail("unauthorized", false) });
     queue.setOnline(true);
     await queue.submit(video(1));
@@ -112,7 +105,7 @@ describe("VideoQueue", () => {
   });
 
   it("queues while offline and sends everything when the host comes", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const sent: string[] = [];
     const queue = new VideoQueue({
       store,
@@ -131,7 +124,7 @@ describe("VideoQueue", () => {
   });
 
   it("survives a service worker restart: a new queue on the same storage resends", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const before = new VideoQueue({ store, timers, send: async () => ok(1) });
     await before.submit(video(1, { prompt: "kept across restarts" }));
     const sent: Video[] = [];
@@ -151,7 +144,7 @@ describe("VideoQueue", () => {
   });
 
   it("merges a second sighting of the same video (same chat and URL)", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const queue = new VideoQueue({ store, timers, send: async () => ok(1) });
     await queue.submit(video(1, { source: "artifact" }));
     await queue.submit(video(1, { prompt: "the prompt", thumbnail_url: "https://cdn.example/t.webp" }));
@@ -162,7 +155,7 @@ describe("VideoQueue", () => {
   });
 
   it("drops the oldest when full", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const dropped: string[] = [];
     const queue = new VideoQueue({ store, timers, send: async () => ok(1), maxEntries: 2, onDropped: (v) => dropped.push(v.url) });
     for (const n of [1, 2, 3]) await queue.submit(video(n));
@@ -179,7 +172,7 @@ describe("VideoQueue holding videos until their tab has a chat id", () => {
   const chat = "3f2c9a1e-aaaa-4bbb-8ccc-000000000001";
   const found = { chatId: chat, pageUrl: `https://chat.example/chat/${chat}` };
 
-  function recording(store = new MemoryStore()) {
+  function recording(store = new QueueStore()) {
     const sent: Video[] = [];
     const queue = new VideoQueue({ store, timers, send: async (v) => (sent.push(v), ok(sent.length)) });
     return { store, sent, queue };
@@ -235,7 +228,7 @@ describe("VideoQueue holding videos until their tab has a chat id", () => {
   });
 
   it("a worker restart keeps held videos held, and its releaseExpired sends the late ones", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const before = recording(store);
     await before.queue.submit(atRoot(1), tab);
     const after = recording(store);
@@ -260,7 +253,7 @@ describe("VideoQueue holding videos until their tab has a chat id", () => {
   });
 
   it("a held video that the host is sending under the same key is not sent until released", async () => {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     let answer: (a: Answer) => void = () => {};
     const sent: Video[] = [];
     const queue = new VideoQueue({ store, timers, send: (v) => (sent.push(v), new Promise((r) => (answer = r))) });
@@ -278,7 +271,7 @@ describe("VideoQueue holding videos until their tab has a chat id", () => {
 
 describe("VideoQueue with HostConnection and a fake port", () => {
   function wire() {
-    const store = new MemoryStore();
+    const store = new QueueStore();
     const ports: FakePort[] = [];
     const host = new HostConnection({
       connect: () => {
