@@ -52,7 +52,7 @@ import path from 'node:path';
 import { startChatApp } from './chat-app.mjs';
 import { createAuth, REGULAR_USERS } from './demo-auth.mjs';
 import { projectRecord, videoFileRecord } from './demo-files.mjs';
-import { realRoutes, serveWebSockets } from './demo-real.mjs';
+import { realRoutes, serveWebSockets, videoElement } from './demo-real.mjs';
 
 export const FRAMINGS = ['lf', 'crlf', 'cr', 'bom', 'comments', 'multiline', 'split'];
 export const TRANSPORTS = ['eventsource', 'fetch', 'ui', 'artifact'];
@@ -247,7 +247,7 @@ export async function startDemoChatApp(options = {}) {
 
     if (req.method === 'GET' && (p === '/' || p === '/chat' || p === '/chat/new')) return redirect(res, `/chat/${randomUUID()}`);
     if (req.method === 'GET' && p.startsWith('/chat/')) return chatPage(req, res, decodeURIComponent(p.slice(6)), url, state);
-    if (req.method === 'GET' && p === '/static/chat.js') return send(res, 200, 'text/javascript; charset=utf-8', `(${chatPageScript})();\n`);
+    if (req.method === 'GET' && p === '/static/chat.js') return send(res, 200, 'text/javascript; charset=utf-8', `(${chatPageScript})(${videoElement});\n`);
     if (req.method === 'POST' && p === '/api/generate') {
       return handle(async () => {
         let body = {};
@@ -557,7 +557,8 @@ body { font: 15px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; backgrou
 // The chat page's own script (served as /static/chat.js). Plain browser code:
 // it knows nothing of vidkeep. window.demo.generate() is the "Generate video"
 // action, also called by the tests.
-function chatPageScript() {
+/// `videoElement`: demo-real.mjs's, passed in by the script route.
+function chatPageScript(videoElement) {
   const chatId = document.body.dataset.chatId;
   const $ = (id) => document.getElementById(id);
   const panel = $('artifact');
@@ -579,12 +580,7 @@ function chatPageScript() {
   }
   function showVideo(url, poster) {
     $('artifact-progress').hidden = true;
-    const video = document.createElement('video');
-    video.controls = true;
-    video.preload = 'metadata';
-    if (poster) video.poster = poster;
-    video.src = url;
-    $('artifact-media').replaceChildren(video);
+    $('artifact-media').replaceChildren(videoElement(url, poster));
   }
   $('artifact-close').addEventListener('click', () => {
     panel.hidden = true;

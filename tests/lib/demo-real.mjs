@@ -54,7 +54,7 @@ export function realRoutes(ctx) {
       if (mode === 'tool') return chatPage(req, res, randomUUID(), user, state, true);
       return redirect(res, `/chat/${randomUUID()}`);
     }
-    if (req.method === 'GET' && p === '/static/real.js') return send(res, 200, 'text/javascript; charset=utf-8', `(${realPageScript})();\n`);
+    if (req.method === 'GET' && p === '/static/real.js') return send(res, 200, 'text/javascript; charset=utf-8', `(${realPageScript})(${videoElement});\n`);
     if (req.method === 'POST' && p === '/api/generate' && mode !== 'tool') {
       const user = auth.userOf(req);
       if (!user) return refuse(req, res);
@@ -300,10 +300,23 @@ const REAL_CSS = `
 #artifact-images img { width: 100%; }
 `;
 
+// Page code shared by both chat page scripts (this one and
+// demo-chat-app.mjs's): the <video> the app shows a generated video in.
+// Serialized with them and passed in as an argument, so it runs in the page
+// and adds no global.
+export function videoElement(url, poster) {
+  const video = document.createElement('video');
+  video.controls = true;
+  video.preload = 'metadata';
+  if (poster) video.poster = poster;
+  video.src = url;
+  return video;
+}
+
 // The chat page's own script in the sse, ws and tool modes (served as
 // /static/real.js). Plain browser code, it knows nothing of vidkeep;
 // window.demo.generate(opts) is the "Generate video" action the tests call.
-function realPageScript() {
+function realPageScript(videoElement) {
   const body = document.body;
   const mode = body.dataset.mode;
   const chatId = body.dataset.chatId;
@@ -323,12 +336,7 @@ function realPageScript() {
   }
   function showVideo(url, poster) {
     $('artifact-status').hidden = true;
-    const video = document.createElement('video');
-    video.controls = true;
-    video.preload = 'metadata';
-    if (poster) video.poster = poster;
-    video.src = url;
-    $('artifact-media').replaceChildren(video);
+    $('artifact-media').replaceChildren(videoElement(url, poster));
   }
   function showImage(url) {
     const img = document.createElement('img');
@@ -471,11 +479,7 @@ function realPageScript() {
         out.videoUrl = c.output.videoUrl;
         out.fileId = c.output.fileId;
         if (tools[c.toolCallId] === 'falVideoGeneration') {
-          const video = document.createElement('video');
-          video.controls = true;
-          video.preload = 'metadata';
-          video.src = c.output.videoUrl;
-          li.append(video);
+          li.append(videoElement(c.output.videoUrl));
         } else {
           const p = document.createElement('p');
           p.className = 'tool-message';
