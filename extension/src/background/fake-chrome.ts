@@ -81,3 +81,17 @@ export function sendMessage(onMessage: { listeners: Listener[] }, message: unkno
     if (!results.includes(true)) resolve(undefined);
   });
 }
+
+/// What both service-worker tests take as is: runtime (see fakeRuntime),
+/// granted permissions, the script registry over `registered`, alarms that
+/// never fire by themselves, and an English i18n with no messages. Spread
+/// into a test's own namespace next to its storage, cookies, action and tabs.
+export function fakeChromeBase<S extends { id: string }>(id: string, ports: FakePort[], registered: Map<string, S>) {
+  return {
+    runtime: fakeRuntime(id, ports),
+    permissions: fakePermissions(),
+    scripting: fakeScripting(registered),
+    alarms: { create: async () => {}, onAlarm: event() },
+    i18n: { getMessage: () => "", getUILanguage: () => "en" },
+  };
+}

@@ -7,7 +7,7 @@
 //     capturing tab's own store, one store per origin slot.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SettingsView } from "../shared/messages";
-import { event, fakeLocalStorage, fakePermissions, fakeRuntime, fakeScripting, sendMessage } from "./fake-chrome";
+import { event, fakeChromeBase, fakeLocalStorage, sendMessage } from "./fake-chrome";
 import type { FakePort } from "./fake-port";
 
 const kId = "dcdfhfchgbigephadgggjnlglgfffpgb";
@@ -32,7 +32,7 @@ const jars: Record<string, Array<Record<string, unknown>>> = {
 const cookieReads: Array<string | undefined> = [];
 
 const fake = {
-  runtime: fakeRuntime(kId, ports),
+  ...fakeChromeBase(kId, ports, registered),
   storage: {
     local: fakeLocalStorage(local),
     managed: { get: async () => structuredClone(managed) },
@@ -48,8 +48,6 @@ const fake = {
     getAllCookieStores: async () => structuredClone(stores),
     onChanged: event(),
   },
-  permissions: fakePermissions(),
-  scripting: fakeScripting(registered),
   action: { setBadgeText: async () => {}, setBadgeBackgroundColor: async () => {}, setTitle: async () => {} },
   tabs: {
     query: async () => [],
@@ -58,13 +56,9 @@ const fake = {
     onUpdated: event(),
     onRemoved: event(),
   },
-  alarms: { create: async () => {}, onAlarm: event() },
-  i18n: { getMessage: () => "", getUILanguage: () => "en" },
 };
 
-function send(message: unknown, sender: Record<string, unknown>): Promise<unknown> {
-  return sendMessage(fake.runtime.onMessage, message, sender);
-}
+const send = (message: unknown, sender: Record<string, unknown>) => sendMessage(fake.runtime.onMessage, message, sender);
 
 /// A content script's sender in tab `tabId`, as Chromium reports it.
 const inTab = (tabId: number, url: string, tab: Record<string, unknown> = {}) =>

@@ -2,7 +2,7 @@
 // native port: sender checks, the Video it builds, configure with cookies,
 // content script registration, popup requests and live events.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { event, fakeLocalStorage, fakePermissions, fakeRuntime, fakeScripting, sendMessage, type Listener } from "./fake-chrome";
+import { event, fakeChromeBase, fakeLocalStorage, sendMessage, type Listener } from "./fake-chrome";
 import type { FakePort } from "./fake-port";
 
 const kId = "dcdfhfchgbigephadgggjnlglgfffpgb";
@@ -20,15 +20,13 @@ let cookieJar = [
 const openTabs = new Map<number, string | undefined>();
 
 const fake = {
-  runtime: fakeRuntime(kId, ports),
+  ...fakeChromeBase(kId, ports, registered),
   storage: {
     local: fakeLocalStorage(local),
     managed: { get: async () => ({}) },
     onChanged: event(),
   },
   cookies: { getAll: async () => cookieJar, onChanged: event() },
-  permissions: fakePermissions(),
-  scripting: fakeScripting(registered),
   action: {
     setBadgeText: async ({ text }: { text: string }) => void badge.push(text),
     setBadgeBackgroundColor: async () => {},
@@ -44,14 +42,10 @@ const fake = {
     onUpdated: event(),
     onRemoved: event(),
   },
-  alarms: { create: async () => {}, onAlarm: event() },
-  i18n: { getMessage: () => "", getUILanguage: () => "en" },
 };
 
 /// Sends a runtime message the way the browser does and returns the answer.
-function send(message: unknown, sender: Record<string, unknown>): Promise<unknown> {
-  return sendMessage(fake.runtime.onMessage, message, sender);
-}
+const send = (message: unknown, sender: Record<string, unknown>) => sendMessage(fake.runtime.onMessage, message, sender);
 
 const tab = (url: string) => ({ id: kId, frameId: 0, origin: new URL(url).origin, url, tab: { id: 3, url } });
 const popup = { id: kId, url: `${kBase}popup.html` };
