@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { wrapEventSource } from "./event-source-wrap";
+import { windowWithNative } from "./test-window";
 
 /// A stand-in for the browser's EventSource: an EventTarget with the same
 /// statics and an `onmessage` event handler attribute.
@@ -41,13 +42,8 @@ class FakeEventSource extends EventTarget {
 
 type Win = { EventSource: typeof EventSource };
 
-function freshWindow(): { win: Win; Native: typeof FakeEventSource } {
-  // A new subclass per test, so prototype patches never leak between tests.
-  class Native extends FakeEventSource {}
-  const win = {} as Win;
-  Object.defineProperty(win, "EventSource", { value: Native, writable: true, enumerable: false, configurable: true });
-  return { win, Native };
-}
+// A new Native subclass per test, so prototype patches never leak between tests.
+const freshWindow = () => windowWithNative<Win, typeof FakeEventSource>("EventSource", FakeEventSource);
 
 /// What the page's own listeners see, for one scripted session.
 function pageSession(Ctor: typeof EventSource) {

@@ -25,3 +25,15 @@ export class FakeEventSource extends EventTarget {
     this.dispatchEvent(new MessageEvent("message", { data }));
   }
 }
+
+/// A bare window for the wrapper tests: `name` holds a new subclass of
+/// `Fake` (one per call, so prototype patches never leak between tests),
+/// defined as a browser defines it (writable, configurable, not enumerable);
+/// `extra` are the window's other fields.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function windowWithNative<W, C extends new (...args: any[]) => object>(name: string, Fake: C, extra: object = {}): { win: W; Native: C } {
+  const Native = class extends Fake {};
+  const win = { ...extra };
+  Object.defineProperty(win, name, { value: Native, writable: true, enumerable: false, configurable: true });
+  return { win: win as W, Native };
+}

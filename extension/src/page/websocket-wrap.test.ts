@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { wrapWebSocket } from "./websocket-wrap";
+import { windowWithNative } from "./test-window";
 
 /// A stand-in for the browser's WebSocket: an EventTarget with the same
 /// statics, an `onmessage` handler attribute and `binaryType`.
@@ -45,12 +46,7 @@ class FakeWebSocket extends EventTarget {
 
 type Win = { WebSocket: typeof WebSocket };
 
-function freshWindow(): { win: Win; Native: typeof FakeWebSocket } {
-  class Native extends FakeWebSocket {}
-  const win = {} as Win;
-  Object.defineProperty(win, "WebSocket", { value: Native, writable: true, enumerable: false, configurable: true });
-  return { win, Native };
-}
+const freshWindow = () => windowWithNative<Win, typeof FakeWebSocket>("WebSocket", FakeWebSocket);
 
 /// A binary frame whose contents must never be read.
 function untouchableBlob() {

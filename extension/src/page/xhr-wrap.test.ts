@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { wrapXhr } from "./xhr-wrap";
+import { windowWithNative } from "./test-window";
 
 const kOrigin = "https://chat.example";
 
@@ -40,12 +41,7 @@ class FakeXhr extends EventTarget {
 
 type Win = { XMLHttpRequest: typeof XMLHttpRequest; EventTarget: typeof EventTarget; location: { origin: string } };
 
-function freshWindow() {
-  class Native extends FakeXhr {}
-  const win = { EventTarget, location: { origin: kOrigin } } as unknown as Win;
-  Object.defineProperty(win, "XMLHttpRequest", { value: Native, writable: true, enumerable: false, configurable: true });
-  return { win, Native };
-}
+const freshWindow = () => windowWithNative<Win, typeof FakeXhr>("XMLHttpRequest", FakeXhr, { EventTarget, location: { origin: kOrigin } });
 
 const record = { id: "f-1", url: "https://cdn.example/f-1.mp4", type: "video", video_generation: { prompt: "p" } };
 const json = { "content-type": "application/json; charset=utf-8" };
