@@ -693,7 +693,8 @@ as_owner() {
   if [ "$(id -u)" -ne 0 ] || [ "$uid" -eq 0 ]; then "$@"; return; fi
   owner=$(id -nu "$uid" 2>/dev/null) || die "the checkout $repo belongs to uid $uid, which has no user name: build it as that user first (or use --binaries)"
   if [ -z "${said_owner:-}" ]; then
-    say "building as $owner, the owner of $repo (not as root)"
+    # stderr: the first call's stdout may be silenced (cmake's configure step).
+    say "building as $owner, the owner of $repo (not as root)" >&2
     said_owner=1
   fi
   local owner_home
