@@ -154,11 +154,20 @@ Status NoControlCharacters(const std::string& text, std::string_view field) {
   return {};
 }
 
+/// The object a request carries under `name` (`video`, `save`), or
+/// bad_request when it is missing, null or not an object.
+Result<const json*> RequiredObject(const json& body, const char* name) {
+  const auto it = body.find(name);
+  if (it == body.end() || it->is_null())
+    return Status::BadRequest(fmt::format("field '{}' is required", name));
+  if (!it->is_object()) return Status::BadRequest(fmt::format("field '{}' must be an object", name));
+  return &*it;
+}
+
 Status ParseVideo(const json& body, const LimitsConfig& limits, Video& v) {
-  const json* video = body.contains("video") ? &body["video"] : nullptr;
-  if (!video || video->is_null()) return Status::BadRequest("field 'video' is required");
-  if (!video->is_object()) return Status::BadRequest("field 'video' must be an object");
-  Fields f(*video, "video.");
+  const Result<const json*> video = RequiredObject(body, "video");
+  if (!video.ok()) return video.status();
+  Fields f(*video.value(), "video.");
   if (Status s = f.Url("url", limits.max_url_bytes, v.url, true); !s.ok()) return s;
   if (Status s = f.Url("thumbnail_url", limits.max_url_bytes, v.thumbnail_url); !s.ok()) return s;
   if (Status s = f.FreeText("prompt", limits.max_prompt_bytes, v.prompt); !s.ok()) return s;
@@ -183,10 +192,9 @@ Status ParseVideo(const json& body, const LimitsConfig& limits, Video& v) {
 }
 
 Status ParseAppSave(const json& body, const LimitsConfig& limits, AppSave& a) {
-  const json* save = body.contains("save") ? &body["save"] : nullptr;
-  if (!save || save->is_null()) return Status::BadRequest("field 'save' is required");
-  if (!save->is_object()) return Status::BadRequest("field 'save' must be an object");
-  Fields f(*save, "save.");
+  const Result<const json*> save = RequiredObject(body, "save");
+  if (!save.ok()) return save.status();
+  Fields f(*save.value(), "save.");
   if (Status s = f.Text("chat_id", limits.max_text_bytes, a.chat_id, true); !s.ok()) return s;
   if (a.chat_id.empty()) return Status::BadRequest("field 'save.chat_id' must not be empty");
   if (Status s = NoControlCharacters(a.chat_id, "save.chat_id"); !s.ok()) return s;
