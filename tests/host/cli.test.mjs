@@ -2,7 +2,8 @@
 // host filled over pipes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { makeHome, startHost, video, runCli, sqlite, videoIdFor } from '../lib/host.mjs';
 
@@ -374,7 +375,11 @@ test('sync and doctor exit non-zero with a message (no token, no browsers here)'
   const sync = await cli(['sync'], { env: { VIDKEEP_TOKEN: '' } });
   assert.notEqual(sync.code, 0);
   assert.equal(lines(sync.stderr).length, 1, JSON.stringify(sync.stderr));
-  const doctor = await cli(['doctor'], { env: { HOME: home.home, XDG_CONFIG_HOME: path.join(home.home, 'xdg') } });
+  // --root: an empty fake root, so a vidkeep installed on this machine (its
+  // /etc manifests and config) cannot make doctor pass.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'vidkeep-doctor-root-'));
+  const doctor = await cli(['doctor', '--root', root], { env: { HOME: home.home, XDG_CONFIG_HOME: path.join(home.home, 'xdg') } });
+  rmSync(root, { recursive: true, force: true });
   assert.notEqual(doctor.code, 0);
   assert.ok((doctor.stderr + doctor.stdout).trim().length > 0);
   if (/not part of this build/.test(doctor.stderr)) assert.equal(lines(doctor.stderr).length, 1);
