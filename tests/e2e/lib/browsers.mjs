@@ -170,7 +170,8 @@ process.on('exit', killAllBrowsers);
  */
 function spawnBrowser(cmd, args, { env, logFile, ready, timeoutMs, what }) {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(cmd, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = hidingSystemHosts(cmd, args);
+  const child = spawn(file, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid) liveGroups.add(child.pid);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.stdout.on('data', (d) => log.write(d));
@@ -188,6 +189,28 @@ function spawnBrowser(cmd, args, { env, logFile, ready, timeoutMs, what }) {
   return within(timeoutMs, match, `${what} start`).then(
     (m) => ({ child, exited, match: m, log }),
     (err) => { killGroup(child.pid, 'SIGKILL'); throw err; });
+}
+
+/**
+ * The machine's own system-wide native messaging manifests (a vidkeep that
+ * `sudo installer/install.sh` registered there) would be seen by the test
+ * browsers beside the scenario's own: Chromium reads /etc/chromium/… whatever
+ * its user-data-dir, so "host missing" could never be missing. As root, the
+ * browser runs in a private mount namespace (`unshare --mount`, which execs:
+ * the PID stays the browser's) with an empty tmpfs over each such folder, so
+ * it sees only what the scenario registered and the machine's files are never
+ * read or touched. Without root the folders stay visible (said in docs/e2e.md).
+ */
+const kSystemHostDirs = [
+  '/etc/chromium/native-messaging-hosts', '/etc/opt/chrome/native-messaging-hosts',
+  '/usr/lib/mozilla/native-messaging-hosts', '/usr/lib64/mozilla/native-messaging-hosts',
+];
+function hidingSystemHosts(cmd, args) {
+  const hide = kSystemHostDirs.filter((d) => existsSync(d));
+  if (hide.length === 0 || process.getuid?.() !== 0 || !existsSync('/usr/bin/unshare')) return [cmd, args];
+  const script = 'for d in $VIDKEEP_E2E_HIDE; do mount -t tmpfs -o mode=0755,size=1m tmpfs "$d" || exit 1; done; exec "$@"';
+  return ['/usr/bin/unshare', ['--mount', '--propagation', 'private', '--', '/usr/bin/env', `VIDKEEP_E2E_HIDE=${hide.join(' ')}`,
+    '/bin/sh', '-c', script, 'sh', cmd, ...args]];
 }
 
 // ------------------------------------------------------------------ drivers --
