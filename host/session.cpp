@@ -68,6 +68,11 @@ AccountCheck ParseSessionAnswer(const HttpResponse& r) {
   return out;
 }
 
+void AddCredentials(HttpRequest& request, const ServerAuth& auth) {
+  if (!auth.cookie.empty()) request.headers.emplace_back("Cookie", auth.cookie);
+  if (!auth.bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + auth.bearer);
+}
+
 boost::asio::awaitable<AccountCheck> LookUpAccount(HttpClient& http, const std::string& origin,
                                                    const ServerAuth& auth, const SyncConfig& config) {
   if (config.session_path.empty()) co_return AccountCheck{false, std::nullopt, "the session lookup is off"};
@@ -76,8 +81,7 @@ boost::asio::awaitable<AccountCheck> LookUpAccount(HttpClient& http, const std::
   request.method = "GET";
   request.target = config.session_path;
   request.headers.emplace_back("Accept", "application/json");
-  if (!auth.cookie.empty()) request.headers.emplace_back("Cookie", auth.cookie);
-  if (!auth.bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + auth.bearer);
+  AddCredentials(request, auth);
   request.deadline = std::chrono::steady_clock::now() +
                      std::chrono::milliseconds(std::max(config.request_timeout_ms, 1));
   HttpResponse response = co_await http.Send(std::move(request));

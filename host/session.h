@@ -19,6 +19,11 @@ namespace vidkeep {
 /// an account, `null` or `{}` no session, anything else unknown.
 AccountCheck ParseSessionAnswer(const HttpResponse& response);
 
+/// Adds the Cookie / Authorization headers of `auth` to `request`: the one
+/// place credentials become headers (the save-message send and the session
+/// lookup). Never log the request's headers.
+void AddCredentials(HttpRequest& request, const ServerAuth& auth);
+
 /// GETs `{origin}{config.session_path}` with `auth` (no redirect followed,
 /// bounded by the sync request timeout). Never throws; the credentials reach
 /// neither a log nor the result.

@@ -312,8 +312,7 @@ asio::awaitable<void> Syncer::SendOne(VideoRecord record, std::int64_t lease_unt
   if (held != credentials_.end()) {
     const ServerAuth& auth = held->second.auth;
     secrets = SecretsOf(auth);
-    if (!auth.cookie.empty()) request.headers.emplace_back("Cookie", auth.cookie);
-    if (!auth.bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + auth.bearer);
+    AddCredentials(request, auth);
   }
   request.body = SaveMessageBody(record);
   // The exchange must end while this process still holds the lease, or
