@@ -11,12 +11,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, chmodSync, readFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { makeHome, startHost, frame, video, runCli, sqlite, within, BIN, DEV_CHROMIUM } from '../lib/host.mjs';
+import { makeHome, startHost, frame, video, runCli, childEnv, sqlite, within, BIN, DEV_CHROMIUM } from '../lib/host.mjs';
 import { startChatApp, SESSION_COOKIE } from '../lib/chat-app.mjs';
 import { CHAT, FAST_SYNC, until, outboxStates, filesContaining, walk, pageVideo, checkDatabase } from './lib.mjs';
 
 function run(args, env) {
-  return new Promise((resolve) => execFile(path.join(BIN, 'vidkeep'), args, { env: { ...process.env, ...env }, timeout: 30000, killSignal: 'SIGKILL' },
+  return new Promise((resolve) => execFile(path.join(BIN, 'vidkeep'), args, { env: childEnv(env), timeout: 30000, killSignal: 'SIGKILL' },
     (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr })));
 }
 

@@ -372,7 +372,7 @@ test('usage errors exit 2 with one line on stderr', T, async () => {
 });
 
 test('sync and doctor exit non-zero with a message (no token, no browsers here)', T, async () => {
-  const sync = await cli(['sync'], { env: { VIDKEEP_TOKEN: '' } });
+  const sync = await cli(['sync'], { env: { ...home.env, VIDKEEP_TOKEN: '' } });
   assert.notEqual(sync.code, 0);
   assert.equal(lines(sync.stderr).length, 1, JSON.stringify(sync.stderr));
   // --root: an empty fake root, so a vidkeep installed on this machine (its

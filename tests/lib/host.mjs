@@ -1,7 +1,7 @@
 // Drives the real vidkeep-host binary over pipes, as a browser does.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, homedir } from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 
@@ -39,6 +39,21 @@ export function makeHome(config) {
   };
 }
 
+/**
+ * The environment of a vidkeep process a test starts: ours with the test's on
+ * top. Refused when it would reach the tester's own data — no VIDKEEP_HOME
+ * and the real HOME / XDG_DATA_HOME — so a run beside a real vidkeep install
+ * never opens its database (a `vidkeep sync` given `{env: {VIDKEEP_TOKEN}}`
+ * alone once did). Tests of the default locations set HOME to a scratch dir.
+ */
+export function childEnv(env = {}) {
+  const merged = { ...process.env, ...env };
+  const realData = !merged.VIDKEEP_HOME && merged.HOME === homedir() &&
+    merged.XDG_DATA_HOME === process.env.XDG_DATA_HOME;
+  if (realData) throw new Error('test would run vidkeep on the real data dir: pass VIDKEEP_HOME (home.env) or a scratch HOME');
+  return merged;
+}
+
 /** Encodes one frame: 32-bit native (little-endian here) length + bytes. */
 export function frame(payload) {
   const body = Buffer.isBuffer(payload) ? payload
@@ -58,7 +73,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
   const command = prefix.length ? prefix[0] : path.join(BIN, bin);
   const argv = prefix.length ? [...prefix.slice(1), path.join(BIN, bin), ...args] : args;
   const child = spawn(command, argv, {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const messages = [];
@@ -189,7 +204,7 @@ export function within(ms, promise, what = 'operation') {
 export function runCli(args, { env = {}, timeoutMs = 10000 } = {}) {
   return new Promise((resolve) => {
     execFile(path.join(BIN, 'vidkeep'), args, {
-      env: { ...process.env, ...env },
+      env: childEnv(env),
       timeout: timeoutMs,
       killSignal: 'SIGKILL',
       maxBuffer: 64 * 1024 * 1024,
