@@ -1,6 +1,9 @@
 #include "json_writer.h"
 
+#include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace vidkeep {
 
@@ -27,6 +30,16 @@ std::size_t Utf8Length(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// True when one of the 8 bytes of `w` needs a look: a control character,
+// `"`, `\\` or a byte of a multi-byte UTF-8 sequence. Bit tricks from
+// "Bit Twiddling Hacks" (haszero / hasless), exact for every byte value.
+bool AnySpecial(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  auto has_zero = [&](std::uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
+  const bool control = ((w - kOnes * 0x20) & ~w & kHigh) != 0;  // a byte < 0x20
+  return control || (w & kHigh) != 0 || has_zero(w ^ (kOnes * '"')) || has_zero(w ^ (kOnes * '\\'));
+}
+
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
@@ -34,6 +47,15 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < s.size();) {
+    // Eight plain bytes at a time: most of a record is URLs and ids.
+    if (s.size() - i >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!AnySpecial(w)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const std::size_t n = Utf8Length(s, i);
@@ -70,6 +92,133 @@ void AppendJsonString(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+namespace {
+
+// A JSON string at text[i] (the opening quote); returns the index after its
+// closing quote, or npos.
+std::size_t SkipString(std::string_view t, std::size_t i) {
+  for (++i; i < t.size();) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (c == '"') return i + 1;
+    if (c < 0x20) return std::string_view::npos;
+    if (c == '\\') {
+      if (i + 1 >= t.size()) return std::string_view::npos;
+      const char e = t[i + 1];
+      if (e == 'u') {
+        if (i + 6 > t.size()) return std::string_view::npos;
+        for (std::size_t k = i + 2; k < i + 6; ++k)
+          if (!std::isxdigit(static_cast<unsigned char>(t[k]))) return std::string_view::npos;
+        i += 6;  // a lone surrogate escape is still valid JSON text
+      } else if (std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos) {
+        i += 2;
+      } else {
+        return std::string_view::npos;
+      }
+    } else if (c >= 0x80) {
+      const std::size_t n = Utf8Length(t, i);
+      if (n == 0) return std::string_view::npos;
+      i += n;
+    } else {
+      ++i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// A JSON number at text[i]; returns the index after it, or npos.
+std::size_t SkipNumber(std::string_view t, std::size_t i) {
+  auto digits = [&](std::size_t k) {
+    std::size_t start = k;
+    while (k < t.size() && t[k] >= '0' && t[k] <= '9') ++k;
+    return k == start ? std::string_view::npos : k;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0')
+    ++i;
+  else if ((i = digits(i)) == std::string_view::npos)
+    return i;
+  if (i < t.size() && t[i] == '.' && (i = digits(i + 1)) == std::string_view::npos) return i;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    return digits(i);
+  }
+  return i;
+}
+
+}  // namespace
+
+bool IsJsonObject(std::string_view t) {
+  constexpr std::size_t npos = std::string_view::npos;
+  char open[32];  // the containers not yet closed: '{' or '['
+  std::size_t depth = 0;
+  std::size_t i = 0;
+  auto space = [&] {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  };
+  space();
+  if (i >= t.size() || t[i] != '{') return false;
+  // Each turn reads one value (in an object: a key, ':' and a value), then
+  // a ',' or the closing brackets.
+  bool first = true;  // right after an opening bracket
+  open[depth++] = '{';
+  ++i;
+  while (true) {
+    space();
+    if (first && i < t.size() && t[i] == (open[depth - 1] == '{' ? '}' : ']')) {
+      ++i;  // an empty container
+      if (--depth == 0) {
+        space();
+        return i == t.size();
+      }
+    } else {
+      if (open[depth - 1] == '{') {
+        if (i >= t.size() || t[i] != '"' || (i = SkipString(t, i)) == npos) return false;
+        space();
+        if (i >= t.size() || t[i] != ':') return false;
+        ++i;
+        space();
+      }
+      if (i >= t.size()) return false;
+      const char c = t[i];
+      if (c == '{' || c == '[') {
+        if (depth == sizeof open) return false;
+        open[depth++] = c;
+        ++i;
+        first = true;
+        continue;
+      }
+      if (c == '"') {
+        i = SkipString(t, i);
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        i = SkipNumber(t, i);
+      } else {
+        std::size_t n = 0;
+        for (std::string_view word : {"true", "false", "null"})
+          if (t.substr(i, word.size()) == word) n = word.size();
+        i = n ? i + n : npos;
+      }
+      if (i == npos) return false;
+    }
+    // After a value: a comma goes on in this container, brackets close them.
+    first = false;
+    while (true) {
+      space();
+      if (i >= t.size()) return false;
+      if (t[i] == ',') {
+        ++i;
+        break;
+      }
+      if (t[i] != (open[depth - 1] == '{' ? '}' : ']')) return false;
+      ++i;
+      if (--depth == 0) {
+        space();
+        return i == t.size();
+      }
+    }
+  }
 }
 
 void JsonWriter::Int(std::int64_t n) {

@@ -21,6 +21,12 @@ namespace vidkeep {
 /// each invalid sequence with U+FFFD.
 void AppendJsonString(std::string& out, std::string_view s);
 
+/// True when `text` is one JSON object (RFC 8259, valid UTF-8, nesting at
+/// most 32 deep) and nothing else: text that can be copied into an answer as
+/// it is. A fraction of a parse's cost (no DOM); false for anything it is
+/// not sure of, so a true answer is always right (tested against nlohmann).
+bool IsJsonObject(std::string_view text);
+
 /// A forward-only writer of one JSON value into `out`; commas are its job.
 /// Keys are written as given: callers pass plain ASCII names. `out` must
 /// outlive the writer.
@@ -56,6 +62,11 @@ class JsonWriter {
   }
   /// Any value (numbers with a fraction, nested documents), through nlohmann.
   void Value(const nlohmann::json& value);
+  /// JSON text the caller knows to be one valid value, copied as it is.
+  void Raw(std::string_view json) {
+    Separate();
+    out_ += json;
+  }
 
   // The fields of a lean record: a key only when there is something to say.
   void StringField(std::string_view key, std::string_view value) {

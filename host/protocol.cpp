@@ -559,7 +559,15 @@ void WriteRecord(JsonWriter& w, const VideoRecord& r) {
   w.StringField("created_at", r.created_at);
   w.NonEmptyString("last_error", r.last_error);
   if (r.media) WriteMedia(w, *r.media);
-  if (!r.video.meta.empty()) {
+  if (IsJsonObject(r.meta_text)) {
+    // As stored: the host stores nlohmann's compact dumps, so this is the
+    // text a parse and a dump would give (protocol_test). Anything else (a
+    // database edited by hand) is still one valid object here, if unsorted.
+    if (r.meta_text != "{}") {
+      w.Key("meta");
+      w.Raw(r.meta_text);
+    }
+  } else if (!r.video.meta.empty()) {
     w.Key("meta");
     w.Value(r.video.meta);
   }

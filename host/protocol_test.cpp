@@ -524,3 +524,23 @@ TEST_CASE("a media_read answer: base64 data, eof at the file's end") {
         R"({"content_type":null,"data":"YWJj","eof":true,"offset":2,"size":5})");
   CHECK(MediaReadAnswerJson("video/mp4", 6, 2, "abc")["eof"] == false);
 }
+
+TEST_CASE("a record's stored meta text is copied as it is, the same as the parsed meta") {
+  VideoRecord parsed;
+  parsed.video_id = "id";
+  parsed.video.url = "https://cdn.example/v.mp4";
+  for (const json& meta : {json::object(), json{{"duration_s", 5.0}, {"width", 1280}, {"model", "m"}},
+                           json{{"z", {1, 2.5, nullptr}}, {"a", "t\u00e9\n"}, {"n", -0.1}, {"big", 1e300}}}) {
+    parsed.video.meta = meta;
+    VideoRecord stored = parsed;  // as Store::List reads it: the text only
+    stored.video.meta = json::object();
+    stored.meta_text = meta.dump();
+    INFO(stored.meta_text);
+    CHECK(RecordJsonText(stored) == RecordJsonText(parsed));
+  }
+  // Text that is not one JSON object (a hand-edited database) is never copied.
+  VideoRecord odd = parsed;
+  odd.video.meta = json{{"w", 1}};
+  odd.meta_text = R"({"w":1)";
+  CHECK(RecordToJson(odd)["meta"] == json{{"w", 1}});
+}
