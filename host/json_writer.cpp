@@ -1,6 +1,6 @@
 #include "json_writer.h"
 
-#include <cctype>
+#include <cmath>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -96,6 +96,22 @@ void AppendJsonString(std::string& out, std::string_view s) {
 
 namespace {
 
+// The code unit of a `\uXXXX` escape at t[i], or -1.
+int HexUnit(std::string_view t, std::size_t i) {
+  if (i + 6 > t.size() || t[i] != '\\' || t[i + 1] != 'u') return -1;
+  int unit = 0;
+  for (std::size_t k = i + 2; k < i + 6; ++k) {
+    const char c = t[k];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return -1;
+    unit = unit * 16 + digit;
+  }
+  return unit;
+}
+
 // A JSON string at text[i] (the opening quote); returns the index after its
 // closing quote, or npos.
 std::size_t SkipString(std::string_view t, std::size_t i) {
@@ -107,10 +123,15 @@ std::size_t SkipString(std::string_view t, std::size_t i) {
       if (i + 1 >= t.size()) return std::string_view::npos;
       const char e = t[i + 1];
       if (e == 'u') {
-        if (i + 6 > t.size()) return std::string_view::npos;
-        for (std::size_t k = i + 2; k < i + 6; ++k)
-          if (!std::isxdigit(static_cast<unsigned char>(t[k]))) return std::string_view::npos;
-        i += 6;  // a lone surrogate escape is still valid JSON text
+        // Surrogates come in pairs (\ud83c\udfa5), as nlohmann requires.
+        const int unit = HexUnit(t, i);
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return std::string_view::npos;
+        i += 6;
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          const int low = HexUnit(t, i);
+          if (low < 0xDC00 || low > 0xDFFF) return std::string_view::npos;
+          i += 6;
+        }
       } else if (std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos) {
         i += 2;
       } else {
@@ -143,9 +164,17 @@ std::size_t SkipNumber(std::string_view t, std::size_t i) {
   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
     ++i;
     if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    return digits(i);
+    i = digits(i);
   }
   return i;
+}
+
+// Whether nlohmann can hold the number t[begin, end) (it refuses what
+// overflows a double, e.g. 1e400); an underflow is refused too (not sure).
+bool NumberInRange(std::string_view t, std::size_t begin, std::size_t end) {
+  double value = 0;
+  const auto result = std::from_chars(t.data() + begin, t.data() + end, value);
+  return result.ec == std::errc() && result.ptr == t.data() + end && std::isfinite(value);
 }
 
 }  // namespace
@@ -193,7 +222,9 @@ bool IsJsonObject(std::string_view t) {
       if (c == '"') {
         i = SkipString(t, i);
       } else if (c == '-' || (c >= '0' && c <= '9')) {
+        const std::size_t begin = i;
         i = SkipNumber(t, i);
+        if (i != npos && !NumberInRange(t, begin, i)) return false;
       } else {
         std::size_t n = 0;
         for (std::string_view word : {"true", "false", "null"})

@@ -64,13 +64,16 @@ TEST_CASE("every byte value in every place of an 8-byte word is seen") {
 TEST_CASE("IsJsonObject: true only for one valid JSON object") {
   for (const char* good : {"{}", " {} ", R"({"a":1})", R"({"duration_s":5.0,"height":720,"model":"m"})",
                            R"({"a":[1,-2.5e+3,0,true,false,null,"x\u00e9\n",{}],"b":{"c":[]}})",
-                           "{\"k\":\"\xD0\xBA\xF0\x9F\x8E\xA5\"}", R"({"a" : [ 1 , 2 ] })"})
+                           "{\"k\":\"\xD0\xBA\xF0\x9F\x8E\xA5\"}", R"({"e":"\ud83c\udfa5\u0000"})", R"({"a" : [ 1 , 2 ] })"})
     CHECK(IsJsonObject(good));
+  const std::string huge = "{\"a\":1" + std::string(400, '0') + "}";  // overflows a double
   for (const char* bad : {"", "[]", "1", "\"x\"", "{", "}", "{}{}", "{} x", R"({"a"})", R"({"a":})",
                           R"({"a":1,})", R"({,"a":1})", R"({"a":[1,]})", R"({"a":01})", R"({"a":1.})",
                           R"({"a":.5})", R"({"a":-})", R"({"a":1e})", R"({"a":tru})", R"({"a":"\x"})",
                           R"({"a":"\u12g4"})", "{\"a\":\"\x01\"}", "{\"a\":\"\xC3\"}", R"({a:1})",
-                          R"({"a":1]})", R"({"a":[1}})", R"({"a":"x)"})
+                          R"({"a":1]})", R"({"a":[1}})", R"({"a":"x)", R"({"a":1e400})",
+                          R"({"a":-1e309})", huge.c_str(), R"({"a":"\ud800"})",
+                          R"({"a":"\udc00\ud800"})", R"({"a":"\ud800\u0041"})"})
     CHECK_FALSE(IsJsonObject(bad));
   CHECK_FALSE(IsJsonObject(std::string("{\"a\":1}\0", 8)));
   // Deeper than 32: not sure, so false (the caller then parses).
