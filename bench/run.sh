@@ -9,11 +9,14 @@
 #            --worktree: build the working tree as it is instead (build-bench/bin)
 #            --skip-extension, --keep (keep the temporary databases), --no-doc
 #            --only PARTS: some of ingest,cold,lat,sync,extension,download (no doc update)
+#   bench/run.sh --scale [--sizes 10000,100000,1000000] [--no-doc]
+#                list, search, cold start and database size at 10k/100k/1M stored videos
+#                (bench/scale.py; databases cached in ~/.cache/vidkeep/bench): the Scale table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-smoke=0; skip_ext=0; keep=0; doc=1; worktree=0; only=
+smoke=0; skip_ext=0; keep=0; doc=1; worktree=0; only=; scale=0; sizes=
 bin="${VIDKEEP_BENCH_BIN:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,7 +27,9 @@ while [ $# -gt 0 ]; do
     --worktree) worktree=1 ;;
     --bin) bin="$2"; shift ;;
     --only) only="$2"; doc=0; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --scale) scale=1 ;;
+    --sizes) sizes="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -67,6 +72,13 @@ if [ ! -x "$tools/driver" ] || [ bench/driver.cpp -nt "$tools/driver" ]; then
 fi
 if [ ! -x "$tools/trivial_host" ] || [ bench/trivial_host.c -nt "$tools/trivial_host" ]; then
   cc -O2 -Wall -o "$tools/trivial_host" bench/trivial_host.c
+fi
+
+if [ "$scale" = 1 ]; then
+  args=(--built "${built:-given binaries}" --bin "$bin" --driver "$tools/driver")
+  [ -n "$sizes" ] && args+=(--sizes "$sizes")
+  [ "$doc" = 1 ] && args+=(--doc "$root/docs/benchmarks.md")
+  exec python3 bench/scale.py "${args[@]}"
 fi
 
 chromium=${CHROMIUM:-/usr/bin/chromium}

@@ -34,7 +34,7 @@ void WriteJson(const Records& records, std::ostream& out, Status& status) {
   out << "[";
   bool first = true;
   status = records([&](const VideoRecord& r) {
-    out << (first ? "\n  " : ",\n  ") << Dump(RecordToJson(r));
+    out << (first ? "\n  " : ",\n  ") << RecordJsonText(r);
     first = false;
   });
   out << (first ? "]\n" : "\n]\n");

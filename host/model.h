@@ -102,6 +102,10 @@ struct VideoRecord {
   std::string app_message_id;  // set when the app saved it itself (kSavedByApp)
   std::int64_t next_try_ms = 0;  // pending: not sent before this (unix ms; 0: due)
   std::optional<MediaSummary> media;  // absent where the cache is not read
+  /// The stored `meta` as its JSON text (compact, keys sorted: written by
+  /// nlohmann's dump). Store::List fills only this, not `video.meta`:
+  /// parsing it back was a sixth of a `list` (docs/benchmarks.md).
+  std::string meta_text;
 };
 
 /// One sync attempt, for `vidkeep show`.

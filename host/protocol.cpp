@@ -9,6 +9,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "dedupe.h"
+#include "json_writer.h"
 
 namespace vidkeep {
 
@@ -470,46 +471,171 @@ json FileCacheToJson(const FileCache& f, bool with_generated) {
   return out;
 }
 
-json MediaToJson(const MediaSummary& m) {
-  json info = nullptr;
-  if (m.info) {
-    auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-    info = {{"duration_s", opt(m.info->duration_s)}, {"width", opt(m.info->width)},
-            {"height", opt(m.info->height)},         {"video_codec", OrNull(m.info->video_codec)},
-            {"audio_codec", OrNull(m.info->audio_codec)}, {"container", OrNull(m.info->container)}};
+// ---- Records (record format 2, docs/protocol-extensions.md "Lean records"):
+// written as JSON text straight into the answer, keys in byte order (as
+// nlohmann's std::map objects order them, so `vidkeep --json`, which parses
+// this text, prints the same bytes), a key only when there is something to say.
+
+// Nothing to say about a file: no media row, or one that holds nothing yet.
+bool IsBlank(const FileCache& f) {
+  return f.state == CacheState::kNotCached && f.bytes == 0 && !f.total && f.content_type.empty() &&
+         f.sha256.empty() && f.error.empty() && !f.generated;
+}
+
+// One file's cache state: `evicted` is `not_cached` with the reason in `error`.
+void WriteFileCache(JsonWriter& w, const FileCache& f) {
+  const CacheState shown = f.state == CacheState::kEvicted ? CacheState::kNotCached : f.state;
+  w.BeginObject();
+  w.IntField("bytes", f.bytes);
+  w.NonEmptyString("content_type", f.content_type);
+  w.NonEmptyString("error", f.error);
+  if (f.generated) {
+    w.Key("generated");
+    w.Bool(true);
   }
-  return {{"video", FileCacheToJson(m.video, false)},
-          {"thumbnail", FileCacheToJson(m.thumbnail, true)},
-          {"info", info},
-          {"pinned", m.pinned},
-          {"last_viewed_at", m.last_viewed_ms > 0 ? json(FormatUtcMs(m.last_viewed_ms)) : json(nullptr)}};
+  if (f.state == CacheState::kCached)
+    w.IntField("percent", 100);
+  else if (f.total && *f.total > 0)
+    w.IntField("percent", std::min<std::int64_t>(99, f.bytes * 100 / *f.total));
+  w.NonEmptyString("sha256", f.sha256);
+  w.StringField("state", ToString(shown));
+  if (f.total) w.IntField("total", *f.total);
+  w.EndObject();
+}
+
+void WriteMediaInfo(JsonWriter& w, const MediaFacts& info) {
+  w.BeginObject();
+  w.NonEmptyString("audio_codec", info.audio_codec);
+  w.NonEmptyString("container", info.container);
+  if (info.duration_s) {
+    w.Key("duration_s");
+    w.Value(*info.duration_s);
+  }
+  if (info.height) w.IntField("height", *info.height);
+  w.NonEmptyString("video_codec", info.video_codec);
+  if (info.width) w.IntField("width", *info.width);
+  w.EndObject();
+}
+
+// `media`, or nothing when there is nothing to say (no copy, not pinned,
+// never viewed, not probed): the reader then takes every file as not cached.
+void WriteMedia(JsonWriter& w, const MediaSummary& m) {
+  const bool video = !IsBlank(m.video), thumbnail = !IsBlank(m.thumbnail);
+  if (!video && !thumbnail && !m.info && !m.pinned && m.last_viewed_ms <= 0) return;
+  w.Key("media");
+  w.BeginObject();
+  if (m.info) {
+    w.Key("info");
+    WriteMediaInfo(w, *m.info);
+  }
+  if (m.last_viewed_ms > 0) w.StringField("last_viewed_at", FormatUtcMs(m.last_viewed_ms));
+  if (m.pinned) {
+    w.Key("pinned");
+    w.Bool(true);
+  }
+  if (thumbnail) {
+    w.Key("thumbnail");
+    WriteFileCache(w, m.thumbnail);
+  }
+  if (video) {
+    w.Key("video");
+    WriteFileCache(w, m.video);
+  }
+  w.EndObject();
+}
+
+void WriteRecord(JsonWriter& w, const VideoRecord& r) {
+  w.BeginObject();
+  if (!r.video.account_id.empty()) {
+    w.Key("account");
+    w.BeginObject();
+    w.StringField("id", r.video.account_id);
+    w.NonEmptyString("label", r.video.account_label);
+    w.EndObject();
+  }
+  w.NonEmptyString("app_message_id", r.app_message_id);
+  w.StringField("canonical_url", r.canonical_url);
+  w.NonEmptyString("chat_id", r.video.chat_id);
+  w.StringField("created_at", r.created_at);
+  w.NonEmptyString("last_error", r.last_error);
+  if (r.media) WriteMedia(w, *r.media);
+  if (IsJsonObject(r.meta_text)) {
+    // As stored: the host stores nlohmann's compact dumps, so this is the
+    // text a parse and a dump would give (protocol_test). Anything else (a
+    // database edited by hand) is still one valid object here, if unsorted.
+    if (r.meta_text != "{}") {
+      w.Key("meta");
+      w.Raw(r.meta_text);
+    }
+  } else if (!r.video.meta.empty()) {
+    w.Key("meta");
+    w.Value(r.video.meta);
+  }
+  w.NonEmptyString("observed_at", r.video.observed_at);
+  w.NonEmptyString("origin", r.origin);
+  w.NonEmptyString("page_url", r.video.page_url);
+  w.NonEmptyString("prompt", r.video.prompt);
+  w.StringField("source", ToString(r.video.source));
+  w.StringField("sync", ToString(r.sync));
+  w.IntField("sync_attempts", r.sync_attempts);
+  w.NonEmptyString("thumbnail_url", r.video.thumbnail_url);
+  w.StringField("url", r.video.url);
+  w.StringField("video_id", r.video_id);
+  w.EndObject();
 }
 
 }  // namespace
 
-json RecordToJson(const VideoRecord& r) {
-  auto or_null = OrNull;
-  json out = {{"video_id", r.video_id},
-          {"url", r.video.url},
-          {"thumbnail_url", or_null(r.video.thumbnail_url)},
-          {"prompt", or_null(r.video.prompt)},
-          {"chat_id", or_null(r.video.chat_id)},
-          {"source", ToString(r.video.source)},
-          {"page_url", or_null(r.video.page_url)},
-          {"observed_at", or_null(r.video.observed_at)},
-          {"meta", r.video.meta},
-          {"origin", or_null(r.origin)},
-          {"canonical_url", r.canonical_url},
-          {"sync", ToString(r.sync)},
-          {"sync_attempts", r.sync_attempts},
-          {"last_error", or_null(r.last_error)},
-          {"created_at", r.created_at},
-          {"account", r.video.account_id.empty()
-                          ? json(nullptr)
-                          : json({{"id", r.video.account_id},
-                                  {"label", or_null(r.video.account_label)}})},
-          {"app_message_id", or_null(r.app_message_id)}};
-  if (r.media) out["media"] = MediaToJson(*r.media);
+std::string RecordJsonText(const VideoRecord& record) {
+  std::string out;
+  JsonWriter w(out);
+  WriteRecord(w, record);
+  return out;
+}
+
+json RecordToJson(const VideoRecord& record) { return json::parse(RecordJsonText(record)); }
+
+// What follows the records: `],"next_cursor":"s<19 digits>","truncated":true}`.
+constexpr std::size_t kListTailBytes = 64;
+
+std::string ListAnswer(const json& id, const std::vector<VideoRecord>& records, bool more,
+                       std::size_t max_bytes) {
+  std::string out;
+  out.reserve(256 + 640 * records.size());
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("id");
+  w.Value(id);
+  w.Key("ok");
+  w.Bool(true);
+  w.IntField("record_format", kRecordFormat);
+  w.Key("videos");
+  w.BeginArray();
+  const VideoRecord* last = nullptr;
+  bool cut = false;
+  for (const auto& record : records) {
+    const std::size_t before = out.size();
+    WriteRecord(w, record);
+    // Browsers refuse messages of 1 MiB or more: cut the page short (never
+    // before its first record) and let the cursor continue after the last.
+    if (out.size() + kListTailBytes > max_bytes && last) {
+      out.resize(before);  // the comma before it goes too; the array is not empty
+      cut = true;
+      break;
+    }
+    last = &record;
+  }
+  w.EndArray();
+  w.Key("next_cursor");
+  if (last && (cut || more))
+    w.String(CursorAfter(*last));
+  else
+    w.Null();
+  if (cut) {
+    w.Key("truncated");
+    w.Bool(true);
+  }
+  w.EndObject();
   return out;
 }
 
@@ -553,22 +679,20 @@ json DamagedToJson(const std::string& damaged) {
 }  // namespace
 
 json HelloAnswerJson(std::string_view host_version, const std::string& db_path) {
-  return {{"host_version", host_version}, {"protocol", kProtocolVersion}, {"db_path", db_path}};
+  return {{"host_version", host_version},
+          {"protocol", kProtocolVersion},
+          {"record_format", kRecordFormat},
+          {"db_path", db_path}};
 }
 
 json VideoAnswerJson(const std::string& video_id, bool duplicate, SyncState sync) {
   return {{"video_id", video_id}, {"duplicate", duplicate}, {"sync", ToString(sync)}};
 }
 
-json ListAnswerJson(json videos, const std::optional<std::string>& next_cursor, bool truncated) {
-  json fields = {{"videos", std::move(videos)},
-                 {"next_cursor", next_cursor ? json(*next_cursor) : json(nullptr)}};
-  if (truncated) fields["truncated"] = true;
-  return fields;
-}
-
 json GetAnswerJson(const VideoRecord& record, const std::vector<SyncAttempt>& history) {
-  return {{"video", RecordToJson(record)}, {"history", HistoryToJson(history)}};
+  return {{"video", RecordToJson(record)},
+          {"history", HistoryToJson(history)},
+          {"record_format", kRecordFormat}};
 }
 
 json DeleteAnswerJson(int deleted) { return {{"deleted", deleted}}; }

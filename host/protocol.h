@@ -19,6 +19,10 @@
 namespace vidkeep {
 
 inline constexpr int kProtocolVersion = 1;
+/// How records are written (docs/protocol-extensions.md, "Lean records"):
+/// 2 leaves out every key whose value would be null and a `media` with
+/// nothing to say. `hello`, `list` and `get` answers name it.
+inline constexpr int kRecordFormat = 2;
 inline constexpr int kMaxListLimit = 500;
 inline constexpr std::size_t kMaxIdsPerRequest = 10000;
 
@@ -111,17 +115,22 @@ std::string ConfigureAnswer(const nlohmann::json& id, const AccountCheck& check)
 std::string ErrorAnswer(const nlohmann::json& id, const Status& status);
 std::string_view ErrorCodeName(ErrorCode code);
 
-/// A stored video as it appears in answers, `vidkeep --json` and exports.
+/// A stored video as it appears in answers, `vidkeep --json` and exports:
+/// the JSON text (record format 2), and the same parsed.
+std::string RecordJsonText(const VideoRecord& record);
 nlohmann::json RecordToJson(const VideoRecord& record);
 
 // ---- The fields of each request's `ok` answer (OkAnswer adds `id`, `ok`).
 
 nlohmann::json HelloAnswerJson(std::string_view host_version, const std::string& db_path);
 nlohmann::json VideoAnswerJson(const std::string& video_id, bool duplicate, SyncState sync);
-/// `videos` is an array of RecordToJson records, newest first; `next_cursor`
-/// is absent on the last page; `truncated`: cut short to fit one frame.
-nlohmann::json ListAnswerJson(nlohmann::json videos, const std::optional<std::string>& next_cursor,
-                              bool truncated);
+/// The whole `list` answer as frame payload text, written directly (no
+/// JSON DOM: this is the popup's first paint). `records` newest first;
+/// `more`: the store holds older ones. Records that would take the answer
+/// past `max_bytes` are left for the next page (`truncated`), but never the
+/// first; `next_cursor` is null on the last page.
+std::string ListAnswer(const nlohmann::json& id, const std::vector<VideoRecord>& records, bool more,
+                       std::size_t max_bytes);
 nlohmann::json GetAnswerJson(const VideoRecord& record, const std::vector<SyncAttempt>& history);
 nlohmann::json DeleteAnswerJson(int deleted);
 /// `resync` and `media_fetch`: how many were queued.

@@ -228,9 +228,15 @@ TEST_CASE("records carry the media summary; media_state events; base64") {
   CHECK(out["media"]["video"]["percent"] == 25);
   CHECK(out["media"]["thumbnail"]["state"] == "not_cached");  // evicted shows as not cached...
   CHECK(out["media"]["thumbnail"]["error"] == "evicted: over quota");  // ...with why
-  CHECK(out["media"]["thumbnail"]["total"].is_null());
+  CHECK_FALSE(out["media"]["thumbnail"].contains("total"));  // unknown: no key
+  CHECK_FALSE(out["media"]["thumbnail"].contains("percent"));
+  CHECK(out["media"]["thumbnail"]["generated"] == true);
+  CHECK_FALSE(out["media"]["video"].contains("generated"));  // false: no key
+  CHECK_FALSE(out["media"]["video"].contains("sha256"));
+  CHECK(out["media"]["video"]["content_type"] == "video/mp4");
   CHECK(out["media"]["info"]["width"] == 1280);
-  CHECK(out["media"]["info"]["audio_codec"].is_null());
+  CHECK(out["media"]["info"]["duration_s"] == 5.0);
+  CHECK_FALSE(out["media"]["info"].contains("audio_codec"));
   CHECK(out["media"]["pinned"] == true);
   CHECK(out["media"]["last_viewed_at"] == "1970-01-01T00:00:01.000Z");
 
@@ -390,13 +396,13 @@ TEST_CASE("an app_save request, field by field") {
   }
 }
 
-TEST_CASE("records carry account and app_message_id, null when unknown") {
+TEST_CASE("records carry account and app_message_id, no key when unknown") {
   VideoRecord r;
   r.video_id = "id";
   r.video.url = "https://cdn.example/v.mp4";
   json plain = RecordToJson(r);
-  CHECK(plain["account"].is_null());
-  CHECK(plain["app_message_id"].is_null());
+  CHECK_FALSE(plain.contains("account"));
+  CHECK_FALSE(plain.contains("app_message_id"));
   r.video.account_id = "u-1";
   r.video.account_label = "ann";
   r.app_message_id = "m-1";
@@ -418,6 +424,8 @@ TEST_CASE("doctor reads a hello answer leniently and parses its own hello reques
   REQUIRE(good.ok());
   CHECK(good->ok);
   CHECK(good->protocol == kProtocolVersion);
+  CHECK(OkAnswer("doctor", HelloAnswerJson("1.2.3", "/d"))
+            .find(R"("record_format":2)") != std::string::npos);
   CHECK(good->host_version == "1.2.3");
   CHECK(good->db_path == std::optional<std::string>("/d/vidkeep.db"));
 
@@ -441,14 +449,98 @@ TEST_CASE("doctor reads a hello answer leniently and parses its own hello reques
 }
 
 TEST_CASE("the list answer: next_cursor null on the last page, truncated only when cut") {
-  CHECK(Dump(ListAnswerJson(json::array(), std::nullopt, false)) ==
-        R"({"next_cursor":null,"videos":[]})");
-  CHECK(Dump(ListAnswerJson(json::array({1}), "s7", true)) ==
-        R"({"next_cursor":"s7","truncated":true,"videos":[1]})");
+  CHECK(ListAnswer("a", {}, false, 1000) ==
+        R"({"id":"a","ok":true,"record_format":2,"videos":[],"next_cursor":null})");
+  std::vector<VideoRecord> records(3);
+  for (int i = 0; i < 3; ++i) {
+    records[i].seq = 9 - i;
+    records[i].video_id = "v" + std::to_string(i);
+    records[i].video.url = "https://cdn.example/" + std::string(100, 'x');
+  }
+  const std::string one = RecordJsonText(records[0]);
+  json all = json::parse(ListAnswer(7, records, true, 1000));
+  CHECK(all["id"] == 7);
+  CHECK(all["videos"].size() == 3);
+  CHECK(all["next_cursor"] == "s7");  // more in the store: continue after the last
+  CHECK_FALSE(all.contains("truncated"));
+  CHECK(all["videos"][1] == json::parse(RecordJsonText(records[1])));
+  // Room for two records: cut after the second, the cursor continues there.
+  const std::string cut = ListAnswer(7, records, false, 120 + 2 * one.size());
+  CHECK(cut.size() <= 120 + 2 * one.size());
+  json two = json::parse(cut);
+  CHECK(two["videos"].size() == 2);
+  CHECK(two["next_cursor"] == "s8");
+  CHECK(two["truncated"] == true);
+  // The first record goes out whatever its size.
+  CHECK(json::parse(ListAnswer(7, records, false, 10))["videos"].size() == 1);
+}
+
+TEST_CASE("lean records: no key for what is unknown, no media with nothing to say") {
+  VideoRecord r;
+  r.seq = 3;
+  r.video_id = "id";
+  r.video.url = "https://cdn.example/v.mp4";
+  r.canonical_url = "https://cdn.example/v.mp4";
+  r.created_at = "2026-11-24T10:00:00.000Z";
+  r.media.emplace();  // no media rows, not pinned, never viewed
+  CHECK(RecordJsonText(r) ==
+        R"({"canonical_url":"https://cdn.example/v.mp4","created_at":"2026-11-24T10:00:00.000Z",)"
+        R"("source":"sse","sync":"local","sync_attempts":0,"url":"https://cdn.example/v.mp4","video_id":"id"})");
+  // Every field set: the text is what a DOM of the same values dumps to.
+  r.video.thumbnail_url = "https://cdn.example/t.webp";
+  r.video.prompt = "a \"cat\"\n\x01 \xC3";  // escapes and invalid UTF-8
+  r.video.chat_id = "c";
+  r.video.page_url = "https://chat.example/c";
+  r.video.observed_at = "2026-11-24T10:00:00Z";
+  r.video.meta = {{"duration_s", 4.25}, {"w", 1}};
+  r.origin = "https://chat.example";
+  r.last_error = "HTTP 500";
+  r.video.account_id = "u";
+  r.app_message_id = "m";
+  r.media->pinned = true;
+  json expected = {{"account", {{"id", "u"}}},
+                   {"app_message_id", "m"},
+                   {"canonical_url", r.canonical_url},
+                   {"chat_id", "c"},
+                   {"created_at", r.created_at},
+                   {"last_error", "HTTP 500"},
+                   {"media", {{"pinned", true}}},
+                   {"meta", r.video.meta},
+                   {"observed_at", r.video.observed_at},
+                   {"origin", r.origin},
+                   {"page_url", r.video.page_url},
+                   {"prompt", r.video.prompt},
+                   {"source", "sse"},
+                   {"sync", "local"},
+                   {"sync_attempts", 0},
+                   {"thumbnail_url", r.video.thumbnail_url},
+                   {"url", r.video.url},
+                   {"video_id", "id"}};
+  CHECK(RecordJsonText(r) == Dump(expected));
 }
 
 TEST_CASE("a media_read answer: base64 data, eof at the file's end") {
   CHECK(Dump(MediaReadAnswerJson("", 5, 2, "abc")) ==
         R"({"content_type":null,"data":"YWJj","eof":true,"offset":2,"size":5})");
   CHECK(MediaReadAnswerJson("video/mp4", 6, 2, "abc")["eof"] == false);
+}
+
+TEST_CASE("a record's stored meta text is copied as it is, the same as the parsed meta") {
+  VideoRecord parsed;
+  parsed.video_id = "id";
+  parsed.video.url = "https://cdn.example/v.mp4";
+  for (const json& meta : {json::object(), json{{"duration_s", 5.0}, {"width", 1280}, {"model", "m"}},
+                           json{{"z", {1, 2.5, nullptr}}, {"a", "t\u00e9\n"}, {"n", -0.1}, {"big", 1e300}}}) {
+    parsed.video.meta = meta;
+    VideoRecord stored = parsed;  // as Store::List reads it: the text only
+    stored.video.meta = json::object();
+    stored.meta_text = meta.dump();
+    INFO(stored.meta_text);
+    CHECK(RecordJsonText(stored) == RecordJsonText(parsed));
+  }
+  // Text that is not one JSON object (a hand-edited database) is never copied.
+  VideoRecord odd = parsed;
+  odd.video.meta = json{{"w", 1}};
+  odd.meta_text = R"({"w":1)";
+  CHECK(RecordToJson(odd)["meta"] == json{{"w", 1}});
 }

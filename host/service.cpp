@@ -12,37 +12,12 @@ namespace vidkeep {
 namespace {
 using nlohmann::json;
 
-// Room left in a list answer for everything but the records.
+// Room kept under the frame limit in a list answer (the limit counts the
+// whole answer; this keeps a margin, as before).
 constexpr std::size_t kAnswerHeadroom = 16 * 1024;
 }  // namespace
 
 const char* HostVersion() { return VIDKEEP_VERSION; }
-
-namespace {
-
-// At least as many bytes as RecordToJson(record) serializes to: JSON
-// escaping makes a text byte at most six (\u00XX), and the keys, numbers and
-// punctuation of a record stay well under 512 bytes.
-std::size_t JsonSizeBound(const VideoRecord& r) {
-  const std::size_t text = r.video_id.size() + r.video.url.size() + r.video.thumbnail_url.size() +
-                           r.video.prompt.size() + r.video.chat_id.size() +
-                           r.video.page_url.size() + r.video.observed_at.size() +
-                           r.origin.size() + r.canonical_url.size() + r.last_error.size() +
-                           r.created_at.size() + r.video.account_id.size() +
-                           r.video.account_label.size() + r.app_message_id.size();
-  // The media summary: fixed keys, a hash, a content type and an error.
-  std::size_t media = 0;
-  if (r.media)
-    media = 1024 + 6 * (r.media->video.error.size() + r.media->thumbnail.error.size() +
-                        r.media->video.content_type.size() + r.media->thumbnail.content_type.size() +
-                        (r.media->info ? r.media->info->video_codec.size() +
-                                             r.media->info->audio_codec.size() +
-                                             r.media->info->container.size()
-                                       : 0));
-  return 6 * text + 6 * Dump(r.video.meta).size() + 512 + media;
-}
-
-}  // namespace
 
 Service::Service(Store* store, const Config& config, bool caller_allowed,
                  std::string unavailable_reason)
@@ -102,6 +77,10 @@ std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& fra
         return fields.status();
       });
       item.answer = s.ok() ? OkAnswer(r.id, std::move(fields).value()) : ErrorAnswer(r.id, s);
+    } else if (r.type == RequestType::kList) {
+      // Written straight into the answer's text: the popup's first paint.
+      Result<std::string> answer = HandleList(r);
+      item.answer = answer.ok() ? std::move(answer).value() : ErrorAnswer(r.id, answer.status());
     } else {
       Result<json> fields = Handle(r, effects);
       item.answer = fields.ok() ? OkAnswer(r.id, std::move(fields).value())
@@ -143,8 +122,8 @@ Result<json> Service::Handle(const Request& r, BatchEffects& effects) {
       return HelloAnswerJson(HostVersion(), store_->path());
     case RequestType::kVideo:
       return HandleVideo(r, effects);
-    case RequestType::kList:
-      return HandleList(r);
+    case RequestType::kList:  // HandleBatch answers it with HandleList
+      return Status::Internal("list is not answered here");
     case RequestType::kGet: {
       auto record = store_->Get(r.video_id);
       if (!record.ok()) return record.status();
@@ -338,7 +317,7 @@ Result<json> Service::HandleMediaRead(const Request& r) {
   return MediaReadAnswerJson(file->content_type, file->bytes, r.offset, *data);
 }
 
-Result<json> Service::HandleList(const Request& r) {
+Result<std::string> Service::HandleList(const Request& r) {
   ListQuery q;
   q.limit = r.limit;
   q.before_seq = r.before_seq;
@@ -347,30 +326,7 @@ Result<json> Service::HandleList(const Request& r) {
   q.sync = r.sync;
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
-
-  // Browsers refuse messages of 1 MiB or more: cut the page short and let the
-  // cursor continue from the last record that fits.
-  json videos = json::array();
-  std::size_t bytes = 0;
-  bool cut = false;
-  const VideoRecord* last = nullptr;
-  for (const auto& record : page->videos) {
-    json item = RecordToJson(record);
-    // Serializing twice (here and for the answer) was half the cost of a
-    // page: use a bound instead, and serialize here only near the limit.
-    std::size_t size = JsonSizeBound(record);
-    if (bytes + size > kMaxOutgoingFrameBytes - kAnswerHeadroom) size = Dump(item).size() + 1;
-    if (bytes + size > kMaxOutgoingFrameBytes - kAnswerHeadroom && last) {
-      cut = true;
-      break;
-    }
-    bytes += size;
-    videos.push_back(std::move(item));
-    last = &record;
-  }
-  std::optional<std::string> next_cursor;
-  if (last && (cut || page->more)) next_cursor = CursorAfter(*last);
-  return ListAnswerJson(std::move(videos), next_cursor, cut);
+  return ListAnswer(r.id, page->videos, page->more, kMaxOutgoingFrameBytes - kAnswerHeadroom);
 }
 
 }  // namespace vidkeep

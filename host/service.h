@@ -66,7 +66,7 @@ class Service {
   // Each returns the answer's fields, or why the request failed.
   Result<nlohmann::json> Handle(const Request& request, BatchEffects& effects);
   Result<nlohmann::json> HandleVideo(const Request& request, BatchEffects& effects);
-  Result<nlohmann::json> HandleList(const Request& request);
+  Result<std::string> HandleList(const Request& request);  // the answer's text
   Result<nlohmann::json> HandleMediaRead(const Request& request);
   Result<nlohmann::json> HandleAppSave(const Request& request, BatchEffects& effects);
   /// Why a video of this chat and origin may not be sent by itself, with the

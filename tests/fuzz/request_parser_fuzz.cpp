@@ -7,7 +7,10 @@
 // canonicalizer accepts (else the host would answer an accepted request with
 // an error of its own); error and ok answers are valid JSON under the 1 MiB
 // browser limit that echo the request id; a refused request whose id was
-// readable echoes it.
+// readable echoes it. The direct writer (json_writer.h): the payload as a
+// string is escaped exactly as nlohmann escapes it, the payload is taken for
+// a JSON object only when nlohmann accepts it, and a `list` answer holding
+// a parsed video is valid JSON.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,6 +20,7 @@
 #include "dedupe.h"
 #include "framing.h"
 #include "fuzz_check.h"
+#include "json_writer.h"
 #include "protocol.h"
 
 using namespace vidkeep;
@@ -35,6 +39,11 @@ void CheckAnswer(const std::string& text, const nlohmann::json& id) {
 }
 
 void Run(std::string_view payload, const LimitsConfig& limits, const SigningParams& signing) {
+  std::string escaped;
+  AppendJsonString(escaped, payload);
+  FUZZ_CHECK(escaped == nlohmann::json(std::string(payload))
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (IsJsonObject(payload)) FUZZ_CHECK(nlohmann::json::accept(payload));
   Request r;
   const Status s = ParseRequest(payload, limits, r);
   if (!s.ok()) {
@@ -62,6 +71,7 @@ void Run(std::string_view payload, const LimitsConfig& limits, const SigningPara
       if (!v.page_url.empty()) FUZZ_CHECK(!record.origin.empty());
       (void)IsAllowedSyncOrigin(record.origin);
       fields["video"] = RecordToJson(record);
+      CheckAnswer(ListAnswer(r.id, {record}, true, kMaxOutgoingFrameBytes), r.id);
       (void)SyncStateEvent(id, SyncState::kPending, v.prompt.substr(0, 100));
       break;
     }

@@ -122,10 +122,10 @@ test('list --json: every record, newest first, with the protocol fields', T, asy
   assert.deepEqual(records.map((r) => r.video_id), [...ALL].reverse().map(idOf));
   const cat = records.find((r) => r.video_id === idOf(VIDEOS[0]));
   assert.deepEqual(
-    { url: cat.url, prompt: cat.prompt, chat_id: cat.chat_id, sync: cat.sync, source: cat.source, origin: cat.origin, canonical_url: cat.canonical_url, sync_attempts: cat.sync_attempts, last_error: cat.last_error },
-    { url: 'https://cdn.example/v/1.mp4', prompt: 'a cat surfing a wave', chat_id: CHAT_A, sync: 'pending', source: 'sse', origin: 'https://chat.example', canonical_url: 'https://cdn.example/v/1.mp4', sync_attempts: 0, last_error: null });
+    { url: cat.url, prompt: cat.prompt, chat_id: cat.chat_id, sync: cat.sync, source: cat.source, origin: cat.origin, canonical_url: cat.canonical_url, sync_attempts: cat.sync_attempts, has_last_error: 'last_error' in cat },
+    { url: 'https://cdn.example/v/1.mp4', prompt: 'a cat surfing a wave', chat_id: CHAT_A, sync: 'pending', source: 'sse', origin: 'https://chat.example', canonical_url: 'https://cdn.example/v/1.mp4', sync_attempts: 0, has_last_error: false });
   assert.equal(records.find((r) => r.video_id === idOf(VIDEOS[1])).prompt, CYRILLIC);
-  assert.equal(records.find((r) => r.video_id === idOf(VIDEOS[6])).prompt, null);
+  assert.equal('prompt' in records.find((r) => r.video_id === idOf(VIDEOS[6])), false);
 });
 
 test('list --chat, --sync, --limit', T, async () => {
@@ -252,7 +252,7 @@ test('resync ID and resync --failed queue videos again', T, async (t) => {
   const one = await run(['resync', failedIds[0].slice(0, 8)]);
   assert.deepEqual([one.code, one.stdout], [0, 'Queued 1 video for sync.\n'], one.stderr);
   const shown = JSON.parse((await run(['show', failedIds[0], '--json'])).stdout);
-  assert.deepEqual([shown.sync, shown.sync_attempts, shown.last_error], ['pending', 0, null]);
+  assert.deepEqual([shown.sync, shown.sync_attempts, 'last_error' in shown], ['pending', 0, false]);
 
   const rest = await run(['resync', '--failed']);
   assert.deepEqual([rest.code, rest.stdout], [0, 'Queued 2 videos for sync.\n'], rest.stderr);

@@ -79,9 +79,10 @@ test('vidkeep list/show/stats --json print records as the host answers list/get/
 
 // ------------------------------------------------- no wire name elsewhere
 
-// A string key in a JSON initializer ({"key", …}), a subscript (["key"]) or
-// a lookup (.value/.find/.contains/.at("key")).
-const KEY = /\{\s*"([a-z_]+)"\s*,|\[\s*"([a-z_]+)"\s*\]|\.(?:value|find|contains|at)\(\s*"([a-z_]+)"/g;
+// A string key in a JSON initializer ({"key", …}), a subscript (["key"]),
+// a lookup (.value/.find/.contains/.at("key")) or a JsonWriter key
+// (.Key/.StringField/.NonEmptyString/.IntField("key"), json_writer.h).
+const KEY = /\{\s*"([a-z_]+)"\s*,|\[\s*"([a-z_]+)"\s*\]|\.(?:value|find|contains|at|Key|StringField|NonEmptyString|IntField)\(\s*"([a-z_]+)"/g;
 const keysIn = (text) => [...text.matchAll(KEY)].map((m) => m[1] ?? m[2] ?? m[3]);
 
 // Files that speak JSON other than vidkeep's wire, with the names they may
@@ -96,7 +97,7 @@ const OTHER_JSON = {
 test('no host file but protocol.cpp spells an answer field name as a JSON key', () => {
   const wire = new Set(keysIn(readFileSync(path.join(HOST_DIR, 'protocol.cpp'), 'utf8')));
   // The scan must see the names it guards: a broken pattern would pass anything.
-  for (const name of ['video_id', 'sync', 'history', 'queued', 'host_version', 'next_cursor', 'eof', 'quota_bytes'])
+  for (const name of ['video_id', 'sync', 'history', 'queued', 'host_version', 'next_cursor', 'eof', 'quota_bytes', 'record_format', 'media', 'generated'])
     assert.ok(wire.has(name), `protocol.cpp's keys include ${name}`);
 
   const found = [];
@@ -124,5 +125,7 @@ test('the key scan catches each way a key is spelled', () => {
   assert.deepEqual(keysIn('json x = {{"video_id", id}, {"sync" , s}}; out["queued"] = 1;'), ['video_id', 'sync', 'queued']);
   assert.deepEqual(keysIn('doc.value("protocol", 0); doc.find("db_path"); e.contains("code"); j.at("eof")'),
     ['protocol', 'db_path', 'code', 'eof']);
+  assert.deepEqual(keysIn('w.Key("media"); w.StringField("sync", s); w.NonEmptyString("prompt", p); w.IntField("bytes", n);'),
+    ['media', 'sync', 'prompt', 'bytes']);
   assert.deepEqual(keysIn('fmt::format("{}", "video_id"); Lower("sync")'), []);
 });

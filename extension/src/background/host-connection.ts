@@ -283,6 +283,7 @@ export class HostConnection {
     this.connectedAt = this.timers.now();
     const info: ConnectionInfo = { state: "connected", protocol: hello.protocol };
     if (typeof hello.host_version === "string") info.hostVersion = hello.host_version;
+    if (typeof hello.record_format === "number") info.recordFormat = hello.record_format;
     if (typeof hello.db_path === "string") info.dbPath = hello.db_path;
     this.setState(info);
     const waiting = this.waiting;

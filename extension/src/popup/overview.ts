@@ -22,7 +22,7 @@ export class OverviewPanel {
     renderRows(document, ui.debugRows, [
       [t("dbgConnected"), yesNo],
       [t("dbgHostVersion"), c.hostVersion ?? "—"],
-      [t("dbgProtocol"), c.protocol !== undefined ? String(c.protocol) : "—"],
+      [t("dbgProtocol"), c.protocol !== undefined ? `${c.protocol} · records ${c.recordFormat ?? 1}` : "—"],
       [t("dbgDbPath"), c.dbPath ?? "—"],
       [t("dbgExtension"), `${overview.extensionVersion} (${browser.api().runtime.id})`],
       [t("dbgQueued"), String(overview.queued)],

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
-import type { VideoRecord } from "../shared/protocol";
+import { parseListAnswer, type VideoRecord } from "../shared/protocol";
+import { checkRecord } from "./gallery";
 import { relativeTime, renderCard, setThumbnail, shortId, sourceText, truncate, type CardContext } from "./render";
 
 const ctx: CardContext = { t: (key) => key, now: new Date("2026-11-24T10:05:00Z"), lang: "en", selected: false };
@@ -61,6 +62,27 @@ describe("renderCard", () => {
     expect(p.textContent.length).toBeLessThanOrEqual(140);
     expect(p.textContent.endsWith("…")).toBe(true);
     expect(p.getAttribute("title")).toBe(long);
+  });
+
+  it("draws a lean record (format 2: absent keys) as the same record with nulls", () => {
+    const lean = { video_id: "6f1c2d3e-0000-5000-8000-000000000002", url: "https://cdn.example/v/2.mp4", source: "sse",
+      sync: "auth_required", sync_attempts: 0, created_at: "2026-11-24T10:00:00Z", canonical_url: "https://cdn.example/v/2.mp4" };
+    const nulls = { ...lean, thumbnail_url: null, prompt: null, chat_id: null, page_url: null, observed_at: null, origin: null,
+      last_error: null, account: null, app_message_id: null, meta: {},
+      media: { video: { state: "not_cached", bytes: 0, total: null, percent: null, content_type: null, sha256: null, error: null },
+        thumbnail: { state: "not_cached", bytes: 0, total: null, percent: null, content_type: null, sha256: null, error: null, generated: false },
+        info: null, pinned: false, last_viewed_at: null } };
+    const read = (fields: Record<string, unknown>) =>
+      checkRecord(parseListAnswer({ id: 1, ok: true, ...fields } as never).videos[0]);
+    const two = renderCard(document, read({ record_format: 2, videos: [lean] }), ctx);
+    const one = renderCard(document, read({ videos: [nulls] }), ctx);
+    expect(two.outerHTML).toBe(one.outerHTML);
+    // absent media from a format 2 host: not cached yet, and it can be fetched
+    expect(two.querySelector<HTMLElement>("[data-media-state]")!.dataset["mediaState"]).toBe("not_cached");
+    expect(two.querySelector("[data-action='fetch']")).not.toBeNull();
+    expect(two.querySelector(".error")).toBeNull();
+    expect(two.querySelector(".account-needed")).toBeNull();
+    expect(two.querySelector("[data-action='open-chat']")).toBeNull();
   });
 
   it("offers no 'open chat' for a page URL that is not http(s)", () => {

@@ -104,6 +104,8 @@ export interface ConnectionInfo {
   state: ConnectionState;
   hostVersion?: string;
   protocol?: number;
+  /// The host's record format (docs/protocol-extensions.md, "Lean records").
+  recordFormat?: number;
   dbPath?: string;
   /// The browser's or host's last words, for the debug panel.
   detail?: string;

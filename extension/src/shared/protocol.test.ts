@@ -177,6 +177,42 @@ describe("answers the popup and the worker read", () => {
     expect(parseListAnswer(answer({ videos: [], next_cursor: "30" })).next_cursor).toBe("30");
   });
 
+  it("reads lean records (format 2): a missing media is a blank one, missing fields read as null", () => {
+    // A format 2 record with nothing to say: only the keys that have a value.
+    const lean = { video_id: "a", url: "https://cdn.example/a.mp4", sync: "pending", source: "sse", sync_attempts: 0 };
+    const [video] = parseListAnswer(answer({ record_format: 2, videos: [{ ...lean }], next_cursor: null })).videos;
+    const media = parseMedia(video.media);
+    const blank = { state: "not_cached", bytes: 0, total: null, percent: null, content_type: null, sha256: null, error: null };
+    expect(media).toEqual({ video: blank, thumbnail: blank, info: null, pinned: false, last_viewed_at: null });
+    expect(video).not.toHaveProperty("last_error");
+    expect(video).not.toHaveProperty("prompt");
+    // Only what is set: a pinned video with a cached thumbnail and no video row.
+    const partial = { ...lean, media: { pinned: true, thumbnail: { state: "cached", bytes: 10, percent: 100, generated: true } } };
+    const got = parseGetAnswer(answer({ record_format: 2, video: partial }));
+    expect(parseMedia(got?.media)).toEqual({
+      video: blank,
+      thumbnail: { ...blank, state: "cached", bytes: 10, percent: 100, generated: true },
+      info: null, pinned: true, last_viewed_at: null,
+    });
+    // A format 1 answer (no record_format) without media is an older host: no cache.
+    const [old] = parseListAnswer(answer({ videos: [{ ...lean }] })).videos;
+    expect(old).not.toHaveProperty("media");
+    expect(parseMedia(parseGetAnswer(answer({ video: { ...lean } }))?.media)).toBeUndefined();
+    // The same video written by both formats reads the same.
+    const nulls = { ...lean, prompt: null, last_error: null, account: null, app_message_id: null, media: {
+      video: { ...blank }, thumbnail: { ...blank, generated: false }, info: null, pinned: false, last_viewed_at: null } };
+    const one = parseGetAnswer(answer({ video: nulls }));
+    const two = parseGetAnswer(answer({ record_format: 2, video: { ...lean } }));
+    expect(parseMedia(one?.media)).toEqual(parseMedia(two?.media));
+    expect(one?.account ?? null).toBe(two?.account ?? null);
+    expect(one?.last_error ?? null).toBe(two?.last_error ?? null);
+  });
+
+  it("reads a hello answer's record format", () => {
+    expect(parseHelloAnswer(answer({ protocol: 1, record_format: 2 })).record_format).toBe(2);
+    expect(parseHelloAnswer(answer({ protocol: 1 }))).not.toHaveProperty("record_format");
+  });
+
   it("reads a get answer's record, or null when it has none", () => {
     expect(parseGetAnswer(answer({ video: { video_id: "a", sync: "pending" } }))).toEqual({ video_id: "a", sync: "pending" });
     for (const video of [undefined, null, "a", {}, { video_id: 1 }]) expect(parseGetAnswer(answer({ video }))).toBeNull();

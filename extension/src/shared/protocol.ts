@@ -9,6 +9,13 @@ export const kHostName = "org.vidkeep.host";
 /// another number is shown as "update vidkeep" and never used.
 export const kProtocolVersion = 1;
 
+// How the host writes records (docs/protocol-extensions.md, "Lean records"),
+// named by `record_format` in `hello`, `list` and `get` answers. 1 (or none):
+// every field present, `null` when unknown. 2: a key only when there is
+// something to say, and no `media` when there is no copy yet. The extension
+// reads both: a missing key is null everywhere, and parseListAnswer /
+// parseGetAnswer fill in the one thing that differs (`media`).
+
 /// `saved_by_app`: the app saved a message with this video itself; vidkeep
 /// sends nothing (docs/protocol-extensions.md, "New sync state saved_by_app").
 export type SyncState = "pending" | "synced" | "failed" | "auth_required" | "local" | "saved_by_app";
@@ -76,7 +83,8 @@ export interface Video {
   account?: Account;
 }
 
-/// A Video record as the host answers it.
+/// A Video record as the host answers it. Every optional field may be
+/// missing (record format 2) or null (format 1): both mean "not known".
 export interface VideoRecord extends Omit<Video, "account"> {
   video_id: string;
   origin?: string;
@@ -195,7 +203,7 @@ export interface OkAnswer { id: RequestId | null; ok: true }
 export interface ErrorAnswer { id: RequestId | null; ok: false; error: WireError }
 export type Answer = OkAnswer | ErrorAnswer;
 
-export interface HelloAnswer extends OkAnswer { host_version?: string; protocol?: number; db_path?: string }
+export interface HelloAnswer extends OkAnswer { host_version?: string; protocol?: number; record_format?: number; db_path?: string }
 export interface VideoAnswer extends OkAnswer { video_id: string; duplicate: boolean; sync: SyncState }
 export interface ListAnswer extends OkAnswer { videos: VideoRecord[]; next_cursor: string | null }
 export interface StatusAnswer extends OkAnswer {
@@ -448,6 +456,7 @@ export function parseHelloAnswer(answer: OkAnswer): HelloAnswer {
   const a = fieldsOf(answer);
   const out: HelloAnswer = { id: answer.id, ok: true };
   if (typeof a["protocol"] === "number") out.protocol = a["protocol"];
+  if (typeof a["record_format"] === "number") out.record_format = a["record_format"];
   if (typeof a["host_version"] === "string") out.host_version = a["host_version"];
   if (typeof a["db_path"] === "string") out.db_path = a["db_path"];
   return out;
@@ -476,15 +485,38 @@ export interface ListPage {
 
 export function parseListAnswer(answer: OkAnswer): ListPage {
   const a = fieldsOf(answer);
+  const format = recordFormatOf(a);
   const videos = Array.isArray(a["videos"]) ? (a["videos"] as unknown[]).filter(isRecord) : [];
+  for (const video of videos) fillLeanMedia(video, format);
   const cursor = a["next_cursor"];
   return { videos, next_cursor: typeof cursor === "string" && cursor !== "" ? cursor : null };
 }
 
 /// The record of a `get` answer, or null when it has none.
 export function parseGetAnswer(answer: OkAnswer): VideoRecord | null {
-  const video = fieldsOf(answer)["video"];
-  return isRecord(video) ? video : null;
+  const a = fieldsOf(answer);
+  const video = a["video"];
+  if (!isRecord(video)) return null;
+  fillLeanMedia(video, recordFormatOf(a));
+  return video;
+}
+
+/// The record format a `list` or `get` answer names; 1 when it names none.
+function recordFormatOf(a: Readonly<Record<string, unknown>>): number {
+  const format = a["record_format"];
+  return typeof format === "number" && Number.isInteger(format) && format >= 1 ? format : 1;
+}
+
+/// From format 2 on, a missing `media` (or a missing file in it) means "no
+/// copy yet": the blank state a format 1 host spelled out with nulls. A
+/// format 1 record without `media` comes from a host without the cache and
+/// stays without. parseMediaFile / parseMedia read missing fields as null.
+function fillLeanMedia(video: VideoRecord, format: number): void {
+  if (format < 2) return;
+  const raw = (video as { media?: unknown }).media;
+  const media = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const blank = { state: "not_cached", bytes: 0 };
+  (video as { media?: unknown }).media = { ...media, video: media["video"] ?? blank, thumbnail: media["thumbnail"] ?? blank };
 }
 
 function isRecord(value: unknown): value is VideoRecord {
