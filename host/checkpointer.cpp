@@ -7,10 +7,11 @@ namespace vidkeep {
 
 Checkpointer::Checkpointer(boost::asio::io_context& io, std::string db_path,
                            std::chrono::milliseconds idle)
-    : path_(std::move(db_path)), idle_(idle), idle_timer_(io), thread_([this] { Run(); }) {}
+    : path_(std::move(db_path)), idle_(idle), idle_timer_(io) {}
 
 Checkpointer::~Checkpointer() {
   idle_timer_.cancel();
+  if (!thread_.joinable()) return;
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -35,6 +36,8 @@ int Checkpointer::done() const {
 }
 
 void Checkpointer::Request(Mode mode) {
+  // Started with the first checkpoint, not before the host's first answer.
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   {
     std::lock_guard lock(mu_);
     if (mode > wanted_) wanted_ = mode;  // a TRUNCATE does a PASSIVE's work too

@@ -54,7 +54,7 @@ class Checkpointer {
   Mode wanted_ = Mode::kNone;
   bool stop_ = false;
   int done_ = 0;
-  std::thread thread_;  // last: starts once everything above exists
+  std::thread thread_;  // started by the first Request
 };
 
 }  // namespace vidkeep

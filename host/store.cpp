@@ -230,7 +230,7 @@ Status Store::Begin() {
   return Guard("starting a write", [&]() -> Status {
     // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so
     // a read never has to be upgraded later, which could fail with BUSY at once.
-    db_->exec("BEGIN IMMEDIATE");
+    Use(Cached("BEGIN IMMEDIATE"))->exec();  // prepared once: a sync commits per video
     in_transaction_ = true;
     return {};
   });
@@ -245,7 +245,7 @@ Status Store::Commit() {
   }
   Status s = Guard("committing", [&]() -> Status {
     IndexNewPrompts();
-    db_->exec("COMMIT");
+    Use(Cached("COMMIT"))->exec();
     in_transaction_ = false;
     return {};
   });
