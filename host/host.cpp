@@ -8,10 +8,12 @@
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "caller.h"
 #include "channel.h"
+#include "checkpointer.h"
 #include "config.h"
 #include "log.h"
 #include "media_cache.h"
@@ -120,11 +122,32 @@ void RunHost(const std::vector<std::string>& args) {
     service.set_media_files(&*media_files);
   }
   boost::asio::io_context io;
+  // WAL checkpoints on a thread of their own, never inside a commit that
+  // answers wait for.
+  std::optional<Checkpointer> checkpointer;
+  if (store) {
+    checkpointer.emplace(io, paths->database);
+    store->set_wal_observer([&](int frames) { checkpointer->Committed(frames); });
+  }
   std::unique_ptr<Channel> channel;
   std::unique_ptr<Syncer> syncer;
   std::unique_ptr<MediaCache> media;
   std::unique_ptr<ChangeNotifier> notifier;
   OrderedOutput output([&](std::string payload) { channel->Send(std::move(payload)); });
+  // The sender and the downloader (whose first pass sweeps the media folder
+  // for orphans) start once the first requests are answered, or after
+  // kBackgroundDelay without any: nothing but the answer stands between the
+  // browser's `hello` and its reply (issue 15).
+  constexpr auto kBackgroundDelay = std::chrono::milliseconds(100);
+  boost::asio::steady_timer background_timer(io);
+  bool background_started = false;
+  std::function<void()> start_background = [&] {
+    if (background_started) return;
+    background_started = true;
+    background_timer.cancel();
+    if (syncer) syncer->Start();
+    if (media) media->Start();
+  };
 
   channel = std::make_unique<Channel>(
       io, 0, 1, config.limits.max_frame_bytes, config.limits.max_batch,
@@ -147,6 +170,7 @@ void RunHost(const std::vector<std::string>& args) {
         }
         // Events only after the answers that acknowledged their videos.
         if (notifier) notifier->Notify();
+        start_background();
       },
       [&] {
         if (syncer) syncer->Stop();
@@ -182,9 +206,13 @@ void RunHost(const std::vector<std::string>& args) {
       media->set_on_change([&] { notifier->Notify(); });
       service.set_on_media_work([&] { media->Kick(); });
     }
-    syncer->Start();
+    // Changes from here on are news to the browser: the baseline is read
+    // before any request is handled.
     notifier->Start();
-    if (media) media->Start();
+    background_timer.expires_after(kBackgroundDelay);
+    background_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) start_background();
+    });
   }
   channel->Start();
   io.run();

@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include <cctype>
 #include <optional>
 #include <set>
 
@@ -25,12 +26,7 @@ Service::Service(Store* store, const Config& config, bool caller_allowed,
       config_(config),
       caller_allowed_(caller_allowed),
       unavailable_reason_(std::move(unavailable_reason)),
-      signing_(config.signing_params) {
-  // Config::Apply has checked that the pattern compiles.
-  if (!config.sync.chat_id_pattern.empty())
-    chat_id_pattern_.emplace(config.sync.chat_id_pattern,
-                             std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
-}
+      signing_(config.signing_params) {}
 
 std::vector<BatchAnswer> Service::HandleBatch(const std::vector<FrameEvent>& frames) {
   struct Item {
@@ -178,6 +174,16 @@ namespace {
 // history: a video known only from them is never sent by itself.
 bool IsSeenSource(Source source) { return source == Source::kArtifact || source == Source::kInline; }
 
+// 8-4-4-4-12 hex digits, either case.
+bool IsUuid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
 // A chat id in a message, cut short: it came from a page address.
 std::string Quoted(const std::string& text) {
   return "\"" + (text.size() > 100 ? text.substr(0, 100) + "..." : text) + "\"";
@@ -186,10 +192,18 @@ std::string Quoted(const std::string& text) {
 }  // namespace
 
 bool Service::ChatIdAccepted(const std::string& chat_id) const {
-  if (!chat_id_pattern_) return true;
+  const std::string& pattern = config_.sync.chat_id_pattern;
+  if (pattern.empty()) return true;
+  // What SyncConfig::kUuidPattern matches (case-insensitive), without
+  // libstdc++'s regex matcher, which cost more per video than the rest of
+  // the check.
+  if (pattern == SyncConfig::kUuidPattern) return IsUuid(chat_id);
   // Real chat ids are short; a long one is not worth a regex's time (libstdc++'s
   // matcher recurses per character).
   if (chat_id.size() > 1024) return false;
+  // Config::Apply has checked that the pattern compiles.
+  if (!chat_id_pattern_)
+    chat_id_pattern_.emplace(pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
   return std::regex_match(chat_id, *chat_id_pattern_);
 }
 

@@ -80,7 +80,9 @@ class Service {
   bool caller_allowed_;
   std::string unavailable_reason_;
   SigningParams signing_;
-  std::optional<std::regex> chat_id_pattern_;  // none: any chat id
+  // sync.chat_id_pattern, compiled when a chat id first needs it (not
+  // before `hello`); the default pattern, a UUID, is checked by hand.
+  mutable std::optional<std::regex> chat_id_pattern_;
   std::function<void()> on_sync_work_;
   std::function<void()> on_media_work_;
   const MediaFiles* media_files_ = nullptr;

@@ -157,6 +157,14 @@ Store::Store(std::unique_ptr<SQLite::Database> db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
+  // No global memory statistics: they took a mutex around every allocation
+  // SQLite made (3% of ingest). Only possible before SQLite initializes,
+  // so this is the first thing the first Open does.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   try {
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
@@ -179,15 +187,18 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         // otherwise spill page copies to a temporary file.
         db->exec("PRAGMA temp_store = MEMORY");
         // Keep the -wal and -shm files when the last connection closes, so
-        // the next start (a browser connects often) need not create them;
-        // a checkpoint trims the WAL back to 4 MiB.
+        // the next start (a browser connects often) need not create them.
+        // A checkpoint trims the WAL back to 64 MiB (the host's hard cap:
+        // below it, appends reuse the file's blocks instead of allocating
+        // them again after every checkpoint), and the host's checkpointer
+        // empties it when idle.
         int persist = 1;
         sqlite3_file_control(db->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         // Nor checkpoint on close: the host must exit within 2 s of its
         // input closing, and a checkpoint takes unbounded time. The WAL
         // already holds every commit; the next writer checkpoints it.
         sqlite3_db_config(db->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-        db->exec("PRAGMA journal_size_limit = 4194304");
+        db->exec("PRAGMA journal_size_limit = " + std::to_string(kWalCapFrames * 4096));
         MigrateSchema(*db);
         break;
       } catch (const SQLite::Exception& e) {
@@ -206,6 +217,23 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
   }
 }
 
+void Store::set_wal_observer(std::function<void(int frames)> observer) {
+  wal_observer_ = std::move(observer);
+  // Replaces the hook sqlite3_wal_autocheckpoint had installed.
+  sqlite3_wal_hook(db_->getHandle(), wal_observer_ ? &Store::OnWalCommit : nullptr, this);
+  if (!wal_observer_) sqlite3_wal_autocheckpoint(db_->getHandle(), 1000);
+}
+
+int Store::OnWalCommit(void* store, sqlite3* db, const char* name, int frames) {
+  // Called after the commit, its write lock released. The cap is far past
+  // what the observer's checkpoints let the WAL reach; PASSIVE waits for
+  // nobody, so this stays bounded too.
+  if (frames >= kWalCapFrames)
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  static_cast<Store*>(store)->wal_observer_(frames);
+  return SQLITE_OK;
+}
+
 SQLite::Statement& Store::Cached(const std::string& sql) {
   auto& slot = statements_[sql];
   if (!slot) slot = std::make_unique<SQLite::Statement>(*db_, sql);
@@ -219,7 +247,7 @@ Status Store::Begin() {
   return Guard("starting a write", [&]() -> Status {
     // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so
     // a read never has to be upgraded later, which could fail with BUSY at once.
-    db_->exec("BEGIN IMMEDIATE");
+    Use(Cached("BEGIN IMMEDIATE"))->exec();  // prepared once: a sync commits per video
     in_transaction_ = true;
     return {};
   });
@@ -234,7 +262,7 @@ Status Store::Commit() {
   }
   Status s = Guard("committing", [&]() -> Status {
     IndexNewPrompts();
-    db_->exec("COMMIT");
+    Use(Cached("COMMIT"))->exec();
     in_transaction_ = false;
     return {};
   });

@@ -17,6 +17,8 @@
 #include "model.h"
 #include "status.h"
 
+struct sqlite3;
+
 namespace vidkeep {
 
 struct StoreOptions {
@@ -317,6 +319,13 @@ class Store {
   /// Records one sync attempt and keeps the last `keep` per video.
   Status AddAttempt(const std::string& video_id, const SyncAttempt& attempt, int keep = 20);
 
+  /// Hands WAL checkpoints to `observer` (checkpointer.h): it hears, after
+  /// each commit, how many frames the WAL holds, and SQLite's automatic
+  /// checkpoint inside COMMIT stops, but for a hard cap (kWalCapFrames) that
+  /// keeps the WAL bounded should the observer fall behind.
+  void set_wal_observer(std::function<void(int frames)> observer);
+  static constexpr int kWalCapFrames = 16384;  // 64 MiB of 4 KiB pages
+
   const std::string& path() const { return path_; }
   SQLite::Database& db() { return *db_; }
 
@@ -332,6 +341,7 @@ class Store {
   void IndexNewPrompts();
   template <typename F>
   auto Guard(const char* what, F&& body) -> decltype(body());
+  static int OnWalCommit(void* store, sqlite3* db, const char* name, int frames);
 
   std::unique_ptr<SQLite::Database> db_;
   std::string path_;
@@ -341,6 +351,7 @@ class Store {
   // index (see schema version 5); indexed by Commit.
   std::vector<std::pair<std::int64_t, std::string>> unindexed_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::function<void(int)> wal_observer_;
 };
 
 /// Maps a SQLite failure to the wire's error codes: busy, locked, full and I/O

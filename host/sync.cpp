@@ -262,11 +262,34 @@ std::vector<std::string> Syncer::ActiveOrigins() const {
   return origins;
 }
 
+void Syncer::Stop() {
+  if (!finished_.empty()) {
+    auto finished = std::move(finished_);
+    finished_.clear();
+    auto s = store_.Transact([&] { return WriteFinished(finished); });
+    if (!s.ok())
+      spdlog::error("cannot record {} sync outcomes: {}", finished.size(), s.message());
+    else if (on_change_)
+      on_change_();
+  }
+  loop_.Stop();
+}
+
+Status Syncer::WriteFinished(const std::vector<std::pair<std::string, SendOutcome>>& finished) {
+  for (const auto& [video_id, outcome] : finished)
+    if (auto s = store_.FinishSend(video_id, owner_, outcome); !s.ok()) return s.status();
+  return {};
+}
+
 std::vector<LeaseSource::Job> Syncer::Lease(int max) {
   const auto origins = ActiveOrigins();
-  if (origins.empty()) return {};
+  auto finished = std::move(finished_);
+  finished_.clear();
+  if (origins.empty() && finished.empty()) return {};
   std::int64_t until = 0;
-  auto got = store_.Transact([&] {
+  auto got = store_.Transact([&]() -> Result<std::vector<VideoRecord>> {
+    if (Status s = WriteFinished(finished); !s.ok()) return s;
+    if (origins.empty()) return std::vector<VideoRecord>();
     // The clock is read once the write lock is held: Begin may have waited
     // for it, and a lease must not start in the past.
     const std::int64_t now = clock_.NowMs();
@@ -276,6 +299,17 @@ std::vector<LeaseSource::Job> Syncer::Lease(int max) {
     const std::int64_t due = loop_.options().once ? loop_.started_ms() : now;
     return store_.LeaseDue(owner_, origins, now, due, until, max);
   });
+  if (!finished.empty()) {
+    if (got.ok()) {
+      if (on_change_) on_change_();
+    } else {
+      // Kept for the next pass; meanwhile their leases may run out, and a
+      // late outcome is applied as FinishSend says (a success always is).
+      spdlog::error("cannot record {} sync outcomes: {}", finished.size(), got.status().message());
+      finished_.insert(finished_.begin(), std::make_move_iterator(finished.begin()),
+                       std::make_move_iterator(finished.end()));
+    }
+  }
   std::vector<Job> jobs;
   if (!got.ok()) return jobs;
   for (auto& record : *got)
@@ -352,11 +386,10 @@ void Syncer::Record(const VideoRecord& record, const SendOutcome& outcome, bool 
     case SyncState::kSavedByApp: break;
   }
   spdlog::debug("sync {} -> {} ({})", record.video_id, ToString(outcome.state), outcome.last_error);
-  auto s = store_.Transact([&] { return store_.FinishSend(record.video_id, owner_, outcome); });
-  // If this cannot be recorded, the lease runs out and the video is sent
-  // again later; the server treats the resend as an update.
-  if (!s.ok()) spdlog::error("cannot record sync of {}: {}", record.video_id, s.status().message());
-  if (on_change_) on_change_();
+  // Written by the pass of the loop that the end of this job wakes (Lease),
+  // with the next lease. If it cannot be recorded, the lease runs out and
+  // the video is sent again later; the server treats the resend as an update.
+  finished_.emplace_back(record.video_id, outcome);
 }
 
 }  // namespace vidkeep

@@ -100,8 +100,9 @@ class Syncer : private LeaseSource {
   /// Wakes the loop: new videos may be due.
   void Kick() { loop_.Kick(); }
   void Start() { loop_.Start(); }
-  /// Stops leasing; exchanges in flight are abandoned with the event loop.
-  void Stop() { loop_.Stop(); }
+  /// Stops leasing, after writing the outcomes not yet written; exchanges in
+  /// flight are abandoned with the event loop.
+  void Stop();
 
   /// Drain mode: try each video once.
   void set_once(bool once) { loop_.options().once = once; }
@@ -125,7 +126,10 @@ class Syncer : private LeaseSource {
   boost::asio::awaitable<void> SendOne(VideoRecord record, std::int64_t lease_until_ms);
   std::vector<std::string> ActiveOrigins() const;
   /// `pause`: an auth_required answer from the app stops sends to its origin.
+  /// The outcome is written by the loop's next pass (WriteFinished).
   void Record(const VideoRecord& record, const SendOutcome& outcome, bool pause = true);
+  /// Writes the recorded outcomes; runs inside a write transaction.
+  Status WriteFinished(const std::vector<std::pair<std::string, SendOutcome>>& finished);
 
   boost::asio::io_context& io_;
   Store& store_;
@@ -142,6 +146,11 @@ class Syncer : private LeaseSource {
   std::mt19937_64 rng_;
   SyncCounters counters_;
   std::function<void()> on_change_;
+  // Outcomes of finished sends (video id, outcome) not yet written: the
+  // pass of the loop that a finished send wakes writes them in the
+  // transaction that leases the next video, one transaction per video
+  // instead of two (issue 15).
+  std::vector<std::pair<std::string, SendOutcome>> finished_;
   LeaseLoop loop_;  // last: its coroutine uses the members above
 };
 
