@@ -8,11 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
-
-#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,6 +20,7 @@
 #include "config.h"
 #include "dedupe.h"
 #include "notifier.h"
+#include "platform.h"
 #include "sync.h"
 #include "doctor.h"
 #include "env.h"
@@ -623,7 +621,7 @@ class Cli {
     for (const auto& origin : origins) syncer.AllowOrigin(origin, ServerAuth{{}, *token}, /*replace=*/true);
     syncer.set_once(once);
     const auto started = std::chrono::steady_clock::now();
-    const bool tty = ::isatty(STDERR_FILENO);
+    const bool tty = StderrIsTerminal();
     Progress progress(io, tty, total, syncer.counters());
     syncer.set_on_done([&] {
       progress.Stop();

@@ -1,6 +1,7 @@
 // The media child's sandbox (issue 13, finding 7): a scrubbed environment and
 // kernel limits set before exec, seen from inside a real child process.
 #include "media_child.h"
+#include "platform.h"
 
 #include <cstdlib>
 #include <sstream>
@@ -34,10 +35,10 @@ TEST_CASE("the media child's environment keeps the locale and drops VIDKEEP_TOKE
 }
 
 TEST_CASE("a real child sees no VIDKEEP_TOKEN and runs under CPU, address-space, file-size and core limits") {
-  ::setenv("VIDKEEP_TOKEN", "admin-secret", 1);
+  SetEnv("VIDKEEP_TOKEN", "admin-secret");
   auto run = RunSandboxed("/bin/sh", {"-c", "echo \"token=${VIDKEEP_TOKEN-unset}\"; cat /proc/self/limits"},
                           std::chrono::seconds(10), ChildLimits{7, 1UL << 30, 32UL << 20});
-  ::unsetenv("VIDKEEP_TOKEN");
+  UnsetEnv("VIDKEEP_TOKEN");
   REQUIRE(run.ok());
   CHECK(run->exit_code == 0);
   CHECK(run->out.rfind("token=unset\n", 0) == 0);
