@@ -648,7 +648,7 @@ HelloResult HelloRoundTrip(const std::vector<std::string>& argv, const std::vect
   SubprocessOptions options;
   options.argv = argv;
   options.env = env;
-  options.working_dir = fs::path(argv[0]).parent_path().string();
+  options.working_dir = Utf8Path(FsPath(argv[0]).parent_path());
   // One hello, then end of input: the host answers and exits.
   options.input = EncodeFrame(HelloRequest("doctor", "doctor"));
   options.capture_stderr = false;
