@@ -45,7 +45,10 @@ struct TempDir {
   TempDir() {
     path = test::MakeTempDir("/tmp/vidkeep-store-XXXXXX");
   }
-  ~TempDir() { std::filesystem::remove_all(path); }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
 };
 
 }  // namespace
