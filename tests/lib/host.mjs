@@ -9,6 +9,17 @@ export const BIN = process.env.VIDKEEP_BIN ?? path.resolve(import.meta.dirname, 
 export const DEV_CHROMIUM = 'chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/';
 export const DEV_FIREFOX = 'vidkeep@vidkeep.org';
 
+/**
+ * The Wine tier (tests/windows/run.sh) runs these tests against the Windows
+ * build (VIDKEEP_BIN holds wrappers that start the .exe under Wine) with
+ * VIDKEEP_WINE=1. A test about something only Linux has (file modes, /proc,
+ * signals other than a kill, rlimits, Linux paths) passes
+ * `{ skip: linuxOnly('why') }`: skipped there with the reason printed, never
+ * passed silently.
+ */
+export const ON_WINE = process.env.VIDKEEP_WINE === '1';
+export const linuxOnly = (why) => (ON_WINE ? `Linux only: ${why}` : false);
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 // Every host still running, so a failing test never leaves one behind.
