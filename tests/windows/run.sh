@@ -200,7 +200,7 @@ run_msi() {
     want="$pf\\manifests\\chromium.json"
     [ "$k" = Mozilla ] && want="$pf\\manifests\\firefox.json"
     got=$(reg_default "HKLM\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host")
-    if [ "$got" = "$want" ]; then echo "  HKLM\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host = $got"
+    if [ "$got" = "$want" ]; then printf "  HKLM\\Software\\%s\\NativeMessagingHosts\\org.vidkeep.host = %s\n" "$k" "$got"
     else fail "msi: HKLM\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host is '$got', not '$want'"; fi
   done
   for f in "Program Files/vidkeep/vidkeep-host.exe" "Program Files/vidkeep/vidkeep.exe" \
@@ -251,7 +251,7 @@ run_user() {
   for k in "${browser_keys[@]}"; do
     got=$(reg_default "HKCU\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host")
     if [ -n "$got" ] && [ -f "$(timeout 30 "$wine" winepath -u "$got" 2>/dev/null)" ]; then
-      echo "  HKCU\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host = $got"
+      printf "  HKCU\\Software\\%s\\NativeMessagingHosts\\org.vidkeep.host = %s\n" "$k" "$got"
     else
       fail "user: HKCU\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host is '$got' (no manifest there)"
     fi
