@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vidkeep needs, only those missing.
 #   installer/deps.sh build   compilers and libraries to build vidkeep
-#   installer/deps.sh test    build + what the test tiers need (browsers, tools)
+#   installer/deps.sh test    build + windows + what the test tiers need (browsers, tools)
+#   installer/deps.sh windows build + the MinGW-w64 cross compiler, the tools
+#                             installer/windows/sdk.sh builds the SDK with, Wine and wixl
 # As root it runs apt-get; otherwise it prints the one command to run.
 # Node.js 20 and npm come with the machine; Debian's own nodejs (18) and npm
 # packages are deliberately not installed (npm conflicts with the newer one).
@@ -19,12 +21,21 @@ test_packages=(
   shellcheck clang libclang-rt-14-dev ffmpeg xz-utils zip unzip
   jq dpkg-dev openssl sqlite3
 )
+# The Windows build (installer/windows/): cross compiler; what sdk.sh needs to
+# unpack Debian source packages (dpkg-dev) and build them (perl for OpenSSL,
+# make, tclsh and a native gcc for SQLite's amalgamation); Wine to run the
+# .exe files; msitools (wixl) for the MSI.
+windows_packages=(
+  g++-mingw-w64-x86-64-posix gcc make perl tcl dpkg-dev
+  wine wine64 msitools wixl
+)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
-  test) want+=("${test_packages[@]}") ;;
-  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+  test) want+=("${test_packages[@]}" "${windows_packages[@]}") ;;
+  windows) want+=("${windows_packages[@]}") ;;
+  *) echo "usage: $0 [build|test|windows]" >&2; exit 2 ;;
 esac
 
 missing=()
