@@ -158,13 +158,16 @@ run_launch() {
 # Registry keys written for the browsers, per scope.
 browser_keys=('Google\Chrome' Chromium 'Microsoft\Edge' Mozilla)
 
-# snapshot NAME: the registry (HKLM, HKCU) and the files of drive C, less the
-# user's data folder and temp folders (compared on their own).
+# snapshot NAME: what an installer may write: HKLM\Software and
+# HKCU\Software (less Wine's own settings; HKLM\System holds only what Wine's
+# display and device services write as they start), and the files of drive
+# C, less the user's data folder and temp folders (checked on their own).
 snapshot() {
-  local hive
-  for hive in HKEY_LOCAL_MACHINE HKEY_CURRENT_USER; do
-    timeout 120 "$wine" regedit /E "$(winpath "$work")\\$1-$hive.reg" "$hive"
-    iconv -f UTF-16LE -t UTF-8 "$work/$1-$hive.reg" | tr -d '\r' >"$work/$1-$hive.txt"
+  local key
+  for key in HKEY_LOCAL_MACHINE\\Software HKEY_CURRENT_USER\\Software; do
+    timeout 120 "$wine" regedit /E "$(winpath "$work")\\$1-${key%%\\*}.reg" "$key"
+    iconv -f UTF-16LE -t UTF-8 "$work/$1-${key%%\\*}.reg" | tr -d '\r' \
+      | awk '/^\[/ { skip = index($0, "[HKEY_CURRENT_USER\\Software\\Wine") == 1 } !skip' >"$work/$1-${key%%\\*}.txt"
   done
   (cd "$drive_c" && find . -path ./windows/temp -prune -o -path "./users/*/Temp" -prune \
     -o -path "./users/*/AppData/Local/vidkeep" -prune -o -print | sort) >"$work/$1-files.txt"
@@ -172,14 +175,16 @@ snapshot() {
 # leaves_nothing BEFORE AFTER WHAT: fails on any difference but Windows
 # Installer's own empty bookkeeping keys and its cache folder.
 leaves_nothing() {
-  local hive left
+  local hive left bad=0
   for hive in HKEY_LOCAL_MACHINE HKEY_CURRENT_USER; do
     left=$(diff "$work/$1-$hive.txt" "$work/$2-$hive.txt" | grep -E '^[<>]' \
       | grep -vE '^> (\[HKEY_LOCAL_MACHINE\\Software\\(Classes\\Installer|Microsoft\\Windows\\CurrentVersion\\Installer)(\\[^]]*)?\])?$' || true)
-    [ -z "$left" ] || { printf '%s\n' "$left" | head -n 40; fail "$3: $hive differs after uninstall"; }
+    [ -z "$left" ] || { printf '%s\n' "$left" | head -n 40; fail "$3: $hive\\Software differs after uninstall"; bad=1; }
   done
   left=$(diff "$work/$1-files.txt" "$work/$2-files.txt" | grep -E '^[<>]' | grep -vxF '> ./windows/Installer' || true)
-  [ -z "$left" ] || { printf '%s\n' "$left" | head -n 40; fail "$3: files differ after uninstall"; }
+  [ -z "$left" ] || { printf '%s\n' "$left" | head -n 40; fail "$3: files differ after uninstall"; bad=1; }
+  [ $bad -eq 0 ] && echo "  $3: after uninstall no file or registry key of vidkeep is left"
+  return 0
 }
 # reg_default KEY: the key's default value in the 64-bit view (empty if none).
 reg_default() {
@@ -237,8 +242,8 @@ run_msi() {
   timeout 300 "$wine" msiexec /x "$(winpath "$msi")" /qn || fail "msi: msiexec /x"
   snapshot msi-after
   leaves_nothing msi-before msi-after msi
-  [ -f "$user_dir/AppData/Local/vidkeep/keep-me" ] || fail "msi: uninstall removed the user's data"
-  echo "  uninstall: no file or registry key of vidkeep left; the user's data kept"
+  if [ -f "$user_dir/AppData/Local/vidkeep/keep-me" ]; then echo "  msi: the user's data was kept"
+  else fail "msi: uninstall removed the user's data"; fi
 }
 
 # ------------------------------------------------------------------- user ---
