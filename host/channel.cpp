@@ -1,10 +1,5 @@
 #include "channel.h"
 
-#include <fcntl.h>
-#include <poll.h>
-
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 namespace vidkeep {
@@ -13,8 +8,7 @@ namespace asio = boost::asio;
 
 Channel::Channel(asio::io_context& io, int in_fd, int out_fd, std::size_t max_frame_bytes,
                  std::size_t max_batch, FrameHandler on_frames, std::function<void()> on_closed)
-    : in_(io, in_fd),
-      out_(io, out_fd),
+    : pipe_(io, in_fd, out_fd),
       exit_timer_(io),
       hangup_timer_(io),
       decoder_(max_frame_bytes),
@@ -24,9 +18,8 @@ Channel::Channel(asio::io_context& io, int in_fd, int out_fd, std::size_t max_fr
 
 void Channel::Start() {
   // A larger pipe lets one read carry a whole burst, so one transaction
-  // commits more requests. Best effort: the kernel caps it, and a non-pipe
-  // input just ignores it.
-  ::fcntl(in_.native_handle(), F_SETPIPE_SZ, static_cast<int>(kInputPipeBytes));
+  // commits more requests. Best effort.
+  pipe_.EnlargeInput(kInputPipeBytes);
   DoRead();
 }
 
@@ -37,7 +30,7 @@ void Channel::DoRead() {
     return;
   }
   reading_ = true;
-  in_.async_read_some(asio::buffer(read_buffer_),
+  pipe_.AsyncReadSome(asio::buffer(read_buffer_),
                       [this](const boost::system::error_code& ec, std::size_t n) { OnRead(ec, n); });
 }
 
@@ -96,7 +89,7 @@ void Channel::DoWrite() {
     in_write_.push_back(asio::buffer(frame));
     if (in_write_.size() == kMaxGather) break;
   }
-  asio::async_write(out_, in_write_,
+  pipe_.AsyncWrite(in_write_,
                     [this](const boost::system::error_code& ec, std::size_t n) { OnWrite(ec, n); });
 }
 
@@ -125,16 +118,15 @@ void Channel::OnWrite(const boost::system::error_code& ec, std::size_t) {
 void Channel::WatchForHangup() {
   // Reading is paused because the browser is not taking our answers. The
   // browser may still close our input meanwhile, and the contract says we
-  // exit promptly then; a pipe whose writer is gone reports POLLHUP, which
-  // poll() shows without consuming any unread frames.
+  // exit promptly then; the pipe shows that without consuming any unread
+  // frames.
   if (watching_hangup_) return;
   watching_hangup_ = true;
   hangup_timer_.expires_after(std::chrono::milliseconds(100));
   hangup_timer_.async_wait([this](const boost::system::error_code& ec) {
     watching_hangup_ = false;
     if (ec || input_done_) return;
-    pollfd p{in_.native_handle(), POLLIN, 0};
-    if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+    if (pipe_.InputHungUp()) {
       // What is left in the pipe is bounded by its buffer: read it all, so
       // everything the browser sent before closing is committed and
       // answered as far as possible, then see the end of input.

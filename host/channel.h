@@ -1,5 +1,5 @@
 // The browser side of the host: frames in on stdin, frames out on stdout,
-// through Boost.Asio on one thread.
+// through Boost.Asio on one thread (the pipes themselves: browser_pipe.h).
 #pragma once
 
 #include <array>
@@ -10,9 +10,9 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "browser_pipe.h"
 #include "framing.h"
 
 namespace vidkeep {
@@ -52,8 +52,7 @@ class Channel {
   void WatchForHangup();
   void MaybeClose();
 
-  boost::asio::posix::stream_descriptor in_;
-  boost::asio::posix::stream_descriptor out_;
+  BrowserPipe pipe_;
   boost::asio::steady_timer exit_timer_;
   boost::asio::steady_timer hangup_timer_;  // while reading is paused
   FrameDecoder decoder_;

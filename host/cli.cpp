@@ -8,11 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
-
-#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,6 +20,7 @@
 #include "config.h"
 #include "dedupe.h"
 #include "notifier.h"
+#include "platform.h"
 #include "sync.h"
 #include "doctor.h"
 #include "env.h"
@@ -30,6 +28,7 @@
 #include "log.h"
 #include "media_cache.h"
 #include "protocol.h"
+#include "registration.h"
 #include "store.h"
 #include "string_util.h"
 #include "terminal.h"
@@ -623,7 +622,7 @@ class Cli {
     for (const auto& origin : origins) syncer.AllowOrigin(origin, ServerAuth{{}, *token}, /*replace=*/true);
     syncer.set_once(once);
     const auto started = std::chrono::steady_clock::now();
-    const bool tty = ::isatty(STDERR_FILENO);
+    const bool tty = StderrIsTerminal();
     Progress progress(io, tty, total, syncer.counters());
     syncer.set_on_done([&] {
       progress.Stop();
@@ -766,6 +765,26 @@ int RunCli(int argc, char** argv) {
   auto* doctor = app.add_subcommand("doctor", "Check the installation for each browser");
   doctor->allow_extras();  // its options are parsed by RunDoctor (doctor.h)
 
+  // Windows only: registration through the registry, per user (registration.h).
+  // On Linux installer/install.sh does it.
+  UserInstall user_install;
+  bool user_scope = false;
+  CLI::App* install = nullptr;
+  CLI::App* uninstall = nullptr;
+  if (kRegistryRegistration) {
+    install = app.add_subcommand("install", "Register vidkeep-host with the browsers (per user, no admin rights)");
+    install->add_flag("--user", user_scope, "For this user (HKCU); the MSI installs for all users")->required();
+    install->add_option("--extension-id", user_install.extension_ids,
+                        "Also allow this extension (a Chromium id or a Firefox id)");
+    install->add_flag("--no-dev-id", user_install.no_dev_id, "Do not allow the development extension ids");
+    install->add_option("--host", user_install.host_path, "The host binary (default: vidkeep-host.exe beside this one)");
+    install->add_option("--manifest-dir", user_install.manifest_dir,
+                        "Where the manifests go (default: %LOCALAPPDATA%\\vidkeep\\manifests)");
+    uninstall = app.add_subcommand("uninstall", "Remove exactly what install --user registered");
+    uninstall->add_flag("--user", user_scope, "For this user (HKCU)")->required();
+    uninstall->add_option("--manifest-dir", user_install.manifest_dir, "Where install --user put the manifests");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -774,7 +793,15 @@ int RunCli(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (*doctor) return RunDoctor(doctor->remaining(), std::cout);
+  if (*doctor)
+    return kRegistryRegistration ? RunRegistryDoctor(doctor->remaining(), std::cout)
+                                 : RunDoctor(doctor->remaining(), std::cout);
+  if (install && (*install || *uninstall)) {
+    const Status s = *install ? InstallForUser(user_install, std::cout) : UninstallForUser(user_install, std::cout);
+    if (s.ok()) return 0;
+    std::cerr << "vidkeep: " << s.message() << "\n";
+    return 1;
+  }
 
   Cli cli;
   if (auto failed_open = cli.Open()) return *failed_open;

@@ -8,30 +8,19 @@
 #include <limits>
 #include <regex>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
 #include "env.h"
+#include "file_io.h"
+#include "platform.h"
 
 namespace vidkeep {
 
 namespace {
 
 using nlohmann::json;
-
-Status MakeDirs(const std::string& path) {
-  // mkdir -p with mode 0700 for every directory we create.
-  for (std::size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    const std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
-      return Status::Unavailable(fmt::format("cannot create {}: {}", prefix, std::strerror(errno)));
-  }
-  return {};
-}
 
 // Reads typed keys out of one config document, naming the file and the
 // dotted key in every error.
@@ -141,18 +130,17 @@ void CollectUnknown(const json& node, const std::string& prefix, std::vector<std
 
 Result<Paths> Paths::FromEnvironment() {
   Paths p;
-  p.system_config = EnvOr("VIDKEEP_SYSTEM_CONFIG", "/etc/vidkeep/config.json");
+  p.system_config = EnvOr("VIDKEEP_SYSTEM_CONFIG", DefaultSystemConfig());
   const std::string home_root = EnvOr("VIDKEEP_HOME", "");
   if (!home_root.empty()) {
     p.data_dir = p.config_dir = home_root;
     p.state_dir = home_root + "/log";
   } else {
-    const std::string home = EnvOr("HOME", "");
-    if (home.empty() && (!std::getenv("XDG_DATA_HOME") || !std::getenv("XDG_STATE_HOME")))
-      return Status::Unavailable("neither VIDKEEP_HOME nor HOME is set");
-    p.data_dir = EnvOr("XDG_DATA_HOME", home + "/.local/share") + "/vidkeep";
-    p.config_dir = EnvOr("XDG_CONFIG_HOME", home + "/.config") + "/vidkeep";
-    p.state_dir = EnvOr("XDG_STATE_HOME", home + "/.local/state") + "/vidkeep";
+    auto defaults = PlatformLocations();
+    if (!defaults.ok()) return defaults.status();
+    p.data_dir = defaults->data_dir;
+    p.config_dir = defaults->config_dir;
+    p.state_dir = defaults->state_dir;
   }
   p.database = p.data_dir + "/vidkeep.db";
   p.user_config = p.config_dir + "/config.json";
@@ -160,33 +148,10 @@ Result<Paths> Paths::FromEnvironment() {
   return p;
 }
 
-namespace {
-
-// A folder of ours that someone else owns or may write to would let them
-// read, replace or plant videos and logs: refused, saying why (issue 13).
-Status CheckPrivate(const std::string& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0)
-    return Status::Unavailable(fmt::format("cannot use {}: {}", dir, std::strerror(errno)));
-  if (st.st_uid != ::geteuid())
-    return Status::Unavailable(fmt::format(
-        "{} belongs to uid {}, not to you (uid {}): vidkeep will not keep your videos where another "
-        "user controls them; move it away or fix its owner",
-        dir, st.st_uid, ::geteuid()));
-  if ((st.st_mode & 022) != 0)
-    return Status::Unavailable(fmt::format(
-        "{} is writable by {} (mode {:o}): vidkeep will not keep your videos where others can "
-        "change them; run: chmod 700 {}",
-        dir, (st.st_mode & 002) ? "everyone" : "its group", st.st_mode & 07777, dir));
-  return {};
-}
-
-}  // namespace
-
 Status Paths::CreateDirectories() const {
   for (const std::string& dir : {data_dir, state_dir}) {
-    if (Status s = MakeDirs(dir); !s.ok()) return s;
-    if (Status s = CheckPrivate(dir); !s.ok()) return s;
+    if (Status s = MakePrivateDirs(dir); !s.ok()) return s;
+    if (Status s = CheckPrivateDir(dir); !s.ok()) return s;
   }
   return {};
 }
@@ -281,8 +246,8 @@ Result<Config> Config::Load(const std::string& system_file, const std::string& u
   const std::string files[] = {system_file, user_file};
   for (const std::string& file : files) {
     std::error_code ec;
-    if (file.empty() || !std::filesystem::exists(file, ec)) continue;
-    std::ifstream in(file, std::ios::binary);
+    if (file.empty() || !std::filesystem::exists(FsPath(file), ec)) continue;
+    std::ifstream in(FsPath(file), std::ios::binary);
     if (!in) return Status::BadRequest(fmt::format("config {}: cannot be read", file));
     std::ostringstream text;
     text << in.rdbuf();

@@ -10,6 +10,8 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "tls_roots.h"
+
 namespace vidkeep {
 
 namespace asio = boost::asio;
@@ -52,9 +54,8 @@ std::unique_ptr<asio::ssl::context> MakeTlsClientContext(const std::string& extr
   tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                    asio::ssl::context::no_tlsv1_1);
+  LoadSystemRoots(*tls);
   boost::system::error_code ec;
-  tls->set_default_verify_paths(ec);
-  if (ec) spdlog::warn("no system trust store: {}", ec.message());
   if (!extra_ca_file.empty()) {
     tls->load_verify_file(extra_ca_file, ec);
     if (ec) spdlog::error("cannot load CA file {}: {}", extra_ca_file, ec.message());

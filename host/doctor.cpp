@@ -1,7 +1,5 @@
 #include "doctor.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -18,6 +16,7 @@
 
 #include "caller.h"
 #include "config.h"
+#include "file_io.h"
 #include "env.h"
 #include "framing.h"
 #include "protocol.h"
@@ -370,17 +369,17 @@ class Doctor {
     }
     const std::string path = doc.value("path", std::string());
     std::string host = path;
-    struct stat st {};
-    if (path.empty() || !path.starts_with("/")) {
+    if (path.empty() || !FsPath(path).is_absolute()) {
       report_.Fail(fmt::format("{}: \"path\" \"{}\" is not an absolute path", file, path), "run " + reinstall);
       return std::nullopt;
     }
-    if (::stat(path.c_str(), &st) != 0) {
+    const auto info = StatPath(path);
+    if (!info) {
       report_.Fail(fmt::format("host binary {} does not exist", path),
                    fmt::format("run {} again (it installs the binary and repairs the path)", reinstall));
       return std::nullopt;
     }
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0 || ::access(path.c_str(), X_OK) != 0) {
+    if (!info->executable) {
       report_.Fail(fmt::format("host binary {} is not an executable file", path), "chmod 755 " + path);
       return std::nullopt;
     }
@@ -392,7 +391,7 @@ class Doctor {
                      "run " + reinstall);
         return std::nullopt;
       }
-      if (::access(wrapped->c_str(), X_OK) != 0) {
+      if (auto w = StatPath(*wrapped); !w || !w->executable) {
         report_.Fail(fmt::format("{} starts {}, which is missing or not executable", path, *wrapped),
                      "run " + reinstall);
         return std::nullopt;
@@ -649,7 +648,7 @@ HelloResult HelloRoundTrip(const std::vector<std::string>& argv, const std::vect
   SubprocessOptions options;
   options.argv = argv;
   options.env = env;
-  options.working_dir = fs::path(argv[0]).parent_path().string();
+  options.working_dir = Utf8Path(FsPath(argv[0]).parent_path());
   // One hello, then end of input: the host answers and exits.
   options.input = EncodeFrame(HelloRequest("doctor", "doctor"));
   options.capture_stderr = false;

@@ -1,7 +1,5 @@
 #include "export.h"
 
-#include <unistd.h>
-
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
+#include "file_io.h"
 #include "media_cache.h"
 #include "protocol.h"
 #include "string_util.h"
@@ -152,12 +151,12 @@ struct LocalCopy {
 // Creates `dir`/media; refuses a folder that holds something unless `force`.
 Status PrepareFolder(const std::string& dir, bool force) {
   std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) return Status::BadRequest(dir + " is not a folder");
-    if (!force && !fs::is_empty(dir, ec))
+  if (fs::exists(FsPath(dir), ec)) {
+    if (!fs::is_directory(FsPath(dir), ec)) return Status::BadRequest(dir + " is not a folder");
+    if (!force && !fs::is_empty(FsPath(dir), ec))
       return Status::BadRequest(dir + " is not empty; pass --force to write into it anyway");
   }
-  fs::create_directories(dir + "/media", ec);
+  fs::create_directories(FsPath(dir + "/media"), ec);
   if (ec) return Status::Unavailable("cannot create " + dir + "/media: " + ec.message());
   return {};
 }
@@ -207,7 +206,7 @@ class MediaPlacer {
     const std::string target = dir_ + "/" + relative;
     const std::string temp = target + ".partial";
     std::error_code ec;
-    fs::remove(temp, ec);
+    fs::remove(FsPath(temp), ec);
     auto how = LinkOrCopy(files_.PathOf(file.sha256), temp);
     if (!how.ok()) return how.status();
     if (*how == Placement::kMissing) return Unusable("the cached file is missing");
@@ -215,15 +214,15 @@ class MediaPlacer {
     // folder gets exactly what was downloaded, or nothing.
     auto hash = HashFile(temp);
     if (!hash.ok() || *hash != file.sha256) {
-      fs::remove(temp, ec);
+      fs::remove(FsPath(temp), ec);
       return Unusable("the cached file is damaged (`vidkeep cache verify` fetches it again)");
     }
-    const auto size = fs::file_size(temp, ec);
-    fs::rename(temp, target, ec);
+    const auto size = fs::file_size(FsPath(temp), ec);
+    ec = MoveReplacing(temp, target);
     if (ec) return Status::Unavailable("cannot write " + target + ": " + ec.message());
     // rename(2) does nothing when both names link the same file (an earlier
     // export linked it already): the temporary name stays behind.
-    fs::remove(temp, ec);
+    fs::remove(FsPath(temp), ec);
     ++report_.files;
     ++(*how == Placement::kLinked ? report_.linked : report_.copied);
     report_.bytes += static_cast<std::int64_t>(size);
@@ -237,12 +236,13 @@ class MediaPlacer {
   // A hard link when the folder is on the cache's file system, else a copy.
   static Result<Placement> LinkOrCopy(const std::string& source, const std::string& temp) {
     std::error_code ec;
-    if (!fs::exists(source, ec)) return Placement::kMissing;
-    if (::link(source.c_str(), temp.c_str()) == 0) return Placement::kLinked;
+    if (!fs::exists(FsPath(source), ec)) return Placement::kMissing;
+    fs::create_hard_link(FsPath(source), FsPath(temp), ec);
+    if (!ec) return Placement::kLinked;
     // EXDEV (another file system), or one without hard links.
-    if (fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec))
+    if (fs::copy_file(FsPath(source), FsPath(temp), fs::copy_options::overwrite_existing, ec))
       return Placement::kCopied;
-    if (!fs::exists(source)) return Placement::kMissing;
+    if (!fs::exists(FsPath(source))) return Placement::kMissing;
     return Status::Unavailable("cannot copy " + source + " to " + temp + ": " + ec.message());
   }
 
@@ -381,19 +381,18 @@ Status WriteFileAtomically(const std::string& path,
                            const std::function<Status(std::ostream&)>& write) {
   const std::string temp = path + ".partial";
   {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    std::ofstream out(FsPath(temp), std::ios::binary | std::ios::trunc);
     if (!out) return Status::Unavailable("cannot write " + temp);
     Status s = write(out);
     out.close();
     if (s.ok() && !out) s = Status::Unavailable("writing " + temp + " failed");
     if (!s.ok()) {
-      std::remove(temp.c_str());
+      RemoveFile(temp);
       return s;
     }
   }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return Status::Unavailable("cannot rename to " + path + ": " + ec.message());
+  if (std::error_code ec = MoveReplacing(temp, path))
+    return Status::Unavailable("cannot rename to " + path + ": " + ec.message());
   return {};
 }
 

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "media_cache.h"
+#include "test_support.h"
 
 using namespace vidkeep;
 namespace fs = std::filesystem;
@@ -40,8 +41,7 @@ TEST_CASE("facts for people") {
 }
 
 TEST_CASE("export --with-media: a folder that holds something needs force") {
-  char tmpl[] = "/tmp/vidkeep-export-XXXXXX";
-  const fs::path dir = mkdtemp(tmpl);
+  const fs::path dir = test::MakeTempDir("/tmp/vidkeep-export-XXXXXX");
   auto store = Store::Open(":memory:").value();
   const MediaFiles files((dir / "cache").string());
   const std::string out = (dir / "out").string();

@@ -1,6 +1,5 @@
 #include "host.h"
 
-#include <csignal>
 #include <cstdlib>
 #include <deque>
 #include <functional>
@@ -17,6 +16,7 @@
 #include "media_cache.h"
 #include "service.h"
 #include "notifier.h"
+#include "platform.h"
 #include "store.h"
 #include "sync.h"
 
@@ -67,7 +67,7 @@ void RunHost(const std::vector<std::string>& args) {
   // Nothing may reach stdout but frames; the browser reading it is gone when
   // a write fails, which must be an error, not a signal.
   InitSilentLogging();
-  std::signal(SIGPIPE, SIG_IGN);
+  IgnoreBrokenPipes();
 
   std::string unavailable;  // why every request must be refused, if anything
   bool config_broken = false;

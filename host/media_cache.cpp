@@ -1,9 +1,5 @@
 #include "media_cache.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -20,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "media_fetch.h"
+#include "file_io.h"
 #include "media_child.h"
 
 namespace vidkeep {
@@ -34,14 +31,6 @@ bool IsSha256(const std::string& name) {
          std::all_of(name.begin(), name.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c)); });
 }
 
-Status FsyncPath(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::Unavailable("cannot sync " + path + ": " + std::strerror(errno));
-  return {};
-}
 
 std::string Megabytes(std::int64_t bytes) {
   return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
@@ -67,32 +56,30 @@ std::string MediaFiles::PartialPath(const std::string& video_id, FileKind kind) 
 Status MediaFiles::Prepare() const {
   // Private whatever the umask: the files are the user's videos.
   for (const std::string& dir : {root_, root_ + "/partial"})
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-      return Status::Unavailable("cannot create " + dir + ": " + std::strerror(errno));
+    if (Status s = MakePrivateDir(dir); !s.ok()) return s;
   return {};
 }
 
 Status MediaFiles::Adopt(const std::string& partial, const std::string& sha256) const {
   if (!IsSha256(sha256)) return Status::Internal("not a SHA-256: " + sha256);
   const std::string dir = root_ + "/" + sha256.substr(0, 2);
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return Status::Unavailable("cannot create " + dir + ": " + std::strerror(errno));
+  if (Status s = MakePrivateDir(dir); !s.ok()) return s;
   std::error_code ec;
   const std::string target = PathOf(sha256);
-  if (fs::exists(target, ec)) {
-    fs::remove(partial, ec);  // identical content is kept once
+  if (fs::exists(FsPath(target), ec)) {
+    fs::remove(FsPath(partial), ec);  // identical content is kept once
     return {};
   }
-  if (::rename(partial.c_str(), target.c_str()) != 0)
-    return Status::Unavailable("cannot move " + partial + " into the cache: " + std::strerror(errno));
+  if (std::error_code moved = MoveReplacing(partial, target))
+    return Status::Unavailable("cannot move " + partial + " into the cache: " + moved.message());
   // The rename must survive a crash as surely as the row that records it.
-  return FsyncPath(dir, O_RDONLY | O_DIRECTORY);
+  return SyncDirectory(dir);
 }
 
 Status MediaFiles::Remove(const std::string& sha256) const {
   if (!IsSha256(sha256)) return {};
   std::error_code ec;
-  fs::remove(PathOf(sha256), ec);
+  fs::remove(FsPath(PathOf(sha256)), ec);
   if (ec) return Status::Unavailable("cannot delete " + PathOf(sha256) + ": " + ec.message());
   return {};
 }
@@ -100,24 +87,24 @@ Status MediaFiles::Remove(const std::string& sha256) const {
 Result<std::string> MediaFiles::Read(const std::string& sha256, std::int64_t offset,
                                      std::size_t length) const {
   if (!IsSha256(sha256) || offset < 0) return Status::BadRequest("bad file reference");
-  const int fd = ::open(PathOf(sha256).c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = OpenFd(PathOf(sha256), O_RDONLY);
   if (fd < 0)
     return Status::NotFound("the cached file is missing (" + std::string(std::strerror(errno)) +
                             "); `vidkeep cache verify` fetches it again");
   std::string data(length, '\0');
   std::size_t got = 0;
   while (got < length) {
-    const ssize_t n = ::pread(fd, data.data() + got, length - got, offset + static_cast<off_t>(got));
+    const ssize_t n = PreadFd(fd, data.data() + got, length - got, offset + static_cast<std::int64_t>(got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
-      ::close(fd);
+      CloseFd(fd);
       return Status::Unavailable(std::string("cannot read the cached file: ") + std::strerror(err));
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
-  ::close(fd);
+  CloseFd(fd);
   data.resize(got);
   return data;
 }
@@ -125,7 +112,7 @@ Result<std::string> MediaFiles::Read(const std::string& sha256, std::int64_t off
 std::vector<std::pair<std::string, std::int64_t>> MediaFiles::ListFiles() const {
   std::vector<std::pair<std::string, std::int64_t>> out;
   std::error_code ec;
-  for (const auto& dir : fs::directory_iterator(root_, ec)) {
+  for (const auto& dir : fs::directory_iterator(FsPath(root_), ec)) {
     if (!dir.is_directory(ec) || dir.path().filename().string().size() != 2) continue;
     for (const auto& f : fs::directory_iterator(dir.path(), ec)) {
       const std::string name = f.path().filename().string();
@@ -139,29 +126,29 @@ std::vector<std::pair<std::string, std::int64_t>> MediaFiles::ListFiles() const 
 std::vector<std::string> MediaFiles::ListPartials() const {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& f : fs::directory_iterator(root_ + "/partial", ec))
-    if (f.is_regular_file(ec)) out.push_back(f.path().string());
+  for (const auto& f : fs::directory_iterator(FsPath(root_ + "/partial"), ec))
+    if (f.is_regular_file(ec)) out.push_back(Utf8Path(f.path()));
   return out;
 }
 
 Result<std::string> HashFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = OpenFd(path, O_RDONLY);
   if (fd < 0) return Status::NotFound(path + ": " + std::strerror(errno));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   std::vector<unsigned char> buffer(1 << 20);
   for (;;) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    const ssize_t n = ReadFd(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
-      ::close(fd);
+      CloseFd(fd);
       return Status::Unavailable(path + ": " + std::strerror(err));
     }
     if (n == 0) break;
     EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
   }
-  ::close(fd);
+  CloseFd(fd);
   return FinishHexDigest(ctx.get());
 }
 
@@ -178,7 +165,7 @@ Result<VerifyReport> VerifyCache(Store& store, const MediaFiles& files) {
     if (fresh) {
       std::error_code ec;
       const std::string path = files.PathOf(f.sha256);
-      const auto size = fs::file_size(path, ec);
+      const auto size = fs::file_size(FsPath(path), ec);
       if (ec) {
         it->second = "the file is missing";
       } else if (static_cast<std::int64_t>(size) != f.bytes) {
@@ -246,7 +233,7 @@ Result<PruneReport> PruneCache(Store& store, const MediaFiles& files, std::uint6
   }
   // Partial downloads of videos that are gone or need them no more.
   for (const auto& path : files.ListPartials()) {
-    const std::string name = fs::path(path).filename().string();
+    const std::string name = Utf8Path(FsPath(path).filename());
     const auto dot = name.rfind('.');
     const auto kind = dot == std::string::npos ? std::nullopt : ParseFileKind(name.substr(dot + 1));
     bool wanted = false;
@@ -259,8 +246,8 @@ Result<PruneReport> PruneCache(Store& store, const MediaFiles& files, std::uint6
     }
     if (wanted) continue;
     std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (fs::remove(path, ec)) {
+    const auto size = fs::file_size(FsPath(path), ec);
+    if (fs::remove(FsPath(path), ec)) {
       ++report.partials;
       report.bytes_freed += static_cast<std::int64_t>(size);
     }
@@ -464,7 +451,7 @@ asio::awaitable<void> MediaCache::Generate(MediaJob job) {
   auto made = co_await OffLoop<Result<std::string>>(std::move(make));
   if (!loop_.stopped()) {
     std::error_code ec;
-    const auto size = made.ok() ? fs::file_size(partial, ec) : 0;
+    const auto size = made.ok() ? fs::file_size(FsPath(partial), ec) : 0;
     Status adopted = made.ok() ? files_.Adopt(partial, *made) : made.status();
     if (adopted.ok()) {
       MediaOutcome out;
@@ -477,7 +464,7 @@ asio::awaitable<void> MediaCache::Generate(MediaJob job) {
       ++counters_.cached;
       Finish(job, out);
     } else {
-      fs::remove(partial, ec);
+      fs::remove(FsPath(partial), ec);
       Finish(job, Retry(job, "cannot make a thumbnail from the video: " + adopted.message(), true));
     }
   }

@@ -1,13 +1,13 @@
 #include "media_child.h"
 
-#include <string.h>  // strsignal
-
 #include <chrono>
 #include <filesystem>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "file_io.h"
+#include "platform.h"
 #include "subprocess.h"
 
 namespace vidkeep {
@@ -15,8 +15,9 @@ namespace vidkeep {
 std::vector<std::string> ChildEnvironment(const std::vector<std::string>& env) {
   // What a C program and FFmpeg may look at; nothing the host holds for
   // itself (VIDKEEP_TOKEN, the session, proxies' credentials) is passed on.
+  // SystemRoot: a Windows process cannot start its system DLLs without it.
   static const char* const kKeep[] = {"LANG", "LANGUAGE", "TZ", "TMPDIR", "ASAN_OPTIONS",
-                                      "UBSAN_OPTIONS"};
+                                      "UBSAN_OPTIONS", "SystemRoot"};
   std::vector<std::string> out = {"PATH=/usr/bin:/bin"};
   for (const std::string& entry_string : env) {
     const std::string_view entry(entry_string);
@@ -33,9 +34,8 @@ namespace {
 // The `vidkeep` beside the running executable (the host and the tool are
 // always installed together).
 std::string ToolPath() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("vidkeep") : (self.parent_path() / "vidkeep").string();
+  const std::string self = SelfExecutable();
+  return self.empty() ? ToolFileName() : Utf8Path(FsPath(self).parent_path() / ToolFileName());
 }
 
 }  // namespace
@@ -61,7 +61,7 @@ Result<ChildResult> RunSandboxed(const std::string& program, const std::vector<s
                                " s and was stopped");
   if (run->signal != 0)
     return Status::Error(ErrorCode::kUnsupported, std::string("the media tool crashed on this file (") +
-                                                      strsignal(run->signal) + ")");
+                                                      SignalName(run->signal) + ")");
   return ChildResult{run->exit_code, std::move(run->out), std::move(run->err)};
 }
 

@@ -1,6 +1,7 @@
 // The media child's sandbox (issue 13, finding 7): a scrubbed environment and
 // kernel limits set before exec, seen from inside a real child process.
 #include "media_child.h"
+#include "platform.h"
 
 #include <cstdlib>
 #include <sstream>
@@ -33,11 +34,11 @@ TEST_CASE("the media child's environment keeps the locale and drops VIDKEEP_TOKE
         std::vector<std::string>{"PATH=/usr/bin:/bin", "LANG=de_DE.UTF-8", "LC_ALL=C.UTF-8", "TZ=UTC"});
 }
 
-TEST_CASE("a real child sees no VIDKEEP_TOKEN and runs under CPU, address-space, file-size and core limits") {
-  ::setenv("VIDKEEP_TOKEN", "admin-secret", 1);
+TEST_CASE("a real child sees no VIDKEEP_TOKEN and runs under CPU, address-space, file-size and core limits (Linux: /bin/sh, /proc/self/limits)", "[posix]") {
+  SetEnv("VIDKEEP_TOKEN", "admin-secret");
   auto run = RunSandboxed("/bin/sh", {"-c", "echo \"token=${VIDKEEP_TOKEN-unset}\"; cat /proc/self/limits"},
                           std::chrono::seconds(10), ChildLimits{7, 1UL << 30, 32UL << 20});
-  ::unsetenv("VIDKEEP_TOKEN");
+  UnsetEnv("VIDKEEP_TOKEN");
   REQUIRE(run.ok());
   CHECK(run->exit_code == 0);
   CHECK(run->out.rfind("token=unset\n", 0) == 0);
@@ -49,7 +50,7 @@ TEST_CASE("a real child sees no VIDKEEP_TOKEN and runs under CPU, address-space,
 #endif
 }
 
-TEST_CASE("a child writing past the file-size limit is stopped, and a missing program is an error") {
+TEST_CASE("a child writing past the file-size limit is stopped, and a missing program is an error (Linux: RLIMIT_FSIZE; Windows has no file-size limit)", "[posix]") {
   const std::string file = "vidkeep_test_fsize.bin";
   auto big = RunSandboxed("/bin/sh", {"-c", "exec head -c 200000 /dev/zero > " + file},
                           std::chrono::seconds(10), ChildLimits{7, 1UL << 30, 65536});

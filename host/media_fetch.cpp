@@ -1,8 +1,5 @@
 #include "media_fetch.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -32,6 +29,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dedupe.h"
+#include "file_io.h"
 #include "connector.h"
 #include "status.h"
 #include "string_util.h"
@@ -180,7 +178,7 @@ std::function<Status(const asio::ip::address&)> AddressRule(const Target& t,
 asio::awaitable<int> SyncOffThread(int fd) {
   static asio::thread_pool pool(1);
   co_return co_await asio::co_spawn(
-      pool, [fd]() -> asio::awaitable<int> { co_return ::fsync(fd) == 0 ? 0 : errno; },
+      pool, [fd]() -> asio::awaitable<int> { co_return SyncFd(fd) == 0 ? 0 : errno; },
       asio::use_awaitable);
 }
 
@@ -197,19 +195,18 @@ class MediaFile {
       : path_(std::move(path)), shown_(std::move(shown)), kind_(kind), max_bytes_(max_bytes),
         sha_(EVP_MD_CTX_new()) {}
   ~MediaFile() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) CloseFd(fd_);
   }
   MediaFile(const MediaFile&) = delete;
   MediaFile& operator=(const MediaFile&) = delete;
 
   /// Opens the file keeping its first `keep` bytes (0: truncated).
   Status Open(std::uint64_t keep) {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd_ = OpenFd(path_, O_RDWR | O_CREAT, 0600);
     if (fd_ < 0) return Transient(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < keep)
+    if (auto info = StatFd(fd_); !info || info->size < keep)
       return Transient(fmt::format("{} changed during the download", path_));
-    if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0)
+    if (TruncateFd(fd_, static_cast<std::int64_t>(keep)) != 0)
       return Transient(fmt::format("cannot truncate {}: {}", path_, std::strerror(errno)));
     if (!sha_ || EVP_DigestInit_ex(sha_.get(), EVP_sha256(), nullptr) != 1)
       return Status::Internal("cannot start SHA-256");
@@ -222,7 +219,7 @@ class MediaFile {
   asio::awaitable<Status> HashKept(char* buffer, std::size_t capacity) {
     while (size_ < kept_) {
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, kept_ - size_));
-      const ssize_t n = ::pread(fd_, buffer, want, static_cast<off_t>(size_));
+      const ssize_t n = PreadFd(fd_, buffer, want, static_cast<std::int64_t>(size_));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0)
         co_return Transient(fmt::format("cannot read {}: {}", path_,
@@ -271,16 +268,16 @@ class MediaFile {
   asio::awaitable<Status> SyncAndClose() {
     if (fd_ < 0) co_return Status();
     const int err = co_await SyncOffThread(fd_);
-    ::close(fd_);
+    CloseFd(fd_);
     fd_ = -1;
     if (err != 0) co_return Transient(fmt::format("cannot sync {}: {}", path_, std::strerror(err)));
     co_return Status();
   }
 
   void Remove() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) CloseFd(fd_);
     fd_ = -1;
-    ::unlink(path_.c_str());
+    RemoveFile(path_);
     size_ = 0;
   }
 
@@ -326,7 +323,7 @@ class MediaFile {
   Status Write(const char* data, std::size_t n) {
     EVP_DigestUpdate(sha_.get(), data, n);
     while (n > 0) {
-      const ssize_t w = ::pwrite(fd_, data, n, static_cast<off_t>(size_));
+      const ssize_t w = PwriteFd(fd_, data, n, static_cast<std::int64_t>(size_));
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) return Transient(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
       data += w;
@@ -522,9 +519,9 @@ FetchResult Failed(FetchResult r, const Status& s, const std::string& partial_pa
   r.permanent = !s.retryable();
   r.error = s.message();
   r.sha256.clear();
-  if (DeletesPartial(s)) ::unlink(partial_path.c_str());
-  struct stat st {};
-  r.bytes = ::stat(partial_path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  if (DeletesPartial(s)) RemoveFile(partial_path);
+  const auto info = StatPath(partial_path);
+  r.bytes = info ? info->size : 0;
   return r;
 }
 
@@ -711,8 +708,7 @@ asio::awaitable<FetchResult> FetchMedia(asio::any_io_executor ex, FetchRequest r
   // Bytes already there are resumed only with a validator: without If-Range,
   // a changed file would be spliced onto the old one.
   std::uint64_t resume_from = 0;
-  if (struct stat st {}; ::stat(req.partial_path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
-    resume_from = static_cast<std::uint64_t>(st.st_size);
+  if (auto info = StatPath(req.partial_path); info && info->regular) resume_from = info->size;
   if (req.validator.size() > 256 || !IsPrintable(req.validator)) req.validator.clear();
   if (req.validator.empty()) resume_from = 0;
 

@@ -1,4 +1,5 @@
 #include "media_fetch.h"
+#include "test_support.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -77,8 +78,7 @@ std::string Sha256Hex(std::string_view data) {
 
 struct TempDir {
   TempDir() {
-    char tmpl[] = "/tmp/vidkeep-media-fetch-XXXXXX";
-    path = mkdtemp(tmpl);
+    path = test::MakeTempDir("/tmp/vidkeep-media-fetch-XXXXXX");
   }
   ~TempDir() { std::filesystem::remove_all(path); }
   std::string File(const std::string& name) const { return path + "/" + name; }

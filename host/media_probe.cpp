@@ -1,9 +1,6 @@
 #include "media_probe.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -30,6 +27,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "file_io.h"
 #include "string_util.h"
 
 namespace vidkeep {
@@ -154,7 +152,7 @@ class Input {
       av_freep(&io_->buffer);  // FFmpeg may have replaced the buffer we gave it
       avio_context_free(&io_);
     }
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) CloseFd(fd_);
   }
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
@@ -170,18 +168,17 @@ class Input {
 
   Status OpenFile(const std::string& path) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    fd_ = OpenFd(path, O_RDONLY | kOpenNoWait);
     if (fd_ < 0) {
       const std::string why = std::strerror(errno);
       if (errno == ENOENT || errno == ENOTDIR) return Status::NotFound("no such file: " + path);
       return Status::Unavailable("cannot open " + path + ": " + why);
     }
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0)
-      return Status::Unavailable("cannot read " + path + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
+    const auto info = StatFd(fd_);
+    if (!info) return Status::Unavailable("cannot read " + path + ": " + std::strerror(errno));
+    if (!info->regular)
       return Status::Error(ErrorCode::kUnsupported, "not a regular file: " + path);
-    if (st.st_size == 0)
+    if (info->size == 0)
       return Status::Error(ErrorCode::kUnsupported, "not a media file: " + path + " is empty");
     return Status();
   }
@@ -219,7 +216,7 @@ class Input {
     auto* in = static_cast<Input*>(opaque);
     if (in->deadline_.Passed()) return AVERROR_EXIT;
     for (;;) {
-      const ssize_t n = ::read(in->fd_, buf, static_cast<size_t>(size));
+      const ssize_t n = ReadFd(in->fd_, buf, static_cast<size_t>(size));
       if (n > 0) return static_cast<int>(n);
       if (n == 0) return AVERROR_EOF;
       if (errno != EINTR) return AVERROR(errno);
@@ -231,11 +228,11 @@ class Input {
     if (in->deadline_.Passed()) return AVERROR_EXIT;
     whence &= ~AVSEEK_FORCE;
     if (whence == AVSEEK_SIZE) {
-      struct stat st {};
-      return ::fstat(in->fd_, &st) == 0 ? static_cast<int64_t>(st.st_size) : AVERROR(errno);
+      const auto info = StatFd(in->fd_);
+      return info ? static_cast<int64_t>(info->size) : AVERROR(errno);
     }
     if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return AVERROR(EINVAL);
-    const off_t at = ::lseek(in->fd_, static_cast<off_t>(offset), whence);
+    const std::int64_t at = SeekFd(in->fd_, offset, whence);
     return at < 0 ? AVERROR(errno) : static_cast<int64_t>(at);
   }
 
@@ -337,7 +334,7 @@ std::optional<uint64_t> ReadVint(const unsigned char* data, size_t size, size_t*
 // "matroska"); "" if not found.
 std::string EbmlDocType(int fd) {
   unsigned char head[256];
-  const ssize_t got = ::pread(fd, head, sizeof head, 0);
+  const ssize_t got = PreadFd(fd, head, sizeof head, 0);
   if (got <= 0) return "";
   const size_t n = static_cast<size_t>(got);
   size_t pos = 0;
@@ -386,31 +383,34 @@ Status WriteFileAtomically(const std::string& path, const uint8_t* data, size_t 
   const std::string tmp = path + ".tmp";
   auto fail = [&](const char* what) {
     Status s = Status::Unavailable(std::string(what) + " " + tmp + ": " + std::strerror(errno));
-    ::unlink(tmp.c_str());
+    RemoveFile(tmp);
     return s;
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd = OpenFd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
   size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::write(fd, data + done, size - done);
+    const ssize_t n = WriteFd(fd, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
-      ::close(fd);
+      CloseFd(fd);
       errno = err;
       return fail("cannot write");
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (SyncFd(fd) != 0) {
     const int err = errno;
-    ::close(fd);
+    CloseFd(fd);
     errno = err;
     return fail("cannot sync");
   }
-  if (::close(fd) != 0) return fail("cannot close");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename");
+  if (CloseFd(fd) != 0) return fail("cannot close");
+  if (std::error_code ec = MoveReplacing(tmp, path)) {
+    errno = ec.category() == std::generic_category() ? ec.value() : EIO;
+    return fail("cannot rename");
+  }
   return Status();
 }
 

@@ -1,4 +1,5 @@
 #include "media_probe.h"
+#include "test_support.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -61,8 +62,7 @@ class Fixtures {
 
  private:
   Fixtures() {
-    char tmpl[] = "/tmp/vidkeep-media-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    dir_ = test::MakeTempDir("/tmp/vidkeep-media-XXXXXX");
   }
 
   void Ffmpeg(const std::string& args, const fs::path& out) {
@@ -114,8 +114,7 @@ std::string Fixture(const std::string& name) { return Fixtures::Get().Path(name)
 struct OutDir {
   fs::path path;
   OutDir() {
-    char tmpl[] = "/tmp/vidkeep-thumb-XXXXXX";
-    path = mkdtemp(tmpl);
+    path = test::MakeTempDir("/tmp/vidkeep-thumb-XXXXXX");
   }
   ~OutDir() {
     std::error_code ec;

@@ -45,10 +45,21 @@ std::int64_t UnixMs() {
 }
 
 std::string FormatUtcMs(std::int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  using namespace std::chrono;
   const int ms = static_cast<int>(unix_ms % 1000);
+  // The calendar fields as gmtime_r gives them (std::chrono: Windows has no
+  // gmtime_r).
+  const sys_seconds at{seconds(unix_ms / 1000)};
+  const auto day = floor<days>(at);
+  const year_month_day date{day};
+  const hh_mm_ss time{at - day};
   std::tm tm{};
-  gmtime_r(&secs, &tm);
+  tm.tm_year = static_cast<int>(date.year()) - 1900;
+  tm.tm_mon = static_cast<int>(static_cast<unsigned>(date.month())) - 1;
+  tm.tm_mday = static_cast<int>(static_cast<unsigned>(date.day()));
+  tm.tm_hour = static_cast<int>(time.hours().count());
+  tm.tm_min = static_cast<int>(time.minutes().count());
+  tm.tm_sec = static_cast<int>(time.seconds().count());
   // strftime and a few digits: this runs for every stored video.
   char text[32];
   const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);

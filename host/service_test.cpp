@@ -1,4 +1,5 @@
 #include "service.h"
+#include "test_support.h"
 
 #include <filesystem>
 
@@ -121,8 +122,7 @@ TEST_CASE("without a store every request is unavailable and retryable") {
 }
 
 TEST_CASE("disk full in the middle of a batch: every ok is committed, the rest unavailable") {
-  char tmpl[] = "/tmp/vidkeep-full-XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
+  const std::string dir = test::MakeTempDir("/tmp/vidkeep-full-XXXXXX");
   const std::string path = dir + "/v.db";
   auto store = Store::Open(path);
   REQUIRE(store.ok());

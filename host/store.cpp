@@ -1,7 +1,5 @@
 #include "store.h"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <thread>
 #include <type_traits>
@@ -9,6 +7,7 @@
 #include <sqlite3.h>
 #include <spdlog/fmt/fmt.h>
 
+#include "file_io.h"
 #include "schema.h"
 #include "store_internal.h"
 
@@ -144,7 +143,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
         options.busy_timeout_ms);
-    if (path != ":memory:") ::chmod(path.c_str(), 0600);
+    if (path != ":memory:") MakeFilePrivate(path);
     // Switching a new file to WAL and creating the schema can meet another
     // process doing the same; some of those lock conflicts return BUSY at
     // once instead of calling the busy handler, so retry until the timeout.

@@ -8,6 +8,7 @@
 #include "dedupe.h"
 #include "media_cache.h"
 #include "store.h"
+#include "test_support.h"
 
 using namespace vidkeep;
 namespace fs = std::filesystem;
@@ -20,8 +21,7 @@ struct Fixture {
   std::unique_ptr<MediaFiles> files;
 
   Fixture() {
-    char tmpl[] = "/tmp/vidkeep-media-store-XXXXXX";
-    dir = mkdtemp(tmpl);
+    dir = test::MakeTempDir("/tmp/vidkeep-media-store-XXXXXX");
     store = Store::Open((dir / "v.db").string()).value();
     files = std::make_unique<MediaFiles>((dir / "media").string());
     REQUIRE(files->Prepare().ok());

@@ -7,6 +7,7 @@
 
 #include "dedupe.h"
 #include "schema.h"
+#include "test_support.h"
 
 using namespace vidkeep;
 
@@ -42,8 +43,7 @@ Result<PutOutcome> Put(Store& store, const VideoRecord& r) {
 struct TempDir {
   std::filesystem::path path;
   TempDir() {
-    char tmpl[] = "/tmp/vidkeep-store-XXXXXX";
-    path = mkdtemp(tmpl);
+    path = test::MakeTempDir("/tmp/vidkeep-store-XXXXXX");
   }
   ~TempDir() { std::filesystem::remove_all(path); }
 };

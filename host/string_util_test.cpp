@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "env.h"
+#include "platform.h"
 
 using namespace vidkeep;
 
@@ -41,10 +42,10 @@ TEST_CASE("Trim drops spaces and tabs at both ends, nothing else") {
 }
 
 TEST_CASE("EnvOr: an empty variable counts as unset") {
-  ::setenv("VIDKEEP_TEST_ENVOR", "value", 1);
+  SetEnv("VIDKEEP_TEST_ENVOR", "value");
   CHECK(EnvOr("VIDKEEP_TEST_ENVOR", "fallback") == "value");
-  ::setenv("VIDKEEP_TEST_ENVOR", "", 1);
+  SetEnv("VIDKEEP_TEST_ENVOR", "");
   CHECK(EnvOr("VIDKEEP_TEST_ENVOR", "fallback") == "fallback");
-  ::unsetenv("VIDKEEP_TEST_ENVOR");
+  UnsetEnv("VIDKEEP_TEST_ENVOR");
   CHECK(EnvOr("VIDKEEP_TEST_ENVOR", "fallback") == "fallback");
 }

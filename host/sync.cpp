@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <ctime>
 #include <fstream>
-#include <sys/stat.h>
+#include <iomanip>
+#include <locale>
+#include <sstream>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dedupe.h"
+#include "file_io.h"
 #include "save_message.h"
 
 namespace vidkeep {
@@ -112,13 +116,11 @@ Result<std::string> ReadAdminToken(const SyncConfig& config) {
   if (const char* env = std::getenv("VIDKEEP_TOKEN"); env && *env) return std::string(env);
   if (config.token_file.empty())
     return Status::BadRequest("no admin token: set VIDKEEP_TOKEN or sync.token_file in the config");
-  struct stat st {};
-  if (::stat(config.token_file.c_str(), &st) != 0)
+  if (!StatPath(config.token_file))
     return Status::Unavailable("cannot read the token file " + config.token_file);
-  if ((st.st_mode & 077) != 0)
-    return Status::Unavailable(fmt::format("the token file {} is readable by others; run: chmod 600 {}",
-                                           config.token_file, config.token_file));
-  std::ifstream in(config.token_file);
+  if (std::string exposed = ExposedSecretFile(config.token_file); !exposed.empty())
+    return Status::Unavailable(exposed);
+  std::ifstream in(FsPath(config.token_file));
   std::string token;
   std::getline(in, token);
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
@@ -135,10 +137,20 @@ std::optional<std::int64_t> RetryAfterMs(const std::string& value, std::int64_t 
       return std::nullopt;
     }
   }
+  // An HTTP date in the C locale (std::get_time and std::chrono rather than
+  // strptime and timegm, which Windows lacks).
   std::tm tm{};
-  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  const std::int64_t at_ms = static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  std::istringstream in(value);
+  in.imbue(std::locale::classic());
+  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
+  if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  namespace chrono = std::chrono;
+  const chrono::year_month_day day{chrono::year(tm.tm_year + 1900), chrono::month(static_cast<unsigned>(tm.tm_mon + 1)),
+                                   chrono::day(static_cast<unsigned>(tm.tm_mday))};
+  if (!day.ok()) return std::nullopt;
+  const auto at = chrono::sys_days(day) + chrono::hours(tm.tm_hour) + chrono::minutes(tm.tm_min) +
+                  chrono::seconds(tm.tm_sec);
+  const std::int64_t at_ms = chrono::duration_cast<chrono::milliseconds>(at.time_since_epoch()).count();
   return std::max<std::int64_t>(0, at_ms - now_ms);
 }
 

@@ -6,6 +6,7 @@
 
 #include "dedupe.h"
 #include "save_message.h"
+#include "test_support.h"
 
 using namespace vidkeep;
 using nlohmann::json;
@@ -272,8 +273,7 @@ TEST_CASE("attachment names count characters, not bytes") {
 }
 
 TEST_CASE("leases: one owner at a time, taken over after expiry") {
-  char tmpl[] = "/tmp/vidkeep-lease-XXXXXX";
-  const std::filesystem::path dir = mkdtemp(tmpl);
+  const std::filesystem::path dir = test::MakeTempDir("/tmp/vidkeep-lease-XXXXXX");
   const std::string path = (dir / "v.db").string();
   auto a = Store::Open(path).value();
   auto b = Store::Open(path).value();

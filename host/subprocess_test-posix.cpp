@@ -1,6 +1,7 @@
 // RunSubprocess (issue 16, item 4), through real child processes: what both
 // `vidkeep doctor`'s hello round trip and the media sandbox rely on.
 #include "subprocess.h"
+#include "platform.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -178,14 +179,14 @@ TEST_CASE("subprocess: on_output ends the reading; the child then has exit_grace
 }
 
 TEST_CASE("subprocess: the environment is exactly the given one, or ours when none is given") {
-  ::setenv("VIDKEEP_TOKEN", "admin-secret", 1);
+  SetEnv("VIDKEEP_TOKEN", "admin-secret");
   SubprocessOptions scrubbed;
   scrubbed.argv = {"/usr/bin/env"};
   scrubbed.env = std::vector<std::string>{"A=1", "LANG=C.UTF-8"};
   auto s = RunSubprocess(scrubbed);
   auto inherited = Shell("echo \"token=${VIDKEEP_TOKEN-unset}\"");
   auto i = RunSubprocess(inherited);
-  ::unsetenv("VIDKEEP_TOKEN");
+  UnsetEnv("VIDKEEP_TOKEN");
   REQUIRE(s.ok());
   CHECK(s->out == "A=1\nLANG=C.UTF-8\n");
   REQUIRE(i.ok());

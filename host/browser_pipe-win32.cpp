@@ -1,0 +1,186 @@
+// browser_pipe.h on Windows. Browsers start the host with its stdio on
+// anonymous or named pipes opened without FILE_FLAG_OVERLAPPED, so neither
+// Asio nor overlapped I/O can wait on them: a reader thread does blocking
+// ReadFile calls and a writer thread blocking WriteFile calls, each one at
+// the channel's request, and posts the completion to the io_context. The
+// framing and back-pressure above stay the same as on Linux.
+//
+// Shutdown never waits for these threads: a ReadFile on a browser that
+// keeps its end open, or a WriteFile to one that stopped reading, may never
+// return, and CancelSynchronousIo is not reliable (Wine ignores it). So the
+// threads are detached and own what they touch (State); the destructor only
+// tells them the pipe is gone, and process exit ends them.
+#include "browser_pipe.h"
+
+#include <windows.h>
+#include <io.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+namespace vidkeep {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct State {
+  HANDLE in = INVALID_HANDLE_VALUE;
+  HANDLE out = INVALID_HANDLE_VALUE;
+  std::mutex mutex;
+  std::condition_variable wake;
+  asio::io_context* io = nullptr;  // nullptr: the BrowserPipe is gone
+  // One read request: its size; the bytes land in `read_bytes`.
+  bool read_wanted = false;
+  std::size_t read_size = 0;
+  std::string read_bytes;
+  // One write request: the gathered bytes.
+  bool write_wanted = false;
+  std::string write_bytes;
+};
+
+boost::system::error_code ReadError(DWORD error) {
+  if (error == ERROR_BROKEN_PIPE || error == ERROR_HANDLE_EOF) return asio::error::eof;
+  return {static_cast<int>(error), boost::system::system_category()};
+}
+
+boost::system::error_code WriteError(DWORD error) {
+  if (error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA) return asio::error::broken_pipe;
+  return {static_cast<int>(error), boost::system::system_category()};
+}
+
+}  // namespace
+
+struct BrowserPipe::Impl {
+  std::shared_ptr<State> state = std::make_shared<State>();
+  // The handlers of the request in flight; only touched on the io thread.
+  Handler read_done, write_done;
+  asio::mutable_buffer read_target;
+  // Cleared when the pipe is destroyed, so a completion posted after that
+  // (the io_context may still run it) touches nothing.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+};
+
+BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(std::make_unique<Impl>()) {
+  auto state = impl_->state;
+  state->in = reinterpret_cast<HANDLE>(::_get_osfhandle(in_fd));
+  state->out = reinterpret_cast<HANDLE>(::_get_osfhandle(out_fd));
+  state->io = &io;
+  Impl* impl = impl_.get();
+  std::weak_ptr<bool> alive = impl_->alive;
+
+  std::thread([state, impl, alive] {
+    std::string buffer;
+    while (true) {
+      std::size_t size;
+      {
+        std::unique_lock lock(state->mutex);
+        state->wake.wait(lock, [&] { return state->read_wanted || !state->io; });
+        if (!state->io) return;
+        state->read_wanted = false;
+        size = state->read_size;
+      }
+      buffer.resize(size);
+      DWORD got = 0;
+      const BOOL ok = ::ReadFile(state->in, buffer.data(), static_cast<DWORD>(size), &got, nullptr);
+      const boost::system::error_code ec = !ok ? ReadError(::GetLastError())
+                                         : got == 0 ? boost::system::error_code(asio::error::eof)
+                                                    : boost::system::error_code();
+      buffer.resize(got);
+      std::lock_guard lock(state->mutex);
+      if (!state->io) return;
+      asio::post(*state->io, [impl, alive, ec, bytes = buffer] {
+        if (alive.expired()) return;
+        const std::size_t n = std::min(bytes.size(), impl->read_target.size());
+        std::memcpy(impl->read_target.data(), bytes.data(), n);
+        Handler done = std::move(impl->read_done);
+        done(ec, n);
+      });
+      if (ec) return;
+    }
+  }).detach();
+
+  std::thread([state, impl, alive] {
+    std::string bytes;
+    while (true) {
+      {
+        std::unique_lock lock(state->mutex);
+        state->wake.wait(lock, [&] { return state->write_wanted || !state->io; });
+        if (!state->io) return;
+        state->write_wanted = false;
+        bytes.swap(state->write_bytes);
+      }
+      std::size_t done = 0;
+      boost::system::error_code ec;
+      while (done < bytes.size()) {
+        DWORD put = 0;
+        const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(bytes.size() - done, 1u << 20));
+        if (!::WriteFile(state->out, bytes.data() + done, chunk, &put, nullptr)) {
+          ec = WriteError(::GetLastError());
+          break;
+        }
+        done += put;
+      }
+      std::lock_guard lock(state->mutex);
+      if (!state->io) return;
+      asio::post(*state->io, [impl, alive, ec, done] {
+        if (alive.expired()) return;
+        Handler handler = std::move(impl->write_done);
+        handler(ec, done);
+      });
+      if (ec) return;
+    }
+  }).detach();
+}
+
+BrowserPipe::~BrowserPipe() {
+  {
+    std::lock_guard lock(impl_->state->mutex);
+    impl_->state->io = nullptr;
+  }
+  impl_->state->wake.notify_all();
+}
+
+void BrowserPipe::EnlargeInput(std::size_t) {}  // the browser made the pipe; its size is the browser's
+
+void BrowserPipe::AsyncReadSome(asio::mutable_buffer buffer, Handler done) {
+  impl_->read_target = buffer;
+  impl_->read_done = std::move(done);
+  {
+    std::lock_guard lock(impl_->state->mutex);
+    impl_->state->read_size = std::max<std::size_t>(1, buffer.size());
+    impl_->state->read_wanted = true;
+  }
+  impl_->state->wake.notify_all();
+}
+
+void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Handler done) {
+  std::string bytes;
+  bytes.reserve(asio::buffer_size(buffers));
+  for (const auto& b : buffers) bytes.append(static_cast<const char*>(b.data()), b.size());
+  impl_->write_done = std::move(done);
+  {
+    std::lock_guard lock(impl_->state->mutex);
+    impl_->state->write_bytes = std::move(bytes);
+    impl_->state->write_wanted = true;
+  }
+  impl_->state->wake.notify_all();
+}
+
+bool BrowserPipe::InputHungUp() {
+  // PeekNamedPipe takes nothing out of the pipe and fails with
+  // ERROR_BROKEN_PIPE once the writer is gone (anonymous pipes are named
+  // pipes underneath). Input that is not a pipe (a file) never hangs up.
+  DWORD available = 0;
+  if (::PeekNamedPipe(impl_->state->in, nullptr, 0, nullptr, &available, nullptr)) return false;
+  return ::GetLastError() == ERROR_BROKEN_PIPE;
+}
+
+}  // namespace vidkeep

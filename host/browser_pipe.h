@@ -1,0 +1,45 @@
+// The two pipes the browser gives the host (its stdin and stdout), as the
+// channel needs them: one read and one gathered write outstanding at a time,
+// completions on the io_context's thread. browser_pipe-posix.cpp wraps Asio's
+// stream_descriptor; browser_pipe-win32.cpp has a reader thread and a writer
+// thread doing blocking ReadFile/WriteFile (a browser's pipes cannot be used
+// with overlapped I/O), posting each completion to the io_context.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace vidkeep {
+
+class BrowserPipe {
+ public:
+  using Handler = std::function<void(const boost::system::error_code&, std::size_t)>;
+
+  /// Takes over descriptors `in_fd` and `out_fd`.
+  BrowserPipe(boost::asio::io_context& io, int in_fd, int out_fd);
+  ~BrowserPipe();
+
+  /// Asks for a larger input pipe, so one read carries a whole burst.
+  /// Best effort (Linux's F_SETPIPE_SZ; nothing on Windows).
+  void EnlargeInput(std::size_t bytes);
+  /// Reads some bytes into `buffer` (valid until `done`); end of input is
+  /// boost::asio::error::eof.
+  void AsyncReadSome(boost::asio::mutable_buffer buffer, Handler done);
+  /// Writes all of `buffers` (valid until `done`).
+  void AsyncWrite(const std::vector<boost::asio::const_buffer>& buffers, Handler done);
+  /// Whether the browser closed its end of the input, seen without taking
+  /// any unread bytes out of it. Only while no read is outstanding.
+  bool InputHungUp();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vidkeep
