@@ -156,7 +156,8 @@ run_launch() {
 
 # -------------------------------------------------------------------- msi ---
 # Registry keys written for the browsers, per scope.
-browser_keys=('Google\Chrome' Chromium 'Microsoft\Edge' Mozilla)
+# The same list as host/registration-win32.cpp's RegistryEntries.
+browser_keys=('Google\Chrome' Chromium 'Microsoft\Edge' 'BraveSoftware\Brave-Browser' Mozilla)
 
 # snapshot NAME: what an installer may write: HKLM\Software and
 # HKCU\Software (less Wine's own settings; HKLM\System holds only what Wine's
@@ -268,6 +269,12 @@ run_user() {
   timeout 120 "$wine" "$cli" uninstall --user || fail "user: uninstall --user"
   snapshot user-after
   leaves_nothing user-before user-after user
+  # The manifests live in the data folder (%LOCALAPPDATA%\vidkeep\manifests),
+  # which the snapshots leave out (doctor's hello made a database there):
+  # nothing of install --user may stay in it.
+  local left
+  left=$(find "$user_dir/AppData/Local/vidkeep/manifests" -mindepth 1 2>/dev/null || true)
+  [ -z "$left" ] || { printf '  left: %s\n' "$left"; fail "user: uninstall --user left manifests behind"; }
 }
 
 for s in "${steps[@]}"; do
