@@ -17,13 +17,18 @@
 # What is in it (all static libraries):
 #   sqlite3 (amalgamation with FTS5, from Debian's sqlite3 source + patches),
 #   SQLiteCpp, fmt, spdlog, Boost.URL (one TU from the installed Boost headers),
-#   OpenSSL 3.0, a minimal FFmpeg (what host/media_probe.cpp needs),
+#   zlib (for FFmpeg's PNG decoder and compressed mov/mkv headers), OpenSSL 3.0,
+#   a minimal FFmpeg (what host/media_probe.cpp needs),
 #   include/ symlinks to the header-only -dev packages (Boost, nlohmann-json,
 #   CLI11, Catch2) so /usr/include is never on the cross include path,
 #   CMake package files and pkg-config files to find all of it.
+# An SDK is complete once installer/windows/smoke, linked against all of it,
+# has run under Wine.
 # Progress and build times go to stderr and <sdk>/BUILD-TIMES.
 set -euo pipefail
-
+# The whole script is one compound command, read before it runs: editing the
+# file during a build cannot change what the running build does.
+{
 script=$(readlink -f "$0")
 cache=${VIDKEEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vidkeep}
 root=$cache/win-sdk
@@ -33,12 +38,12 @@ cxx=$triple-g++-posix
 jobs=${VIDKEEP_SDK_JOBS:-2}
 toolchain=$(readlink -f "$(dirname "$script")/../../cmake/mingw-w64.cmake")
 # Debian source packages compiled into the SDK.
-sources=(sqlite3 sqlitecpp fmtlib spdlog openssl ffmpeg)
+sources=(sqlite3 sqlitecpp fmtlib spdlog zlib openssl ffmpeg)
 # Installed packages whose headers (or config files) the SDK exposes.
 header_packages=(libboost1.81-dev nlohmann-json3-dev libcli11-dev catch2)
 
 log() { echo "sdk: $*" >&2; }
-die() { echo "sdk: error: $*" >&2; exit 1; }
+die() { trap - EXIT; echo "sdk: error: $*" >&2; exit 1; }
 
 command -v "$cxx" >/dev/null || die "$cxx not found: run installer/deps.sh windows"
 command -v dpkg-source >/dev/null || die "dpkg-source not found: run installer/deps.sh windows"
@@ -135,6 +140,18 @@ for p in "${header_packages[@]}"; do
     die "$p is not installed: run installer/deps.sh windows"
 done
 
+# One build per key at a time: a second caller waits, then reuses the result.
+exec 9> "$root/$key.lock"
+if ! flock -n 9; then
+  log "another sdk.sh is building $key; waiting for it"
+  flock 9
+fi
+if [ -f "$sdk/COMPLETE" ]; then
+  log "reusing $sdk"
+  echo "$sdk"
+  exit 0
+fi
+rm -rf "$root/$key".tmp.*   # a failed build's leftovers (kept for its log)
 work=$(mktemp -d "$root/$key.tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 prefix=$work/sdk   # built here, renamed to $sdk when complete
@@ -144,15 +161,23 @@ key_input > "$prefix/KEY"
 : > "$prefix/BUILD-TIMES"
 total_start=$SECONDS
 
-# Runs one build step and records how long it took.
+# Runs one build step and records how long it took. The step runs in the
+# background and is waited for: in a `cmd || handler` list bash would ignore
+# `set -e` inside it, and a failing command in the middle would go unnoticed.
 step() {
-  local name=$1 start=$SECONDS
+  local name=$1 start=$SECONDS pid
   shift
   log "building $name"
-  "$@" > "$work/$name.log" 2>&1 || { tail -n 40 "$work/$name.log" >&2; die "$name failed (log: $work/$name.log)"; }
+  "$@" > "$work/$name.log" 2>&1 &
+  pid=$!
+  if ! wait "$pid"; then
+    tail -n 40 "$work/$name.log" >&2
+    die "$name failed (log: $work/$name.log; the build is kept in $work until the next run)"
+  fi
   printf '%-10s %4ds\n' "$name" $((SECONDS - start)) | tee -a "$prefix/BUILD-TIMES" >&2
 }
 
+declare -A fetched
 fetch() {  # fetch <source package>: unpacked (Debian patches applied) under $src/<package>
   local p=$1 v d
   mkdir -p "$src/$p.dl"
@@ -163,6 +188,7 @@ fetch() {  # fetch <source package>: unpacked (Debian patches applied) under $sr
       mv "$d" "$src/$p"
       rm -rf "$src/$p.dl"
       echo "$p $v" >> "$prefix/VERSIONS"
+      fetched[$p]=$v
       return 0
     fi
     log "$p $v could not be fetched; trying an older version"
@@ -188,6 +214,8 @@ build_headers() {
   mkdir -p "$prefix/share/cmake"
   cp -r /usr/share/cmake/nlohmann_json /usr/share/cmake/CLI11 "$prefix/share/cmake/"
   cp -r /usr/lib/cmake/Catch2 "$prefix/lib/cmake/"
+  # ...without Catch2WithMain, a library compiled for Linux (vidkeep has its own main).
+  rm -f "$prefix/lib/cmake/Catch2/Catch2Targets-"*.cmake
 }
 
 # SQLite: the amalgamation made from Debian's tree (patches applied) with the
@@ -207,7 +235,7 @@ build_sqlite() {
     -c "$b/sqlite3.c" -o "$b/sqlite3.o"
   $triple-ar rcs "$prefix/lib/libsqlite3.a" "$b/sqlite3.o"
   cp "$b/sqlite3.h" "$src/sqlite3/src/sqlite3ext.h" "$prefix/include/"
-  local v=${versions[sqlite3]%%-*}
+  local v=${fetched[sqlite3]%%-*}
   printf '%s\n' 'prefix=${pcfiledir}/../..' 'libdir=${prefix}/lib' 'includedir=${prefix}/include' '' \
     'Name: SQLite' 'Description: SQL database engine' "Version: $v" \
     'Libs: -L${libdir} -lsqlite3' 'Cflags: -I${includedir}' > "$prefix/lib/pkgconfig/sqlite3.pc"
@@ -279,6 +307,23 @@ endforeach()
 CMAKE
 }
 
+# zlib: its library sources compiled directly (Debian's tree has no win32
+# makefile, and its configure does not cross-build for MinGW).
+build_zlib() {
+  local b=$work/zlib f
+  mkdir -p "$b"
+  for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast inflate \
+           inftrees trees uncompr zutil; do
+    nice "$cc" -O2 -c "$src/zlib/$f.c" -o "$b/$f.o"
+  done
+  $triple-ar rcs "$prefix/lib/libz.a" "$b"/*.o
+  cp "$src/zlib/zlib.h" "$src/zlib/zconf.h" "$prefix/include/"
+  local v=${fetched[zlib]#*:}
+  printf '%s\n' 'prefix=${pcfiledir}/../..' 'libdir=${prefix}/lib' 'includedir=${prefix}/include' '' \
+    'Name: zlib' 'Description: zlib compression library' "Version: ${v%%.dfsg*}" \
+    'Libs: -L${libdir} -lz' 'Cflags: -I${includedir}' > "$prefix/lib/pkgconfig/zlib.pc"
+}
+
 # OpenSSL 3.0: libraries and headers only (no apps, tests, docs or DLLs).
 build_openssl() {
   local b=$work/openssl
@@ -291,13 +336,14 @@ build_openssl() {
 
 # FFmpeg: only what host/media_probe.cpp opens (its format whitelist), decodes
 # (video thumbnails, the audio stream info) and encodes (MJPEG thumbnails);
-# no programs, devices, filters, network or external libraries.
+# no programs, devices, filters, network or external libraries but zlib.
 build_ffmpeg() {
   local b=$work/ffmpeg
   mkdir -p "$b"
-  (cd "$b" && "$src/ffmpeg/configure" --prefix="$prefix" \
+  (cd "$b" && PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig "$src/ffmpeg/configure" --prefix="$prefix" \
       --target-os=mingw32 --arch=x86_64 --enable-cross-compile --cross-prefix=$triple- \
-      --cc="$cc" --cxx="$cxx" --pkg-config=false \
+      --cc="$cc" --cxx="$cxx" --pkg-config=pkg-config --enable-zlib \
+      --extra-cflags="-I$prefix/include" --extra-ldflags="-L$prefix/lib" \
       --enable-static --disable-shared --disable-programs --disable-doc \
       --disable-autodetect --disable-network --disable-everything --disable-x86asm \
       --disable-avdevice --disable-avfilter --disable-swresample --disable-postproc \
@@ -332,6 +378,19 @@ fix_pkgconfig() {
   done
 }
 
+# The SDK links and runs: installer/windows/smoke uses every library in it, is
+# built with the project's toolchain file and run under Wine.
+smoke() {
+  cmake -S "$(dirname "$script")/smoke" -B "$work/smoke" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+    -DVIDKEEP_WIN_SDK="$prefix" -DCMAKE_BUILD_TYPE=Release
+  nice cmake --build "$work/smoke" -j "$jobs"
+  local wineprefix
+  wineprefix=$("$(dirname "$script")/wine-prefix.sh")
+  WINEPREFIX=$wineprefix WINEDEBUG=-all wine "$work/smoke/sdk_smoke.exe" > "$work/smoke/out.txt"
+  cat "$work/smoke/out.txt"
+  grep -q '^sdk smoke ok' "$work/smoke/out.txt"  # (Windows text mode ends it with \r)
+}
+
 for p in "${sources[@]}"; do fetch "$p"; done
 step headers build_headers
 step sqlite build_sqlite
@@ -339,9 +398,11 @@ step sqlitecpp build_sqlitecpp
 step fmt build_fmt
 step spdlog build_spdlog
 step boost-url build_boost_url
+step zlib build_zlib
 step openssl build_openssl
 step ffmpeg build_ffmpeg
 step pkgconfig fix_pkgconfig
+step smoke smoke
 printf '%-10s %4ds\n' total $((SECONDS - total_start)) | tee -a "$prefix/BUILD-TIMES" >&2
 
 # Complete: move it into place (a concurrent build of the same key may have won).
@@ -351,3 +412,5 @@ if ! mv -T "$prefix" "$sdk" 2>/dev/null; then
 fi
 log "SDK ready: $sdk"
 echo "$sdk"
+exit 0
+}
