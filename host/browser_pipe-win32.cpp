@@ -19,10 +19,12 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
 namespace vidkeep {
@@ -59,9 +61,14 @@ boost::system::error_code WriteError(DWORD error) {
 }  // namespace
 
 struct BrowserPipe::Impl {
+  using Work = asio::executor_work_guard<asio::io_context::executor_type>;
   std::shared_ptr<State> state = std::make_shared<State>();
   // The handlers of the request in flight; only touched on the io thread.
   Handler read_done, write_done;
+  // A request in flight is work for the io_context, as a pending async_read
+  // on a descriptor is on Linux: without it io.run() returns at once in a
+  // host that has nothing else to wait for (a refused caller, a broken config).
+  std::optional<Work> read_work, write_work;
   asio::mutable_buffer read_target;
   // Cleared when the pipe is destroyed, so a completion posted after that
   // (the io_context may still run it) touches nothing.
@@ -101,6 +108,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
         const std::size_t n = std::min(bytes.size(), impl->read_target.size());
         std::memcpy(impl->read_target.data(), bytes.data(), n);
         Handler done = std::move(impl->read_done);
+        impl->read_work.reset();
         done(ec, n);
       });
       if (ec) return;
@@ -133,6 +141,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
       asio::post(*state->io, [impl, alive, ec, done] {
         if (alive.expired()) return;
         Handler handler = std::move(impl->write_done);
+        impl->write_work.reset();
         handler(ec, done);
       });
       if (ec) return;
@@ -153,6 +162,7 @@ void BrowserPipe::EnlargeInput(std::size_t) {}  // the browser made the pipe; it
 void BrowserPipe::AsyncReadSome(asio::mutable_buffer buffer, Handler done) {
   impl_->read_target = buffer;
   impl_->read_done = std::move(done);
+  impl_->read_work.emplace(impl_->state->io->get_executor());
   {
     std::lock_guard lock(impl_->state->mutex);
     impl_->state->read_size = std::max<std::size_t>(1, buffer.size());
@@ -166,6 +176,7 @@ void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Han
   bytes.reserve(asio::buffer_size(buffers));
   for (const auto& b : buffers) bytes.append(static_cast<const char*>(b.data()), b.size());
   impl_->write_done = std::move(done);
+  impl_->write_work.emplace(impl_->state->io->get_executor());
   {
     std::lock_guard lock(impl_->state->mutex);
     impl_->state->write_bytes = std::move(bytes);
