@@ -1,6 +1,6 @@
 // Drives the real vidkeep-host binary over pipes, as a browser does.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -19,6 +19,28 @@ export const DEV_FIREFOX = 'vidkeep@vidkeep.org';
  */
 export const ON_WINE = process.env.VIDKEEP_WINE === '1';
 export const linuxOnly = (why) => (ON_WINE ? `Linux only: ${why}` : false);
+
+// Under Wine, wineserver SIGKILLs a process whose Unix side is still there 1 s
+// after its last Windows thread ended (server/process.c, start_sigkill_timer):
+// on a loaded machine a host that exited 0 is then seen as killed. A SIGKILL
+// this helper did not send counts as exit 0 only when the host's log holds one
+// more "exiting" line (written just before its _Exit(0)) than the exits already
+// counted for that log: a host that crashed writes none.
+const exitsSeen = new Map(); // log file -> clean exits counted
+function wineExit(env, status, killedByUs) {
+  const home = env.VIDKEEP_HOME;
+  if (!ON_WINE || !home) return status;
+  const log = path.join(home, 'log', 'host.log');
+  const seen = exitsSeen.get(log) ?? 0;
+  if (status.signal === 'SIGKILL' && !killedByUs) {
+    let logged = 0;
+    try { logged = (readFileSync(log, 'utf8').match(/\] info: exiting\r?$/gm) ?? []).length; } catch {}
+    if (logged <= seen) return status;
+    status = { code: 0, signal: null };
+  }
+  if (status.code === 0) exitsSeen.set(log, seen + 1);
+  return status;
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -103,7 +125,11 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     }
   });
   let running = true;
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => { running = false; resolve({ code, signal }); }));
+  let killedByUs = false;
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    running = false;
+    resolve(wineExit(env, { code, signal }, killedByUs));
+  }));
   live.add(child);
   exited.then(() => live.delete(child));
 
@@ -146,7 +172,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     },
     /** Closes stdin and resolves with the exit status. */
     async close() { child.stdin.end(); return exited; },
-    kill(signal = 'SIGKILL') { child.kill(signal); return exited; },
+    kill(signal = 'SIGKILL') { killedByUs = true; child.kill(signal); return exited; },
     /** Resolves with the first `n` answers (messages with an `id`, see `answers`) once they arrived. */
     count(n, timeoutMs = 10000) {
       return new Promise((resolve, reject) => {
@@ -158,7 +184,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
       });
     },
     /** Ends the process if it still runs (for t.after); resolves when it is gone. */
-    async stop() { if (running) child.kill('SIGKILL'); return exited; },
+    async stop() { if (running) { killedByUs = true; child.kill('SIGKILL'); } return exited; },
   };
   return host;
 }
