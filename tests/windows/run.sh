@@ -38,6 +38,8 @@ done
 
 DEV_CHROMIUM=chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/
 DEV_FIREFOX=vidkeep@vidkeep.org
+OWN_CHROMIUM=abcdefghijklmnopabcdefghijklmnop
+OWN_GECKO=vidkeep-wine-test@example.org
 win=$root/build-win/bin
 msi=$root/build-win/vidkeep.msi
 failed=()
@@ -253,7 +255,10 @@ run_user() {
   local cli k got rc
   cli=$(winpath "$win/vidkeep.exe")
   snapshot user-before
-  timeout 120 "$wine" "$cli" install --user || { fail "user: install --user"; return; }
+  # A user's own extension, as installer/install.sh --user --extension-id does
+  # it: the browsers and the host must both allow it (doctor's hello).
+  timeout 120 "$wine" "$cli" install --user --no-dev-id --extension-id "$OWN_CHROMIUM" --extension-id "$OWN_GECKO" \
+    || { fail "user: install --user"; return; }
   for k in "${browser_keys[@]}"; do
     got=$(reg_default "HKCU\\Software\\$k\\NativeMessagingHosts\\org.vidkeep.host")
     if [ -n "$got" ] && [ -f "$(timeout 30 "$wine" winepath -u "$got" 2>/dev/null)" ]; then
