@@ -117,11 +117,13 @@ run_node() {
   # Two at a time: each host is a Wine process; more only adds contention on 2 cores.
   if VIDKEEP_BIN=$bin VIDKEEP_WINE=1 timeout 1500 node --test --test-reporter=spec --test-concurrency=2 \
       --test-timeout=600000 "${files[@]}" >"$out" 2>&1; then
-    grep -E '^ℹ (tests|pass|fail|skipped|duration_ms)' "$out" || true
+    :
   else
-    grep -vE '^\s*✔' "$out" | tail -n 150
+    # The failures, with their assertion messages (the stack lines left out).
+    sed -n '/^✖ failing tests:/,$p' "$out" | grep -vE '^\s+at ' | head -n 200
     fail "node: tests/host under Wine"
   fi
+  grep -E '^ℹ (tests|pass|fail|skipped|duration_ms) ' "$out" || true
   echo "skipped under Wine (with reasons):"
   grep -E '# SKIP|# Linux only' "$out" | sed 's/^ */  /' | sort -u || true
 }
