@@ -70,6 +70,10 @@ struct BrowserPipe::Impl {
   // host that has nothing else to wait for (a refused caller, a broken config).
   std::optional<Work> read_work, write_work;
   asio::mutable_buffer read_target;
+  // A request in flight is work for the io_context, as an outstanding
+  // async_read_some is on Linux: run() does not return while it waits.
+  using Work = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::optional<Work> read_work, write_work;
   // Cleared when the pipe is destroyed, so a completion posted after that
   // (the io_context may still run it) touches nothing.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -107,6 +111,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
         if (alive.expired()) return;
         const std::size_t n = std::min(bytes.size(), impl->read_target.size());
         std::memcpy(impl->read_target.data(), bytes.data(), n);
+        impl->read_work.reset();
         Handler done = std::move(impl->read_done);
         impl->read_work.reset();
         done(ec, n);
@@ -140,6 +145,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
       if (!state->io) return;
       asio::post(*state->io, [impl, alive, ec, done] {
         if (alive.expired()) return;
+        impl->write_work.reset();
         Handler handler = std::move(impl->write_done);
         impl->write_work.reset();
         handler(ec, done);

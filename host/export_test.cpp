@@ -53,6 +53,7 @@ TEST_CASE("export --with-media: a folder that holds something needs force") {
   CHECK(fs::is_directory(out + "/media"));
   std::ifstream json(out + "/videos.json");
   CHECK(std::string(std::istreambuf_iterator<char>(json), {}) == "[]\n");
+  json.close();  // Windows replaces no open file
 
   auto again = ExportWithMedia(*store, files, out, false);
   REQUIRE_FALSE(again.ok());

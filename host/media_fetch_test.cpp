@@ -80,7 +80,10 @@ struct TempDir {
   TempDir() {
     path = test::MakeTempDir("/tmp/vidkeep-media-fetch-XXXXXX");
   }
-  ~TempDir() { std::filesystem::remove_all(path); }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
   std::string File(const std::string& name) const { return path + "/" + name; }
   std::string path;
 };

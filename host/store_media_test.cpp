@@ -26,7 +26,13 @@ struct Fixture {
     files = std::make_unique<MediaFiles>((dir / "media").string());
     REQUIRE(files->Prepare().ok());
   }
-  ~Fixture() { fs::remove_all(dir); }
+  ~Fixture() {
+    // Closed first: Windows deletes no open file.
+    files.reset();
+    store.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
 
   std::string Save(int n, bool thumbnail = true) {
     VideoRecord r;

@@ -44,7 +44,7 @@ TEST_CASE("subprocess (Windows): exit codes come back as they were") {
 }
 
 TEST_CASE("subprocess (Windows): stdout and stderr are captured apart, each up to the cap") {
-  auto r = RunSubprocess(Cmd("echo out&echo err 1>&2"));
+  auto r = RunSubprocess(Cmd("echo out&echo err>&2"));
   REQUIRE(r.ok());
   CHECK(r->out == "out\r\n");
   CHECK(r->err == "err\r\n");
@@ -53,7 +53,7 @@ TEST_CASE("subprocess (Windows): stdout and stderr are captured apart, each up t
   auto c = RunSubprocess(capped);
   REQUIRE(c.ok());
   CHECK(c->out == "0123");
-  auto no_err = Cmd("echo err 1>&2");
+  auto no_err = Cmd("echo err>&2");
   no_err.capture_stderr = false;
   auto n = RunSubprocess(no_err);
   REQUIRE(n.ok());
