@@ -19,10 +19,12 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
 namespace vidkeep {
@@ -63,6 +65,10 @@ struct BrowserPipe::Impl {
   // The handlers of the request in flight; only touched on the io thread.
   Handler read_done, write_done;
   asio::mutable_buffer read_target;
+  // A request in flight is work for the io_context, as an outstanding
+  // async_read_some is on Linux: run() does not return while it waits.
+  using Work = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::optional<Work> read_work, write_work;
   // Cleared when the pipe is destroyed, so a completion posted after that
   // (the io_context may still run it) touches nothing.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -100,6 +106,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
         if (alive.expired()) return;
         const std::size_t n = std::min(bytes.size(), impl->read_target.size());
         std::memcpy(impl->read_target.data(), bytes.data(), n);
+        impl->read_work.reset();
         Handler done = std::move(impl->read_done);
         done(ec, n);
       });
@@ -132,6 +139,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
       if (!state->io) return;
       asio::post(*state->io, [impl, alive, ec, done] {
         if (alive.expired()) return;
+        impl->write_work.reset();
         Handler handler = std::move(impl->write_done);
         handler(ec, done);
       });
@@ -153,6 +161,7 @@ void BrowserPipe::EnlargeInput(std::size_t) {}  // the browser made the pipe; it
 void BrowserPipe::AsyncReadSome(asio::mutable_buffer buffer, Handler done) {
   impl_->read_target = buffer;
   impl_->read_done = std::move(done);
+  impl_->read_work.emplace(impl_->state->io->get_executor());
   {
     std::lock_guard lock(impl_->state->mutex);
     impl_->state->read_size = std::max<std::size_t>(1, buffer.size());
@@ -166,6 +175,7 @@ void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Han
   bytes.reserve(asio::buffer_size(buffers));
   for (const auto& b : buffers) bytes.append(static_cast<const char*>(b.data()), b.size());
   impl_->write_done = std::move(done);
+  impl_->write_work.emplace(impl_->state->io->get_executor());
   {
     std::lock_guard lock(impl_->state->mutex);
     impl_->state->write_bytes = std::move(bytes);

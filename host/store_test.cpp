@@ -191,7 +191,7 @@ TEST_CASE("short id prefixes resolve like git's") {
   CHECK(store->ResolveId("0000000").status().code() == ErrorCode::kNotFound);
 }
 
-TEST_CASE("a database file: WAL, mode 0600, two connections") {
+TEST_CASE("a database file is mode 0600 (Linux; on Windows the profile's ACL protects it)", "[posix]") {
   TempDir dir;
   const std::string path = (dir.path / "v.db").string();
   auto one = Store::Open(path, {200, false});
@@ -199,6 +199,13 @@ TEST_CASE("a database file: WAL, mode 0600, two connections") {
   struct stat st{};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("a database file: WAL, two connections") {
+  TempDir dir;
+  const std::string path = (dir.path / "v.db").string();
+  auto one = Store::Open(path, {200, false});
+  REQUIRE(one.ok());
   CHECK((*one)->db().execAndGet("PRAGMA journal_mode").getString() == "wal");
 
   auto two = Store::Open(path, {200, false});
