@@ -61,14 +61,9 @@ boost::system::error_code WriteError(DWORD error) {
 }  // namespace
 
 struct BrowserPipe::Impl {
-  using Work = asio::executor_work_guard<asio::io_context::executor_type>;
   std::shared_ptr<State> state = std::make_shared<State>();
   // The handlers of the request in flight; only touched on the io thread.
   Handler read_done, write_done;
-  // A request in flight is work for the io_context, as a pending async_read
-  // on a descriptor is on Linux: without it io.run() returns at once in a
-  // host that has nothing else to wait for (a refused caller, a broken config).
-  std::optional<Work> read_work, write_work;
   asio::mutable_buffer read_target;
   // A request in flight is work for the io_context, as an outstanding
   // async_read_some is on Linux: run() does not return while it waits.
@@ -113,7 +108,6 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
         std::memcpy(impl->read_target.data(), bytes.data(), n);
         impl->read_work.reset();
         Handler done = std::move(impl->read_done);
-        impl->read_work.reset();
         done(ec, n);
       });
       if (ec) return;
@@ -147,7 +141,6 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
         if (alive.expired()) return;
         impl->write_work.reset();
         Handler handler = std::move(impl->write_done);
-        impl->write_work.reset();
         handler(ec, done);
       });
       if (ec) return;
