@@ -26,6 +26,9 @@ ctest --test-dir build -j"$(nproc)" --output-on-failure
 step "host integration tests (real binaries over pipes)"
 VIDKEEP_BIN="$root/build/bin" node --test --test-concurrency="$(nproc)" --test-timeout=600000 tests/host/
 
+step "Wine tier (Windows build: unit tests, host tests over pipes, Chrome/Firefox launch, MSI; tests/windows/run.sh)"
+tests/windows/run.sh
+
 step "installer tier (install.sh, doctor, .deb, browsers find the host)"
 tests/installer/run.sh
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtemp
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { makeHome, startHost, frame, video, within, runCli, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
+import { makeHome, startHost, frame, video, within, runCli, linuxOnly, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
 
 const T = { timeout: 20000 };
 const OTHER_CHROMIUM = 'chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/';
@@ -334,7 +334,7 @@ test('unknown config keys are warned about, not fatal', T, async (t) => {
 
 // ---------------------------------------------------------------- files
 
-test('file modes: data and log dirs 0700, database, WAL and log 0600', T, async (t) => {
+test('file modes: data and log dirs 0700, database, WAL and log 0600', { ...T, skip: linuxOnly('POSIX file modes (Windows protects the data by the profile folder\'s ACLs)') }, async (t) => {
   const root = mkdtempSync(path.join(tmpdir(), 'vidkeep-modes-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const home = path.join(root, 'deeper', 'vidkeep'); // the host creates it
@@ -448,7 +448,7 @@ test('credentials from configure never reach the database, the WAL or the logs',
 
 // Issue 13, finding 7: a data folder others can write to (or that another
 // user owns) would let them read, replace or plant videos: refused, saying why.
-test('a group/world-writable or foreign-owned data directory is refused by the host and the CLI, with the reason', T, async (t) => {
+test('a group/world-writable or foreign-owned data directory is refused by the host and the CLI, with the reason', { ...T, skip: linuxOnly('POSIX modes and owners (chmod, chown)') }, async (t) => {
   const home = makeHome();
   t.after(home.cleanup);
   chmodSync(home.home, 0o777);

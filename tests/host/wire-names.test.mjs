@@ -92,6 +92,7 @@ const OTHER_JSON = {
   'save_message.cpp': { why: "the chat app's /api/save-message body", names: ['url', 'id', 'type', 'message'] },
   'media_child.cpp': { why: 'the media-probe pipe, both ends', names: ['duration_s', 'width', 'height', 'video_codec', 'audio_codec', 'container'] },
   'doctor.cpp': { why: "a browser's native messaging manifest", names: ['type'] },
+  'registration-win32.cpp': { why: "a browser's native messaging manifest", names: ['type'] },
 };
 
 test('no host file but protocol.cpp spells an answer field name as a JSON key', () => {
