@@ -10,5 +10,5 @@ int main(int argc, char** argv) {
   // The host holds the chat app's session cookies and the admin token
   // (platform.h says what each system allows).
   vidkeep::HardenHostProcess();
-  vidkeep::RunHost(std::vector<std::string>(argv, argv + argc));
+  vidkeep::RunHost(vidkeep::CommandLineArguments(argc, argv));
 }

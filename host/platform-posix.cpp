@@ -30,6 +30,10 @@ void PrivateFilesByDefault() { ::umask(077); }
 
 void IgnoreBrokenPipes() { std::signal(SIGPIPE, SIG_IGN); }
 
+std::vector<std::string> CommandLineArguments(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
+}
+
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO); }
 
 std::string SelfExecutable() {

@@ -2,11 +2,13 @@
 #include "platform.h"
 
 #include <windows.h>
+#include <shellapi.h>  // CommandLineToArgvW
 #include <fcntl.h>
 #include <io.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "env.h"
 #include "file_io.h"
@@ -28,6 +30,16 @@ void HardenHostProcess() {
 void PrivateFilesByDefault() {}
 
 void IgnoreBrokenPipes() {}
+
+std::vector<std::string> CommandLineArguments(int argc, char** argv) {
+  int count = 0;
+  wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
+  if (!wide) return std::vector<std::string>(argv, argv + argc);
+  std::vector<std::string> args;
+  for (int i = 0; i < count; ++i) args.push_back(Utf8Path(std::filesystem::path(wide[i])));
+  ::LocalFree(wide);
+  return args;
+}
 
 bool StderrIsTerminal() { return ::_isatty(::_fileno(stderr)) != 0; }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "status.h"
 
@@ -27,6 +28,12 @@ void PrivateFilesByDefault();
 /// A write to a reader that is gone is an error, not the process's death:
 /// SIGPIPE ignored on Linux; Windows has no such signal (nothing to do).
 void IgnoreBrokenPipes();
+
+/// The program's arguments as UTF-8. Linux: argv as given. Windows: argv
+/// is in the ANSI code page (a Cyrillic search or a profile path under
+/// C:\Users\Андрей would arrive garbled), so they are read again from
+/// GetCommandLineW. Both programs take their arguments from here.
+std::vector<std::string> CommandLineArguments(int argc, char** argv);
 
 /// Whether standard error is a terminal (for progress lines).
 bool StderrIsTerminal();

