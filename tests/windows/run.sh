@@ -282,6 +282,8 @@ run_user() {
   local left
   left=$(find "$user_dir/AppData/Local/vidkeep/manifests" -mindepth 1 2>/dev/null || true)
   [ -z "$left" ] || { printf '  left: %s\n' "$left"; fail "user: uninstall --user left manifests behind"; }
+  # install --user wrote the caller into a config.json it created: gone again.
+  [ ! -e "$user_dir/AppData/Local/vidkeep/config.json" ] || fail "user: uninstall --user left config.json"
 }
 
 for s in "${steps[@]}"; do
