@@ -9,6 +9,7 @@
 
 #include "dedupe.h"
 #include "store.h"
+#include "test_support.h"
 
 using namespace vidkeep;
 namespace fs = std::filesystem;
@@ -16,11 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/vidkeep-ckpt-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
+  fs::path path = FsPath(test::MakeTempDir("/tmp/vidkeep-ckpt-XXXXXX"));
   ~TempDir() { fs::remove_all(path); }
 };
 
@@ -47,7 +44,7 @@ void Fill(Store& store, int batches, int& next) {
 
 TEST_CASE("with a WAL observer no commit checkpoints: the WAL grows past SQLite's automatic checkpoint") {
   TempDir dir;
-  auto opened = Store::Open((dir.path / "v.db").string());
+  auto opened = Store::Open(Utf8Path(dir.path / "v.db"));
   REQUIRE(opened.ok());
   Store& store = **opened;
   std::vector<int> frames;
@@ -62,7 +59,7 @@ TEST_CASE("with a WAL observer no commit checkpoints: the WAL grows past SQLite'
 
 TEST_CASE("the checkpointer copies the WAL back and empties it once commits pause") {
   TempDir dir;
-  const std::string path = (dir.path / "v.db").string();
+  const std::string path = Utf8Path(dir.path / "v.db");
   auto opened = Store::Open(path);
   REQUIRE(opened.ok());
   Store& store = **opened;
