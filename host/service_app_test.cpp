@@ -96,9 +96,9 @@ TEST_CASE("why a video stays local: no chat, sync off, a chat id the app would r
   CHECK(f.Video("https://cdn.example/3.mp4", "sse", "3F2C9A9E-1B2C-4D5E-8F90-0123456789AB")["sync"] ==
         "pending");
   // The default pattern is checked without a regex: near misses stay local.
-  for (const char* near : {"3f2c9a9e-1b2c-4d5e-8f90-0123456789ag", "3f2c9a9e1-b2c-4d5e-8f90-0123456789ab",
+  for (const char* almost : {"3f2c9a9e-1b2c-4d5e-8f90-0123456789ag", "3f2c9a9e1-b2c-4d5e-8f90-0123456789ab",
                            "3f2c9a9e-1b2c-4d5e-8f90-0123456789abc", "3f2c9a9e-1b2c-4d5e-8f90-0123456789a"})
-    CHECK(f.Video(std::string("https://cdn.example/n/") + near + ".mp4", "sse", near)["sync"] == "local");
+    CHECK(f.Video(std::string("https://cdn.example/n/") + almost + ".mp4", "sse", almost)["sync"] == "local");
 
   f.config.sync.chat_id_pattern = "";
   f.Restart();
