@@ -26,11 +26,11 @@ SMOKE = dict(cold_rounds=1, cold_per_round=3, ingest_n=2_000, ingest_runs_vidkee
              ext_memory_events=1_000, idle_ms=100, download_bytes=16 << 20, download_runs=1)
 PARTS = ("ingest", "cold", "lat", "sync", "extension", "download")  # cold and lat need ingest
 
-TARGETS = {  # issue 8, this machine, medians
-    "cold_start_ms": ("<=", 2.0),
-    "ingest_videos_per_s": (">=", 100_000),
-    "list_first_page_ms": ("<=", 0.25),  # issue 15
-    "query_ms": ("<=", 0.5),
+TARGETS = {  # issue 15 (round two; issue 8 before it), this machine, medians
+    "cold_start_ms": ("<=", 2.5),
+    "ingest_videos_per_s": (">=", 60_000),
+    "list_first_page_ms": ("<=", 0.25),
+    "query_ms": ("<=", 0.4),
     "ingest_peak_rss_mib": ("<=", 10.0),
     "sync_videos_per_s": (">=", 2_000),
     "capture_added_pct_sse": ("<=", 5.0),
@@ -446,11 +446,11 @@ def table(r):
         return "—" if not t else ("met" if t["met"] else "**missed**")
 
     rows = [
-        ("cold start to `hello`, 75k-video DB", "cold_start_ms", " ms", "≤ 2 ms", True),
+        ("cold start to `hello`, 75k-video DB", "cold_start_ms", " ms", "≤ 2.5 ms", True),
         ("ingest 100k `video` (25% dup), to last ack", "ingest_ms", " ms", "", True),
-        ("↳ ingest rate", "ingest_videos_per_s", "/s", "≥ 100,000/s", True),
-        ("`list` first page of 50, 75k videos", "list_first_page_ms", " ms", "≤ 0.1 ms", True),
-        ("full-text `query` (1 in 1,000), 75k videos", "query_ms", " ms", "≤ 0.5 ms", True),
+        ("↳ ingest rate", "ingest_videos_per_s", "/s", "≥ 60,000/s", True),
+        ("`list` first page of 50, 75k videos", "list_first_page_ms", " ms", "≤ 0.25 ms", True),
+        ("full-text `query` (1 in 1,000), 75k videos", "query_ms", " ms", "≤ 0.4 ms", True),
         ("`status`", "status_ms", " ms", "", True),
         ("peak RSS during the 100k burst (VmHWM)", "ingest_peak_rss_mib", " MiB", "≤ 10 MiB", True),
         ("idle RSS, 75k DB, 1 s after `hello`", "idle_rss_mib", " MiB", "", True),
