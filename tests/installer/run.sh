@@ -449,7 +449,10 @@ deb_contents() {
   expect_manifest "$x/etc/chromium/native-messaging-hosts/org.vidkeep.host.json" chromium /usr/bin/vidkeep-host "$DEV_ORIGIN" || return 1
   expect_manifest "$x/usr/lib/mozilla/native-messaging-hosts/org.vidkeep.host.json" firefox /usr/bin/vidkeep-host "$DEV_GECKO" || return 1
   dpkg-deb -I "$deb_file" conffiles | grep -qx /etc/vidkeep/config.json || { echo "config.json is not a conffile"; return 1; }
-  dpkg-deb -f "$deb_file" Depends | grep -q libsqlite3 || { echo "no shared-library Depends"; return 1; }
+  # Shared-library Depends from dpkg-shlibdeps: vidkeep-host links SQLite and
+  # OpenSSL statically (issue 15: start-up), the vidkeep tool still loads
+  # FFmpeg for its media tool.
+  dpkg-deb -f "$deb_file" Depends | grep -q 'libavformat' || { echo "no shared-library Depends"; return 1; }
   tar tzf "$work"/pkg/vidkeep-*.tar.gz | grep -qx 'usr/bin/vidkeep-host' || { echo "tar.gz does not mirror the package layout"; return 1; }
 }
 # The package is installed, removed and purged in a dpkg root of its own
