@@ -151,17 +151,22 @@ std::string DefaultManifestDir() {
 // allowed_callers, as install.sh writes it on Linux: the host refuses a
 // caller its config does not allow (the development id needs `dev_ids`).
 // Returns the callers it added, for the receipt.
-Result<std::vector<std::string>> AllowCallers(const AllowedExtensions& ids) {
+Result<std::string> HostConfigPath(const UserInstall& install) {
+  if (!install.config_path.empty()) return install.config_path;
+  auto paths = Paths::FromEnvironment();
+  if (!paths.ok()) return paths.status();
+  return paths->user_config;
+}
+
+Result<std::vector<std::string>> AllowCallers(const AllowedExtensions& ids, const std::string& config) {
   std::vector<std::string> add;
   for (const auto& origin : ids.chromium_origins)
     if (origin != kDevChromiumCaller) add.push_back(origin);
   if (add.empty()) return add;
-  auto paths = Paths::FromEnvironment();
-  if (!paths.ok()) return paths.status();
   nlohmann::json doc = nlohmann::json::object();
-  if (std::ifstream in(FsPath(paths->user_config), std::ios::binary); in) {
+  if (std::ifstream in(FsPath(config), std::ios::binary); in) {
     doc = nlohmann::json::parse(in, nullptr, false);
-    if (!doc.is_object()) return Status::BadRequest(paths->user_config + " is not a JSON object; add " + add[0] + " to its allowed_callers by hand");
+    if (!doc.is_object()) return Status::BadRequest(config + " is not a JSON object; add " + add[0] + " to its allowed_callers by hand");
   }
   auto& callers = doc["allowed_callers"];
   if (!callers.is_array()) callers = nlohmann::json::array();
@@ -172,24 +177,23 @@ Result<std::vector<std::string>> AllowCallers(const AllowedExtensions& ids) {
     added.push_back(origin);
   }
   if (added.empty()) return added;
-  if (Status s = MakePrivateDirs(paths->config_dir); !s.ok()) return s;
-  if (Status s = WriteText(paths->user_config, doc.dump(2) + "\n"); !s.ok()) return s;
+  if (Status s = MakePrivateDirs(Utf8Path(FsPath(config).parent_path())); !s.ok()) return s;
+  if (Status s = WriteText(config, doc.dump(2) + "\n"); !s.ok()) return s;
   return added;
 }
 
 // Takes back what AllowCallers added (the rest of the file stays).
-void DisallowCallers(const std::vector<std::string>& added) {
-  auto paths = Paths::FromEnvironment();
-  if (added.empty() || !paths.ok()) return;
-  std::ifstream in(FsPath(paths->user_config), std::ios::binary);
+void DisallowCallers(const std::vector<std::string>& added, const std::string& config) {
+  if (added.empty()) return;
+  std::ifstream in(FsPath(config), std::ios::binary);
   nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
   in.close();
   if (!doc.is_object() || !doc.contains("allowed_callers") || !doc["allowed_callers"].is_array()) return;
   auto& callers = doc["allowed_callers"];
   for (const auto& origin : added) callers.erase(std::remove(callers.begin(), callers.end(), origin), callers.end());
   if (callers.empty()) doc.erase("allowed_callers");
-  if (doc.empty()) RemoveFile(paths->user_config);
-  else WriteText(paths->user_config, doc.dump(2) + "\n");
+  if (doc.empty()) RemoveFile(config);
+  else WriteText(config, doc.dump(2) + "\n");
 }
 
 std::string DefaultHostPath() {
@@ -240,7 +244,9 @@ Status InstallForUser(const UserInstall& install, std::ostream& out) {
       out << entry.browser << ": HKCU\\" << key << " -> " << manifest << "\n";
     }
   }
-  auto added = AllowCallers(*ids);
+  auto config = HostConfigPath(install);
+  if (!config.ok()) return config.status();
+  auto added = AllowCallers(*ids, *config);
   if (!added.ok()) return added.status();
   for (const auto& origin : *added) {
     note("caller\t" + origin);
@@ -297,7 +303,7 @@ Status UninstallForUser(const UserInstall& install, std::ostream& out) {
     }
   }
   if (!result.ok()) return result;  // the receipt stays for another try
-  DisallowCallers(callers);
+  if (auto config = HostConfigPath(install); config.ok()) DisallowCallers(callers, *config);
   for (const auto& file : files) RemoveFile(file);
   RemoveFile(receipt_path);
   std::error_code ec;

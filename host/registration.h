@@ -35,6 +35,9 @@ struct UserInstall {
   /// The key under HKEY_CURRENT_USER the browser keys go below: "Software"
   /// for real; tests use their own ("Software\\vidkeep-test\\<n>").
   std::string registry_base = "Software";
+  /// The host config the install's ids are allowed in: "" for the user's
+  /// own (Paths::FromEnvironment); tests use a file of their own.
+  std::string config_path;
 };
 
 /// Writes the manifests and one key per browser (default value: the

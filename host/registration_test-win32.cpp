@@ -56,8 +56,16 @@ TEST_CASE("registration (Windows): install --user writes a key per browser and t
   install.manifest_dir = dir + "/manifests";
   install.registry_base = test_root;
   install.extension_ids = {"abcdefghijklmnopabcdefghijklmnop"};
+  install.config_path = dir + "/config/config.json";
   std::ostringstream log;
   REQUIRE(InstallForUser(install, log).ok());
+  {
+    // The host allows the install's own id (not the development one).
+    std::ifstream in(FsPath(install.config_path));
+    REQUIRE(in);
+    CHECK(nlohmann::json::parse(in)["allowed_callers"] ==
+          nlohmann::json::array({"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"}));
+  }
 
   for (const auto& entry : RegistryEntries()) {
     const std::string key = test_root + "\\" + entry.key;
@@ -84,6 +92,7 @@ TEST_CASE("registration (Windows): install --user writes a key per browser and t
   CHECK_FALSE(KeyExists(test_root + "\\Mozilla"));
   CHECK(KeyExists(test_root + "\\Google"));  // there before: kept
   CHECK_FALSE(std::filesystem::exists(FsPath(install.manifest_dir)));
+  CHECK_FALSE(std::filesystem::exists(FsPath(install.config_path)));  // install made it: gone
 
   ::RegDeleteTreeW(HKEY_CURRENT_USER, Widen("Software\\vidkeep-test").c_str());
   std::filesystem::remove_all(FsPath(dir));
