@@ -5,6 +5,12 @@
 // the channel's request, and posts the completion to the io_context. The
 // framing and back-pressure above stay the same as on Linux.
 //
+// The reader keeps one read ahead of the channel (at most kReadAheadBytes
+// held): while back-pressure pauses reading, that outstanding ReadFile is
+// what sees the browser close the input. PeekNamedPipe cannot be relied on
+// for that alone — it reports a closed pipe only once it is empty, and
+// fails on input that is not a named pipe (Wine's own stdio).
+//
 // Shutdown never waits for these threads: a ReadFile on a browser that
 // keeps its end open, or a WriteFile to one that stopped reading, may never
 // return, and CancelSynchronousIo is not reliable (Wine ignores it). So the
@@ -33,16 +39,21 @@ namespace asio = boost::asio;
 
 namespace {
 
+constexpr std::size_t kReadAheadBytes = 64 * 1024;
+
 struct State {
   HANDLE in = INVALID_HANDLE_VALUE;
   HANDLE out = INVALID_HANDLE_VALUE;
   std::mutex mutex;
   std::condition_variable wake;
   asio::io_context* io = nullptr;  // nullptr: the BrowserPipe is gone
-  // One read request: its size; the bytes land in `read_bytes`.
+  // Input: what the reader thread read and the channel has not taken yet,
+  // then how the input ended (eof or an error), once it did.
+  std::string held;
+  std::optional<boost::system::error_code> ended;
+  // The channel's read request in flight, if any: how much it takes.
   bool read_wanted = false;
   std::size_t read_size = 0;
-  std::string read_bytes;
   // One write request: the gathered bytes.
   bool write_wanted = false;
   std::string write_bytes;
@@ -72,6 +83,25 @@ struct BrowserPipe::Impl {
   // Cleared when the pipe is destroyed, so a completion posted after that
   // (the io_context may still run it) touches nothing.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+  /// Hands the channel's read request what is held: bytes first, then how
+  /// the input ended. Called with the state's lock held, on either thread,
+  /// once there is something to hand over.
+  void Deliver(State& state) {
+    state.read_wanted = false;
+    const std::size_t n = std::min(state.held.size(), state.read_size);
+    std::string bytes = state.held.substr(0, n);
+    state.held.erase(0, n);
+    const boost::system::error_code ec = n == 0 ? *state.ended : boost::system::error_code();
+    asio::post(*state.io, [this, alive = std::weak_ptr<bool>(alive), ec, bytes = std::move(bytes)] {
+      if (alive.expired()) return;
+      std::memcpy(read_target.data(), bytes.data(), bytes.size());
+      read_work.reset();
+      Handler done = std::move(read_done);
+      done(ec, bytes.size());
+    });
+    state.wake.notify_all();  // the reader may read again once nothing is held
+  }
 };
 
 BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(std::make_unique<Impl>()) {
@@ -82,35 +112,26 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
   Impl* impl = impl_.get();
   std::weak_ptr<bool> alive = impl_->alive;
 
-  std::thread([state, impl, alive] {
-    std::string buffer;
+  std::thread([state, impl] {
+    std::string buffer(kReadAheadBytes, '\0');
     while (true) {
-      std::size_t size;
       {
         std::unique_lock lock(state->mutex);
-        state->wake.wait(lock, [&] { return state->read_wanted || !state->io; });
+        state->wake.wait(lock, [&] { return state->held.empty() || !state->io; });
         if (!state->io) return;
-        state->read_wanted = false;
-        size = state->read_size;
       }
-      buffer.resize(size);
       DWORD got = 0;
-      const BOOL ok = ::ReadFile(state->in, buffer.data(), static_cast<DWORD>(size), &got, nullptr);
-      const boost::system::error_code ec = !ok ? ReadError(::GetLastError())
-                                         : got == 0 ? boost::system::error_code(asio::error::eof)
-                                                    : boost::system::error_code();
-      buffer.resize(got);
+      const BOOL ok = ::ReadFile(state->in, buffer.data(), static_cast<DWORD>(buffer.size()), &got, nullptr);
       std::lock_guard lock(state->mutex);
       if (!state->io) return;
-      asio::post(*state->io, [impl, alive, ec, bytes = buffer] {
-        if (alive.expired()) return;
-        const std::size_t n = std::min(bytes.size(), impl->read_target.size());
-        std::memcpy(impl->read_target.data(), bytes.data(), n);
-        impl->read_work.reset();
-        Handler done = std::move(impl->read_done);
-        done(ec, n);
-      });
-      if (ec) return;
+      if (!ok)
+        state->ended = ReadError(::GetLastError());
+      else if (got == 0)
+        state->ended = asio::error::eof;
+      else
+        state->held.assign(buffer.data(), got);
+      if (state->read_wanted) impl->Deliver(*state);
+      if (state->ended) return;
     }
   }).detach();
 
@@ -162,12 +183,11 @@ void BrowserPipe::AsyncReadSome(asio::mutable_buffer buffer, Handler done) {
   impl_->read_target = buffer;
   impl_->read_done = std::move(done);
   impl_->read_work.emplace(impl_->state->io->get_executor());
-  {
-    std::lock_guard lock(impl_->state->mutex);
-    impl_->state->read_size = std::max<std::size_t>(1, buffer.size());
-    impl_->state->read_wanted = true;
-  }
-  impl_->state->wake.notify_all();
+  State& state = *impl_->state;
+  std::lock_guard lock(state.mutex);
+  state.read_size = std::max<std::size_t>(1, buffer.size());
+  state.read_wanted = true;
+  if (!state.held.empty() || state.ended) impl_->Deliver(state);
 }
 
 void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Handler done) {
@@ -185,9 +205,14 @@ void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Han
 }
 
 bool BrowserPipe::InputHungUp() {
-  // PeekNamedPipe takes nothing out of the pipe and fails with
-  // ERROR_BROKEN_PIPE once the writer is gone (anonymous pipes are named
-  // pipes underneath). Input that is not a pipe (a file) never hangs up.
+  {
+    std::lock_guard lock(impl_->state->mutex);
+    if (impl_->state->ended) return true;
+  }
+  // Bytes are held, so the reader is not reading: the pipe itself may tell.
+  // PeekNamedPipe takes nothing out of it and fails with ERROR_BROKEN_PIPE
+  // once the writer is gone and it is empty (anonymous pipes are named pipes
+  // underneath).
   DWORD available = 0;
   if (::PeekNamedPipe(impl_->state->in, nullptr, 0, nullptr, &available, nullptr)) return false;
   return ::GetLastError() == ERROR_BROKEN_PIPE;

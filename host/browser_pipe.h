@@ -34,7 +34,8 @@ class BrowserPipe {
   /// Writes all of `buffers` (valid until `done`).
   void AsyncWrite(const std::vector<boost::asio::const_buffer>& buffers, Handler done);
   /// Whether the browser closed its end of the input, seen without taking
-  /// any unread bytes out of it. Only while no read is outstanding.
+  /// any unread bytes out of it (on Windows: by the reader thread's read
+  /// ahead, or the pipe's state). Only while no read is outstanding.
   bool InputHungUp();
 
  private:

@@ -10,10 +10,6 @@ import http from 'node:http';
 import { makeHome, startHost, frame, video, within, runCli, linuxOnly, DEV_CHROMIUM, DEV_FIREFOX } from '../lib/host.mjs';
 
 const T = { timeout: 20000 };
-// Known Windows gap (docs/windows.md): after EOF with answers backed up in a
-// pipe the browser does not read, the host does not exit within 2 s under
-// Wine (its writer thread is blocked in WriteFile).
-const WINE_WRITE_BLOCKED = linuxOnly('known Windows gap (docs/windows.md): writer thread blocked in WriteFile, no exit within 2 s under Wine');
 const OTHER_CHROMIUM = 'chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/';
 const FIREFOX_ARGS = (id = DEV_FIREFOX) => ['/usr/lib/mozilla/native-messaging-hosts/org.vidkeep.host.json', id];
 
@@ -123,7 +119,7 @@ test('list answers stay under 1 MiB: the page is cut, truncated set, the cursor 
   assert.deepEqual(host.protocolErrors, []);
 });
 
-test('EOF while the browser has stopped reading answers (over 8 MiB queued): exit 0 within 2 s', { ...T, skip: WINE_WRITE_BLOCKED }, async (t) => {
+test('EOF while the browser has stopped reading answers (over 8 MiB queued): exit 0 within 2 s', T, async (t) => {
   const { home, host } = setup(t);
   await fillForBigPages(home);
   host.child.stdout.pause(); // the browser reads nothing any more
@@ -137,7 +133,7 @@ test('EOF while the browser has stopped reading answers (over 8 MiB queued): exi
   assert.ok(elapsed < 2000, `exited ${elapsed} ms after EOF`);
 });
 
-test('EOF while the browser stopped reading, under the queue limit: exit 0 within 2 s', { ...T, skip: WINE_WRITE_BLOCKED }, async (t) => {
+test('EOF while the browser stopped reading, under the queue limit: exit 0 within 2 s', T, async (t) => {
   const { home, host } = setup(t);
   await fillForBigPages(home);
   host.child.stdout.pause();

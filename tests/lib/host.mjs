@@ -141,8 +141,10 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
   });
   let running = true;
   let killedByUs = false;
+  let state = 'still running'; // for the timeout messages: a crash and a hang read differently
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
     running = false;
+    state = `exited (code ${code}, signal ${signal})`;
     resolve(wineExit(env, { code, signal }, killedByUs));
   }));
   live.add(child);
@@ -157,7 +159,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
           resolve(messages.splice(i, 1)[0]);
         }
       };
-      const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${what}; stderr: ${stderr}`)); }, timeoutMs);
+      const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${what}; host ${state}; stderr: ${stderr}`)); }, timeoutMs);
       const cleanup = () => { clearTimeout(timer); const k = waiters.indexOf(check); if (k >= 0) waiters.splice(k, 1); };
       waiters.push(check);
       check();
@@ -192,7 +194,7 @@ export function startHost({ env = {}, args = [DEV_CHROMIUM], bin = 'vidkeep-host
     count(n, timeoutMs = 10000) {
       return new Promise((resolve, reject) => {
         const check = () => { if (answers.length >= n) { cleanup(); resolve(answers.slice(0, n)); } };
-        const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${n} answers (have ${answers.length}); stderr: ${stderr}`)); }, timeoutMs);
+        const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${n} answers (have ${answers.length}); host ${state}; stderr: ${stderr}`)); }, timeoutMs);
         const cleanup = () => { clearTimeout(timer); const k = waiters.indexOf(check); if (k >= 0) waiters.splice(k, 1); };
         waiters.push(check);
         check();
