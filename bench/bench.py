@@ -504,9 +504,13 @@ def table(r):
     ]
     load = max(float(r["load_before"].split()[0]), float(r["load_after"].split()[0]))
     if load > (m.get("cores") or 1):
-        notes.append(f"**Not a quiet machine**: load average up to {load:g} on {m['cores']} cores (other "
-                     "engineers' builds, fuzzers and browser tests); absolute times are inflated and max values "
-                     "are outliers of preemption; compare the medians and the ratios.")
+        # The load average counts the benchmark itself and what ran just
+        # before it (the Release build), so it alone cannot say who else ran.
+        notes.append(f"**Load above the core count**: load average up to {load:g} on {m['cores']} cores. It "
+                     "counts the benchmark's own processes and what ran just before it (the host's Release "
+                     "build raises the 1-minute figure); other work shows as a busy share well above the "
+                     "benchmark's own. Absolute times may be inflated and max values are preemption "
+                     "outliers; compare the medians and the ratios.")
     if r.get("extension_error"):
         notes.append(f"Extension figure not measured: {r['extension_error'][:300]}")
     return "\n".join(lines + notes)
