@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says when it started and how long the whole run has taken, so a
+# log shows where a first run on a new machine spends its time.
+step() { printf '\n== %s  [%s, +%d s]\n' "$*" "$(date +%T)" "$SECONDS"; }
 
 step "dependencies"
 installer/deps.sh test
