@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""SQLite's own share of an ingest (issue 15): the statements vidkeep-host
+runs for each `video` request — the dedupe lookup by video_id, then for a
+new video its row, its outbox row and its FTS row, for a duplicate the new
+URL — in group commits, from Python, on a copy of a database the host made.
+The host's other work (parsing, validation, canonical URL, answers, pipes)
+is not here, so this is a floor for the host's main thread, not a host.
+
+  bench/sqlite_floor.py [--db PATH] [--batch N]... [--n 100000] [--rounds 3]
+
+--db defaults to the 10k-video database of `bench/run.sh --scale` (make it
+with `bench/run.sh --scale --sizes 10000`). Each round copies it, runs every
+batch size and the same calls with trivial statements (`SELECT ?`: what
+Python and the sqlite3 module cost), and prints CPU microseconds per request;
+SQLite's share is the difference. CPU time, not wall: the WAL writes go to
+the page cache and the checkpoint is left out (the host runs it on another
+thread), so wall time here says more about the disk than about SQLite.
+"""
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+
+WORDS = ("cinematic drone reef watercolor market station glass skateboard tiny slow "
+         "cat surfing wave neon city").split()
+
+
+def workload(n, seed=1):
+    """`n` requests, a quarter of them re-signed duplicates, 200 chats, like bench/driver's."""
+    rnd = random.Random(seed)
+    chats = [str(uuid.UUID(int=rnd.getrandbits(128), version=4)) for _ in range(200)]
+    reqs, made = [], []
+    for _ in range(n):
+        if made and rnd.random() < 0.25:
+            reqs.append((True, rnd.choice(made)))
+            continue
+        chat = rnd.choice(chats)
+        canon = f"https://cdn.example.com/generations/{rnd.getrandbits(96):024x}/0.mp4"
+        row = (str(uuid.uuid5(uuid.NAMESPACE_URL, chat + "\n" + canon)), chat, canon,
+               canon + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261116%2F"
+               "us-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261116T100000Z&X-Amz-Expires=3600"
+               f"&X-Amz-SignedHeaders=host&X-Amz-Signature={rnd.getrandbits(256):064x}",
+               canon[:-3] + "webp", " ".join(rnd.choice(WORDS) for _ in range(10)), "sse",
+               f"https://chat.example/chat/{chat}", "https://chat.example", "2026-11-16T10:00:00Z",
+               '{"duration_s":5.0,"height":720,"model":"video-gen-1","width":1280}',
+               "2026-12-05T00:00:00.000Z", "2026-12-05T00:00:00.000Z")
+        reqs.append((False, row))
+        made.append(row)
+    return reqs
+
+
+def run(db_path, reqs, batch, trivial):
+    """CPU µs per request for `reqs` in commits of `batch`."""
+    db = sqlite3.connect(db_path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-2048", "wal_autocheckpoint=0"):
+        db.execute("PRAGMA " + pragma)
+    q = db.execute
+    start = time.process_time()
+    for k in range(0, len(reqs), batch):
+        q("BEGIN IMMEDIATE")
+        for dup, r in reqs[k:k + batch]:
+            if trivial:
+                q("SELECT ?", (r[0],)).fetchone()
+                if dup:
+                    q("SELECT ?, ?, ?", (r[3], r[12], 1))
+                else:
+                    q("SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?", r)
+                    q("SELECT ?, ?", (1, r[12]))
+                    q("SELECT ?, ?", (1, r[5]))
+                continue
+            found = q("SELECT v.seq, o.state FROM videos v JOIN outbox o ON o.seq = v.seq "
+                      "WHERE v.video_id = ?", (r[0],)).fetchone()
+            if found:
+                q("UPDATE videos SET url = ?, updated_at = ? WHERE seq = ?", (r[3] + "&r=1", r[12], found[0]))
+                continue
+            seq = q("INSERT INTO videos (video_id, chat_id, canonical_url, url, thumbnail_url, prompt, "
+                    "source, page_url, origin, observed_at, meta, created_at, updated_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", r).lastrowid
+            q("INSERT INTO outbox (seq, state, updated_at, next_try_ms) VALUES (?, 'pending', ?, 0)", (seq, r[12]))
+            q("INSERT INTO videos_fts (rowid, prompt) VALUES (?, ?)", (seq, r[5]))
+        q("COMMIT")
+    cpu = time.process_time() - start
+    db.close()
+    return cpu / len(reqs) * 1e6
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", default=os.path.expanduser("~/.cache/vidkeep/bench/scale-10000/vidkeep.db"))
+    ap.add_argument("--batch", type=int, action="append")
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    batches = a.batch or [370, 1500]
+    reqs = workload(a.n)
+    samples = {b: [] for b in batches}
+    python = []
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "vidkeep.db")
+        for _ in range(a.rounds):
+            python.append(run(":memory:", reqs, batches[0], trivial=True))
+            for b in batches:
+                for suffix in ("-wal", "-shm"):
+                    if os.path.exists(copy + suffix):
+                        os.remove(copy + suffix)
+                shutil.copy(a.db, copy)
+                samples[b].append(run(copy, reqs, b, trivial=False))
+    py = statistics.median(python)
+    print(f"{a.n:,} requests (25% duplicates) on a copy of {a.db}; medians of {a.rounds} rounds, CPU per request")
+    print(f"  Python and the sqlite3 module alone: {py:.1f} µs")
+    for b in batches:
+        total = statistics.median(samples[b])
+        print(f"  commits of {b:>5}: {total:.1f} µs in all, SQLite {total - py:.1f} µs "
+              f"(a main thread doing only this: {1e6 / (total - py):,.0f}/s)")
+
+
+if __name__ == "__main__":
+    main()
