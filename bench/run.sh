@@ -12,11 +12,12 @@
 #   bench/run.sh --scale [--sizes 10000,100000,1000000] [--no-doc]
 #                list, search, cold start and database size at 10k/100k/1M stored videos
 #                (bench/scale.py; databases cached in ~/.cache/vidkeep/bench): the Scale table
+#   bench/run.sh --floor         SQLite's own CPU per ingested video (bench/sqlite_floor.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-smoke=0; skip_ext=0; keep=0; doc=1; worktree=0; only=; scale=0; sizes=
+smoke=0; skip_ext=0; keep=0; doc=1; worktree=0; only=; scale=0; sizes=; floor=0
 bin="${VIDKEEP_BENCH_BIN:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,8 +29,9 @@ while [ $# -gt 0 ]; do
     --bin) bin="$2"; shift ;;
     --only) only="$2"; doc=0; shift ;;
     --scale) scale=1 ;;
+    --floor) floor=1 ;;
     --sizes) sizes="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -80,6 +82,10 @@ if [ "$scale" = 1 ]; then
   [ "$doc" = 1 ] && args+=(--doc "$root/docs/benchmarks.md")
   exec python3 bench/scale.py "${args[@]}"
 fi
+
+[ "$floor" = 1 ] && exec python3 bench/sqlite_floor.py --bin "$bin"
+# The smoke run proves the floor script still runs against the host's schema.
+[ "$smoke" = 1 ] && python3 bench/sqlite_floor.py --bin "$bin" --n 2000 --rounds 1
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ "$skip_ext" = 0 ]; then

@@ -6,10 +6,12 @@ URL — in group commits, from Python, on a copy of a database the host made.
 The host's other work (parsing, validation, canonical URL, answers, pipes)
 is not here, so this is a floor for the host's main thread, not a host.
 
-  bench/sqlite_floor.py [--db PATH] [--batch N]... [--n 100000] [--rounds 3]
+  bench/run.sh --floor [--bin DIR]      (the host of bench/run.sh makes the database)
+  bench/sqlite_floor.py --bin DIR | --db PATH  [--batch N]... [--n 100000] [--rounds 3]
 
---db defaults to the 10k-video database of `bench/run.sh --scale` (make it
-with `bench/run.sh --scale --sizes 10000`). Each round copies it, runs every
+The database is one the host itself made (`--bin`: an empty one, made by
+starting the host and asking `hello`; or `--db`: any vidkeep.db, e.g. the
+10k one of `bench/run.sh --scale`), so its schema is the host's. Each round copies it, runs every
 batch size and the same calls with trivial statements (`SELECT ?`: what
 Python and the sqlite3 module cost), and prints CPU microseconds per request;
 SQLite's share is the difference. CPU time, not wall: the WAL writes go to
@@ -22,6 +24,9 @@ import random
 import shutil
 import sqlite3
 import statistics
+import struct
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -89,9 +94,26 @@ def run(db_path, reqs, batch, trivial):
     return cpu / len(reqs) * 1e6
 
 
+def make_db(bin_dir, home):
+    """An empty database, made by the host as it starts; returns its path."""
+    os.makedirs(home, exist_ok=True)
+    with open(os.path.join(home, "system-config.json"), "w") as f:
+        f.write('{"dev_ids": true}')
+    hello = b'{"id":"h","type":"hello"}'
+    env = {**os.environ, "VIDKEEP_HOME": home, "VIDKEEP_SYSTEM_CONFIG": os.path.join(home, "system-config.json")}
+    out = subprocess.run([os.path.join(bin_dir, "vidkeep-host"), "chrome-extension://dcdfhfchgbigephadgggjnlglgfffpgb/"],
+                         input=struct.pack("<I", len(hello)) + hello, env=env, capture_output=True, timeout=30)
+    path = os.path.join(home, "vidkeep.db")
+    if b'"ok":true' not in out.stdout or not os.path.exists(path):
+        sys.exit(f"sqlite_floor: the host did not make a database: {out.stdout[:200]!r} {out.stderr[:500]!r}")
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", default=os.path.expanduser("~/.cache/vidkeep/bench/scale-10000/vidkeep.db"))
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--bin", help="the directory of vidkeep-host, which makes an empty database")
+    src.add_argument("--db", help="a vidkeep.db to start from (copied, never written)")
     ap.add_argument("--batch", type=int, action="append")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=3)
@@ -101,17 +123,23 @@ def main():
     samples = {b: [] for b in batches}
     python = []
     with tempfile.TemporaryDirectory() as tmp:
+        origin = a.db or make_db(a.bin, os.path.join(tmp, "made"))
         copy = os.path.join(tmp, "vidkeep.db")
         for _ in range(a.rounds):
             python.append(run(":memory:", reqs, batches[0], trivial=True))
             for b in batches:
-                for suffix in ("-wal", "-shm"):
+                # The WAL goes with the file: the host may have left its
+                # last commits (the schema, for a new database) there.
+                for suffix in ("", "-wal", "-shm"):
                     if os.path.exists(copy + suffix):
                         os.remove(copy + suffix)
-                shutil.copy(a.db, copy)
+                for suffix in ("", "-wal"):
+                    if os.path.exists(origin + suffix):
+                        shutil.copy(origin + suffix, copy + suffix)
                 samples[b].append(run(copy, reqs, b, trivial=False))
     py = statistics.median(python)
-    print(f"{a.n:,} requests (25% duplicates) on a copy of {a.db}; medians of {a.rounds} rounds, CPU per request")
+    print(f"{a.n:,} requests (25% duplicates) on a copy of {a.db or 'an empty database the host made'}; "
+          f"medians of {a.rounds} rounds, CPU per request")
     print(f"  Python and the sqlite3 module alone: {py:.1f} µs")
     for b in batches:
         total = statistics.median(samples[b])
