@@ -60,12 +60,15 @@ struct State {
 };
 
 boost::system::error_code ReadError(DWORD error) {
-  if (error == ERROR_BROKEN_PIPE || error == ERROR_HANDLE_EOF) return asio::error::eof;
+  // ERROR_SUCCESS too: a failed read must never look like a successful one.
+  if (error == ERROR_BROKEN_PIPE || error == ERROR_HANDLE_EOF || error == ERROR_SUCCESS)
+    return asio::error::eof;
   return {static_cast<int>(error), boost::system::system_category()};
 }
 
 boost::system::error_code WriteError(DWORD error) {
-  if (error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA) return asio::error::broken_pipe;
+  if (error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA || error == ERROR_SUCCESS)
+    return asio::error::broken_pipe;
   return {static_cast<int>(error), boost::system::system_category()};
 }
 
@@ -122,10 +125,14 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
       }
       DWORD got = 0;
       const BOOL ok = ::ReadFile(state->in, buffer.data(), static_cast<DWORD>(buffer.size()), &got, nullptr);
+      // Taken at once: taking the lock may reset the thread's last error
+      // (winpthreads), and a read that "failed" with code 0 would be taken
+      // for data and asked again, forever.
+      const DWORD error = ok ? ERROR_SUCCESS : ::GetLastError();
       std::lock_guard lock(state->mutex);
       if (!state->io) return;
       if (!ok)
-        state->ended = ReadError(::GetLastError());
+        state->ended = ReadError(error);
       else if (got == 0)
         state->ended = asio::error::eof;
       else

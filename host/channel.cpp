@@ -34,8 +34,11 @@ void Channel::DoRead() {
                       [this](const boost::system::error_code& ec, std::size_t n) { OnRead(ec, n); });
 }
 
-void Channel::OnRead(const boost::system::error_code& ec, std::size_t n) {
+void Channel::OnRead(boost::system::error_code ec, std::size_t n) {
   reading_ = false;
+  // A read that completes with nothing and no error would be asked again at
+  // once, forever: end the input instead.
+  if (!ec && n == 0) ec = asio::error::eof;
   if (ec) {
     if (ec == asio::error::eof) {
       if (decoder_.AtBoundary())

@@ -44,7 +44,7 @@ class Channel {
   static constexpr std::size_t kMaxGather = 64;  // IOV_MAX is 1024
 
   void DoRead();
-  void OnRead(const boost::system::error_code& ec, std::size_t n);
+  void OnRead(boost::system::error_code ec, std::size_t n);
   void Dispatch();
   void DoWrite();
   void OnWrite(const boost::system::error_code& ec, std::size_t n);
