@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include "store.h"
+
 namespace vidkeep {
 
 Checkpointer::Checkpointer(boost::asio::io_context& io, std::string db_path,
@@ -64,11 +66,7 @@ void Checkpointer::Run() {
         db = nullptr;
         continue;
       }
-      // As the store's own connection: closing it neither checkpoints nor
-      // deletes the WAL.
-      int persist = 1;
-      sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-      sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+      KeepWalOnClose(db);  // as the store's own connection
       // A connection opens the WAL with its first read; until then (SQLite
       // 3.40) a checkpoint on it does nothing and reports -1 frames.
       sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);

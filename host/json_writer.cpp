@@ -170,7 +170,9 @@ std::size_t SkipNumber(std::string_view t, std::size_t i) {
 }
 
 // Whether nlohmann can hold the number t[begin, end) (it refuses what
-// overflows a double, e.g. 1e400); an underflow is refused too (not sure).
+// overflows a double, e.g. 1e400). An underflow (from_chars reports it out
+// of range too) is refused as well: such text takes the parsed path, which
+// is always right, so refusing more than needed costs only speed.
 bool NumberInRange(std::string_view t, std::size_t begin, std::size_t end) {
   double value = 0;
   const auto result = std::from_chars(t.data() + begin, t.data() + end, value);

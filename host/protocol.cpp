@@ -455,18 +455,30 @@ namespace {
 
 json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
-// One file's cache state: `evicted` is `not_cached` with the reason in `error`.
+// The state a file is shown in: `evicted` is `not_cached` (with the reason
+// in `error`).
+CacheState ShownState(const FileCache& f) {
+  return f.state == CacheState::kEvicted ? CacheState::kNotCached : f.state;
+}
+
+// How much of the file is here, when that can be said: 100 once cached,
+// else at most 99 of a known size.
+std::optional<std::int64_t> Percent(const FileCache& f) {
+  if (f.state == CacheState::kCached) return 100;
+  if (f.total && *f.total > 0) return std::min<std::int64_t>(99, f.bytes * 100 / *f.total);
+  return std::nullopt;
+}
+
+// One file's cache state as `media_state` events carry it (every key).
 json FileCacheToJson(const FileCache& f, bool with_generated) {
-  const CacheState shown = f.state == CacheState::kEvicted ? CacheState::kNotCached : f.state;
-  json total = f.total ? json(*f.total) : json(nullptr);
-  json percent = nullptr;
-  if (f.state == CacheState::kCached)
-    percent = 100;
-  else if (f.total && *f.total > 0)
-    percent = std::min<std::int64_t>(99, f.bytes * 100 / *f.total);
-  json out = {{"state", ToString(shown)}, {"bytes", f.bytes},       {"total", total},
-              {"percent", percent},       {"content_type", OrNull(f.content_type)},
-              {"sha256", OrNull(f.sha256)}, {"error", OrNull(f.error)}};
+  const auto percent = Percent(f);
+  json out = {{"state", ToString(ShownState(f))},
+              {"bytes", f.bytes},
+              {"total", f.total ? json(*f.total) : json(nullptr)},
+              {"percent", percent ? json(*percent) : json(nullptr)},
+              {"content_type", OrNull(f.content_type)},
+              {"sha256", OrNull(f.sha256)},
+              {"error", OrNull(f.error)}};
   if (with_generated) out["generated"] = f.generated;
   return out;
 }
@@ -482,9 +494,8 @@ bool IsBlank(const FileCache& f) {
          f.sha256.empty() && f.error.empty() && !f.generated;
 }
 
-// One file's cache state: `evicted` is `not_cached` with the reason in `error`.
+// One file's cache state in a lean record: the keys with something to say.
 void WriteFileCache(JsonWriter& w, const FileCache& f) {
-  const CacheState shown = f.state == CacheState::kEvicted ? CacheState::kNotCached : f.state;
   w.BeginObject();
   w.IntField("bytes", f.bytes);
   w.NonEmptyString("content_type", f.content_type);
@@ -493,12 +504,9 @@ void WriteFileCache(JsonWriter& w, const FileCache& f) {
     w.Key("generated");
     w.Bool(true);
   }
-  if (f.state == CacheState::kCached)
-    w.IntField("percent", 100);
-  else if (f.total && *f.total > 0)
-    w.IntField("percent", std::min<std::int64_t>(99, f.bytes * 100 / *f.total));
+  if (const auto percent = Percent(f)) w.IntField("percent", *percent);
   w.NonEmptyString("sha256", f.sha256);
-  w.StringField("state", ToString(shown));
+  w.StringField("state", ToString(ShownState(f)));
   if (f.total) w.IntField("total", *f.total);
   w.EndObject();
 }

@@ -155,6 +155,17 @@ Status StatusFromSqlite(int extended_code, const std::string& what, const std::s
 Store::Store(std::unique_ptr<SQLite::Database> db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
+void KeepWalOnClose(sqlite3* db) {
+  // Keep the -wal and -shm files when the last connection closes, so the
+  // next start (a browser connects often) need not create them.
+  int persist = 1;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  // Nor checkpoint on close: the host must exit within 2 s of its input
+  // closing, and a checkpoint takes unbounded time. The WAL already holds
+  // every commit; the next writer checkpoints it.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
   // No global memory statistics: they took a mutex around every allocation
   // SQLite made (3% of ingest). Only possible before SQLite initializes,
@@ -185,18 +196,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         // Savepoint journals stay in memory: each request's savepoint would
         // otherwise spill page copies to a temporary file.
         db->exec("PRAGMA temp_store = MEMORY");
-        // Keep the -wal and -shm files when the last connection closes, so
-        // the next start (a browser connects often) need not create them.
         // A checkpoint trims the WAL back to 64 MiB (the host's hard cap:
         // below it, appends reuse the file's blocks instead of allocating
         // them again after every checkpoint), and the host's checkpointer
         // empties it when idle.
-        int persist = 1;
-        sqlite3_file_control(db->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-        // Nor checkpoint on close: the host must exit within 2 s of its
-        // input closing, and a checkpoint takes unbounded time. The WAL
-        // already holds every commit; the next writer checkpoints it.
-        sqlite3_db_config(db->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+        KeepWalOnClose(db->getHandle());
         db->exec("PRAGMA journal_size_limit = " + std::to_string(kWalCapFrames * 4096));
         MigrateSchema(*db);
         break;

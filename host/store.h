@@ -354,6 +354,10 @@ class Store {
   std::function<void(int)> wal_observer_;
 };
 
+/// What every connection to a vidkeep database sets: closing it neither
+/// deletes the WAL nor checkpoints (the store's and the checkpointer's).
+void KeepWalOnClose(sqlite3* db);
+
 /// Maps a SQLite failure to the wire's error codes: busy, locked, full and I/O
 /// errors are `unavailable` (retryable), everything else `internal`.
 Status StatusFromSqlite(int extended_code, const std::string& what, const std::string& detail);
