@@ -178,13 +178,15 @@ Result<VerifyReport> VerifyCache(Store& store, const MediaFiles& files) {
       }
       ++report.checked;
     }
-    if (it->second.empty()) continue;
+    // A plain reference: clang (14) refuses a lambda naming a structured binding.
+    const std::string& why = it->second;
+    if (why.empty()) continue;
     auto dropped = store.Transact([&] {
       return store.DropCachedFile(f.video_id, f.kind, CacheState::kNotCached,
-                                  "the cached copy was damaged (" + it->second + "); fetching it again");
+                                  "the cached copy was damaged (" + why + "); fetching it again");
     });
     if (!dropped.ok()) return dropped.status();
-    report.damaged.push_back(fmt::format("{} {}: {}", f.video_id, ToString(f.kind), it->second));
+    report.damaged.push_back(fmt::format("{} {}: {}", f.video_id, ToString(f.kind), why));
   }
   for (const auto& [sha, why] : verdict)
     if (!why.empty()) (void)files.Remove(sha);
