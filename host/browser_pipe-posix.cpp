@@ -30,8 +30,8 @@ void BrowserPipe::AsyncReadSome(asio::mutable_buffer buffer, Handler done) {
   impl_->in.async_read_some(buffer, std::move(done));
 }
 
-void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Handler done) {
-  asio::async_write(impl_->out, buffers, std::move(done));
+void BrowserPipe::AsyncWrite(asio::const_buffer bytes, Handler done) {
+  asio::async_write(impl_->out, bytes, std::move(done));
 }
 
 bool BrowserPipe::InputHungUp() {

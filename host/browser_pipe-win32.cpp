@@ -54,7 +54,7 @@ struct State {
   // The channel's read request in flight, if any: how much it takes.
   bool read_wanted = false;
   std::size_t read_size = 0;
-  // One write request: the gathered bytes.
+  // One write request: the queued frames, copied.
   bool write_wanted = false;
   std::string write_bytes;
 };
@@ -197,15 +197,12 @@ void BrowserPipe::AsyncReadSome(asio::mutable_buffer buffer, Handler done) {
   if (!state.held.empty() || state.ended) impl_->Deliver(state);
 }
 
-void BrowserPipe::AsyncWrite(const std::vector<asio::const_buffer>& buffers, Handler done) {
-  std::string bytes;
-  bytes.reserve(asio::buffer_size(buffers));
-  for (const auto& b : buffers) bytes.append(static_cast<const char*>(b.data()), b.size());
+void BrowserPipe::AsyncWrite(asio::const_buffer bytes, Handler done) {
   impl_->write_done = std::move(done);
   impl_->write_work.emplace(impl_->state->io->get_executor());
   {
     std::lock_guard lock(impl_->state->mutex);
-    impl_->state->write_bytes = std::move(bytes);
+    impl_->state->write_bytes.assign(static_cast<const char*>(bytes.data()), bytes.size());
     impl_->state->write_wanted = true;
   }
   impl_->state->wake.notify_all();

@@ -1,5 +1,5 @@
 // The two pipes the browser gives the host (its stdin and stdout), as the
-// channel needs them: one read and one gathered write outstanding at a time,
+// channel needs them: one read and one write outstanding at a time,
 // completions on the io_context's thread. browser_pipe-posix.cpp wraps Asio's
 // stream_descriptor; browser_pipe-win32.cpp has a reader thread and a writer
 // thread doing blocking ReadFile/WriteFile (a browser's pipes cannot be used
@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,8 +30,8 @@ class BrowserPipe {
   /// Reads some bytes into `buffer` (valid until `done`); end of input is
   /// boost::asio::error::eof.
   void AsyncReadSome(boost::asio::mutable_buffer buffer, Handler done);
-  /// Writes all of `buffers` (valid until `done`).
-  void AsyncWrite(const std::vector<boost::asio::const_buffer>& buffers, Handler done);
+  /// Writes all of `bytes` (valid until `done`).
+  void AsyncWrite(boost::asio::const_buffer bytes, Handler done);
   /// Whether the browser closed its end of the input, seen without taking
   /// any unread bytes out of it (on Windows: by the reader thread's read
   /// ahead, or the pipe's state). Only while no read is outstanding.

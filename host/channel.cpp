@@ -25,7 +25,7 @@ void Channel::Start() {
 
 void Channel::DoRead() {
   if (reading_ || input_done_) return;
-  if (queued_bytes_ > kMaxQueuedBytes && !input_hung_up_) {
+  if (queue_.size() + in_write_.size() > kMaxQueuedBytes && !input_hung_up_) {
     WatchForHangup();
     return;
   }
@@ -77,42 +77,32 @@ void Channel::Send(std::string payload) {
                   payload.size());
     return;
   }
-  queued_bytes_ += payload.size() + kFrameHeaderBytes;
-  queue_.push_back(EncodeFrame(payload));
+  AppendFrame(queue_, payload);
   DoWrite();
 }
 
 void Channel::DoWrite() {
   if (writing_ || queue_.empty() || output_broken_) return;
   writing_ = true;
-  // Everything queued goes out in one gathered write: a burst of answers
-  // costs a few system calls, not one each.
-  in_write_.clear();
-  for (const auto& frame : queue_) {
-    in_write_.push_back(asio::buffer(frame));
-    if (in_write_.size() == kMaxGather) break;
-  }
-  pipe_.AsyncWrite(in_write_,
-                    [this](const boost::system::error_code& ec, std::size_t n) { OnWrite(ec, n); });
+  // Everything queued goes out in one write; new answers queue meanwhile.
+  std::swap(queue_, in_write_);
+  pipe_.AsyncWrite(asio::buffer(in_write_),
+                   [this](const boost::system::error_code& ec, std::size_t n) { OnWrite(ec, n); });
 }
 
 void Channel::OnWrite(const boost::system::error_code& ec, std::size_t) {
   writing_ = false;
   if (ec) {
-    spdlog::warn("write to the browser failed ({}); dropping {} queued messages", ec.message(),
-                 queue_.size());
+    spdlog::warn("write to the browser failed ({}); dropping {} queued bytes of answers",
+                 ec.message(), queue_.size() + in_write_.size());
     output_broken_ = true;
-    queue_.clear();
-    in_write_.clear();
-    queued_bytes_ = 0;
+    ReleaseOutput();
     MaybeClose();
     return;
   }
-  for (std::size_t i = 0; i < in_write_.size(); ++i) {
-    queued_bytes_ -= queue_.front().size();
-    queue_.pop_front();
-  }
   in_write_.clear();
+  // A burst can grow the buffers far beyond what a quiet host needs.
+  if (in_write_.capacity() > kKeptWriteCapacity) std::string().swap(in_write_);
   DoWrite();
   DoRead();  // resumes reading if back-pressure had paused it
   MaybeClose();
@@ -147,12 +137,18 @@ void Channel::InputEnded(const std::string& why) {
   exit_timer_.expires_after(std::chrono::milliseconds(1500));
   exit_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    spdlog::warn("answers not drained in time; exiting with {} unsent", queue_.size());
-    queue_.clear();
+    spdlog::warn("answers not drained in time; exiting with {} bytes of them unsent",
+                 queue_.size() + in_write_.size());
     output_broken_ = true;
+    ReleaseOutput();
     MaybeClose();
   });
   MaybeClose();
+}
+
+void Channel::ReleaseOutput() {
+  std::string().swap(queue_);
+  if (!writing_) std::string().swap(in_write_);  // else the write still reads it
 }
 
 void Channel::MaybeClose() {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <array>
-#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -41,7 +40,7 @@ class Channel {
  private:
   static constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
   static constexpr std::size_t kInputPipeBytes = 1024 * 1024;
-  static constexpr std::size_t kMaxGather = 64;  // IOV_MAX is 1024
+  static constexpr std::size_t kKeptWriteCapacity = 64 * 1024;
 
   void DoRead();
   void OnRead(boost::system::error_code ec, std::size_t n);
@@ -51,6 +50,7 @@ class Channel {
   void InputEnded(const std::string& why);
   void WatchForHangup();
   void MaybeClose();
+  void ReleaseOutput();
 
   BrowserPipe pipe_;
   boost::asio::steady_timer exit_timer_;
@@ -60,9 +60,11 @@ class Channel {
   FrameHandler on_frames_;
   std::function<void()> on_closed_;
   std::array<char, 256 * 1024> read_buffer_;
-  std::deque<std::string> queue_;
-  std::vector<boost::asio::const_buffer> in_write_;  // the frames being written
-  std::size_t queued_bytes_ = 0;
+  // Answers are appended, framed, to one string and written together: a
+  // burst's answers cost one allocation-free append each and one write per
+  // turn of the loop, and are never held in a queue longer than that turn.
+  std::string queue_;     // framed answers not yet handed to a write
+  std::string in_write_;  // the framed answers being written
   bool reading_ = false;
   bool watching_hangup_ = false;
   bool input_hung_up_ = false;  // the writer closed: drain input despite back-pressure

@@ -1,13 +1,14 @@
 #include "dedupe.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
 #include <optional>
 
 #include <boost/url/parse.hpp>
-#include <openssl/evp.h>
+#include <boost/uuid/name_generator_sha1.hpp>
+#include <boost/uuid/string_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 #include <spdlog/fmt/fmt.h>
 
 #include "string_util.h"
@@ -134,40 +135,12 @@ Result<std::string> CanonicalUrl(std::string_view url, const SigningParams& sign
 }
 
 std::string UuidV5(std::string_view namespace_id, std::string_view name) {
-  auto hex_value = [](char c) -> unsigned {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-  };
-  std::array<unsigned char, 16> ns{};
-  std::size_t n = 0;
-  for (std::size_t i = 0; i + 1 < namespace_id.size() && n < ns.size();) {
-    if (namespace_id[i] == '-') {
-      ++i;
-      continue;
-    }
-    ns[n++] = static_cast<unsigned char>(hex_value(namespace_id[i]) << 4 | hex_value(namespace_id[i + 1]));
-    i += 2;
-  }
-  // OpenSSL 3 looks the algorithm up on every implicit fetch; fetch it once.
-  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  thread_local EVP_MD_CTX* const ctx = EVP_MD_CTX_new();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  EVP_DigestInit_ex(ctx, sha1, nullptr);
-  EVP_DigestUpdate(ctx, ns.data(), ns.size());
-  EVP_DigestUpdate(ctx, name.data(), name.size());
-  EVP_DigestFinal_ex(ctx, digest, &digest_len);
-
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // version 5
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0x0f];
-  }
-  return out;
+  // Boost.Uuid's own SHA-1, not OpenSSL's: OpenSSL 3 loads its default
+  // provider on the first digest, which faulted in ~1.4 MB of libcrypto code
+  // and heap on the first video of every host, sync or not (issue 15).
+  const boost::uuids::uuid ns =
+      boost::uuids::string_generator()(namespace_id.begin(), namespace_id.end());
+  return boost::uuids::to_string(boost::uuids::name_generator_sha1(ns)(name.data(), name.size()));
 }
 
 std::string VideoIdFor(std::string_view chat_id, std::string_view canonical_url) {

@@ -92,6 +92,12 @@ TEST_CASE("UUIDv5 matches RFC 4122 and other implementations") {
   // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
   CHECK(UuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org") ==
         "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+  // Names of more than one SHA-1 block, with UTF-8 and a newline, as video
+  // ids are: Python's uuid5 hashes the same UTF-8 bytes.
+  CHECK(UuidV5("6ba7b811-9dad-11d1-80b4-00c04fd430c8",
+               "chat-1\nhttps://cdn.example/\xc3\xa9\xc3\xa8/v.mp4?" + std::string(100, 'a')) ==
+        "453f319f-c4e4-5d0b-81cd-60c3ce3f19e8");
+  CHECK(UuidV5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "\n") == "6b9822e5-560c-5dd6-8c22-6fc5fb837c47");
 }
 
 TEST_CASE("video ids depend on chat and canonical URL only") {

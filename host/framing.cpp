@@ -5,11 +5,16 @@
 namespace vidkeep {
 
 std::string EncodeFrame(std::string_view payload) {
-  const auto length = static_cast<std::uint32_t>(payload.size());
-  std::string out(kFrameHeaderBytes + payload.size(), '\0');
-  std::memcpy(out.data(), &length, kFrameHeaderBytes);  // native byte order
-  std::memcpy(out.data() + kFrameHeaderBytes, payload.data(), payload.size());
+  std::string out;
+  AppendFrame(out, payload);
   return out;
+}
+
+void AppendFrame(std::string& out, std::string_view payload) {
+  const auto length = static_cast<std::uint32_t>(payload.size());
+  char header[kFrameHeaderBytes];
+  std::memcpy(header, &length, kFrameHeaderBytes);  // native byte order
+  out.append(header, kFrameHeaderBytes).append(payload);
 }
 
 void FrameDecoder::Feed(std::string_view bytes) {

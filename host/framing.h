@@ -16,6 +16,8 @@ inline constexpr std::size_t kMaxOutgoingFrameBytes = 1024 * 1024 - 1;
 
 /// Prefixes `payload` with its length header.
 std::string EncodeFrame(std::string_view payload);
+/// Appends the frame of `payload` to `out`.
+void AppendFrame(std::string& out, std::string_view payload);
 
 /// One thing the decoder found in the byte stream.
 struct FrameEvent {
