@@ -30,12 +30,14 @@ void Channel::DoRead() {
     return;
   }
   reading_ = true;
-  pipe_.AsyncReadSome(asio::buffer(read_buffer_),
+  // Read straight into the decoder's buffer: no copy of the bytes.
+  pipe_.AsyncReadSome(asio::buffer(decoder_.Prepare(kReadBytes), kReadBytes),
                       [this](const boost::system::error_code& ec, std::size_t n) { OnRead(ec, n); });
 }
 
 void Channel::OnRead(boost::system::error_code ec, std::size_t n) {
   reading_ = false;
+  decoder_.Commit(ec ? 0 : n);
   // A read that completes with nothing and no error would be asked again at
   // once, forever: end the input instead.
   if (!ec && n == 0) ec = asio::error::eof;
@@ -51,7 +53,6 @@ void Channel::OnRead(boost::system::error_code ec, std::size_t n) {
     }
     return;
   }
-  decoder_.Feed(std::string_view(read_buffer_.data(), n));
   Dispatch();
   DoRead();
 }

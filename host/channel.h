@@ -2,7 +2,6 @@
 // through Boost.Asio on one thread (the pipes themselves: browser_pipe.h).
 #pragma once
 
-#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -41,6 +40,8 @@ class Channel {
   static constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
   static constexpr std::size_t kInputPipeBytes = 1024 * 1024;
   static constexpr std::size_t kKeptWriteCapacity = 64 * 1024;
+  // One read: what one transaction commits at most, in a burst.
+  static constexpr std::size_t kReadBytes = 256 * 1024;
 
   void DoRead();
   void OnRead(boost::system::error_code ec, std::size_t n);
@@ -59,7 +60,6 @@ class Channel {
   std::size_t max_batch_;
   FrameHandler on_frames_;
   std::function<void()> on_closed_;
-  std::array<char, 256 * 1024> read_buffer_;
   // Answers are appended, framed, to one string and written together: a
   // burst's answers cost one allocation-free append each and one write per
   // turn of the loop, and are never held in a queue longer than that turn.

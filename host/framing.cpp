@@ -18,13 +18,25 @@ void AppendFrame(std::string& out, std::string_view payload) {
 }
 
 void FrameDecoder::Feed(std::string_view bytes) {
-  if (skip_remaining_ > 0) {
-    const auto skip = std::min<std::uint64_t>(skip_remaining_, bytes.size());
-    skip_remaining_ -= skip;
-    bytes.remove_prefix(static_cast<std::size_t>(skip));
-  }
+  std::memcpy(Prepare(bytes.size()), bytes.data(), bytes.size());
+  Commit(bytes.size());
+}
+
+char* FrameDecoder::Prepare(std::size_t bytes) {
   Compact();
-  buffer_.append(bytes);
+  prepared_at_ = buffer_.size();
+  buffer_.resize(prepared_at_ + bytes);
+  return buffer_.data() + prepared_at_;
+}
+
+void FrameDecoder::Commit(std::size_t n) {
+  buffer_.resize(prepared_at_ + n);
+  if (skip_remaining_ > 0) {
+    // The rest of an oversized frame: everything before it was consumed.
+    const auto skip = static_cast<std::size_t>(std::min<std::uint64_t>(skip_remaining_, n));
+    skip_remaining_ -= skip;
+    buffer_.erase(prepared_at_, skip);
+  }
 }
 
 std::optional<FrameEvent> FrameDecoder::Next() {
@@ -50,9 +62,9 @@ std::optional<FrameEvent> FrameDecoder::Next() {
 }
 
 void FrameDecoder::Compact() {
-  // Drop returned bytes only once they dominate, so a burst of small frames
-  // costs one move per read instead of one per frame.
-  if (consumed_ > 0 && consumed_ * 2 >= buffer_.size()) {
+  // Called once per read: returned bytes go before the next ones come, so
+  // the buffer holds at most an unfinished frame and one read.
+  if (consumed_ > 0) {
     buffer_.erase(0, consumed_);
     consumed_ = 0;
   }

@@ -39,6 +39,11 @@ class FrameDecoder {
   explicit FrameDecoder(std::size_t max_frame_bytes) : max_frame_bytes_(max_frame_bytes) {}
 
   void Feed(std::string_view bytes);
+  /// For reading straight into the decoder: room for `bytes` more bytes of
+  /// the stream, valid until Commit(). Commit(n) then takes the first `n` of
+  /// them (0 when the read failed); nothing else may be called in between.
+  char* Prepare(std::size_t bytes);
+  void Commit(std::size_t n);
   /// The next complete event, or nullopt when more bytes are needed.
   std::optional<FrameEvent> Next();
   /// True when the stream ends cleanly here: no partial header or body is held.
@@ -52,6 +57,7 @@ class FrameDecoder {
   std::size_t max_frame_bytes_;
   std::string buffer_;
   std::size_t consumed_ = 0;           // prefix of buffer_ already returned
+  std::size_t prepared_at_ = 0;        // where Prepare's room starts
   std::uint64_t skip_remaining_ = 0;   // body bytes of an oversized frame still to drop
 };
 

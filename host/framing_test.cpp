@@ -116,3 +116,37 @@ TEST_CASE("a frame exactly at the limit passes") {
   CHECK(events[0].kind == FrameEvent::Kind::kFrame);
   CHECK(events[1].kind == FrameEvent::Kind::kTooLarge);
 }
+
+TEST_CASE("reading straight into the decoder: short and failed reads, an oversized frame") {
+  // The channel prepares room for a whole read and commits what arrived.
+  const std::string big(300, 'x');
+  const std::string stream = EncodeFrame("one") + EncodeFrame(big) + EncodeFrame("two");
+  FrameDecoder d(100);
+  std::vector<std::string> got;
+  std::size_t tooLarge = 0;
+  std::size_t off = 0;
+  for (std::size_t step = 1; off < stream.size(); step = step * 2 % 97 + 1) {
+    char* room = d.Prepare(4096);
+    if (step % 5 == 0) {  // a read that failed: nothing of it counts
+      std::memset(room, 'z', 4096);
+      d.Commit(0);
+      continue;
+    }
+    const std::size_t n = std::min(step, stream.size() - off);
+    std::memcpy(room, stream.data() + off, n);
+    std::memset(room + n, 'z', 4096 - n);  // what the read did not fill must not count
+    d.Commit(n);
+    off += n;
+    for (auto& e : Drain(d)) {
+      if (e.kind == FrameEvent::Kind::kTooLarge) {
+        CHECK(e.length == big.size());
+        ++tooLarge;
+      } else {
+        got.push_back(e.payload);
+      }
+    }
+  }
+  CHECK(got == std::vector<std::string>{"one", "two"});
+  CHECK(tooLarge == 1);
+  CHECK(d.AtBoundary());
+}
