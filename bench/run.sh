@@ -83,9 +83,9 @@ if [ "$scale" = 1 ]; then
   exec python3 bench/scale.py "${args[@]}"
 fi
 
-[ "$floor" = 1 ] && exec python3 bench/sqlite_floor.py --bin "$bin"
+[ "$floor" = 1 ] && exec python3 bench/sqlite_floor.py --bin "$bin" --variants
 # The smoke run proves the floor script still runs against the host's schema.
-[ "$smoke" = 1 ] && python3 bench/sqlite_floor.py --bin "$bin" --n 2000 --rounds 1
+[ "$smoke" = 1 ] && python3 bench/sqlite_floor.py --bin "$bin" --n 2000 --rounds 1 --variants
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ "$skip_ext" = 0 ]; then
