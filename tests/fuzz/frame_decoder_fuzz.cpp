@@ -2,10 +2,13 @@
 //
 // Input: byte 0 picks the frame limit, byte 1 seeds the chunking, the rest is
 // the byte stream as the browser would write it. The decoder is fed the stream
-// in pseudo-random chunks and must yield exactly the events a one-pass
+// in pseudo-random chunks — through Feed() or, as the channel reads, into the
+// room Prepare() gives (filled past the read with junk, sometimes a failed
+// read committing nothing) — and must yield exactly the events a one-pass
 // reference decoder finds in the whole stream (differential check), keep
 // every payload within the limit, and report a clean boundary exactly when
 // the stream ends between frames.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -68,7 +71,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Mostly small chunks (split headers), sometimes everything left.
     std::size_t chunk = (rng & 7) == 0 ? stream.size() - off : 1 + (rng >> 8) % 9;
     chunk = std::min(chunk, stream.size() - off);
-    decoder.Feed(stream.substr(off, chunk));
+    if (rng & 0x10) {
+      decoder.Feed(stream.substr(off, chunk));
+    } else {
+      const std::size_t room = chunk + (rng >> 20) % 64;
+      char* at = decoder.Prepare(room);
+      std::memcpy(at, stream.data() + off, chunk);
+      std::memset(at + chunk, 0x7f, room - chunk);  // what a read did not fill
+      if (rng & 0x20) {
+        decoder.Commit(chunk);
+      } else {  // a read that failed: nothing of it counts, the chunk comes again
+        decoder.Commit(0);
+        continue;
+      }
+    }
     off += chunk;
     while (auto e = decoder.Next()) {
       FUZZ_CHECK(e->kind != FrameEvent::Kind::kFrame || e->payload.size() <= max);
