@@ -26,16 +26,25 @@ export const linuxOnly = (why) => (ON_WINE ? `Linux only: ${why}` : false);
 // this helper did not send counts as exit 0 only when the host's log holds one
 // more "exiting" line (written just before its _Exit(0)) than the exits already
 // counted for that log: a host that crashed writes none.
+// Exit code 1 is treated the same way: the host never exits with it (it ends
+// through _Exit(0); an uncaught exception aborts with 3), but twice in ~20
+// Wine tiers on 2026-12-05 a host came back with 1, once after answering
+// everything (a log showing its clean exit is what turns that into 0; the
+// other time it had not answered, which still fails). The cause is not
+// known (docs/windows.md, "Open findings"); after the host's own last line,
+// the status is Wine's process teardown. Each such exit is printed, so they
+// are counted rather than hidden.
 const exitsSeen = new Map(); // log file -> clean exits counted
 function wineExit(env, status, killedByUs) {
   const home = env.VIDKEEP_HOME;
   if (!ON_WINE || !home) return status;
   const log = path.join(home, 'log', 'host.log');
   const seen = exitsSeen.get(log) ?? 0;
-  if (status.signal === 'SIGKILL' && !killedByUs) {
+  if ((status.signal === 'SIGKILL' && !killedByUs) || status.code === 1) {
     let logged = 0;
     try { logged = (readFileSync(log, 'utf8').match(/\] info: exiting\r?$/gm) ?? []).length; } catch {}
     if (logged <= seen) return status;
+    if (status.code === 1) console.error(`wine: a host that logged its clean exit ended with code 1 (${log}); counted as 0`);
     status = { code: 0, signal: null };
   }
   if (status.code === 0) exitsSeen.set(log, seen + 1);
