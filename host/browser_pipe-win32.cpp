@@ -163,9 +163,7 @@ BrowserPipe::BrowserPipe(asio::io_context& io, int in_fd, int out_fd) : impl_(st
         }
         done += put;
       }
-      // A burst's copy is not kept for good (the channel keeps its own
-      // buffers small the same way).
-      if (bytes.capacity() > 64 * 1024) std::string().swap(bytes);
+      if (bytes.capacity() > kKeptWriteCapacity) std::string().swap(bytes);
       std::lock_guard lock(state->mutex);
       if (!state->io) return;
       asio::post(*state->io, [impl, alive, ec, done] {

@@ -16,6 +16,10 @@
 
 namespace vidkeep {
 
+/// A write buffer that grew beyond this in a burst is released once written,
+/// not kept for good (the channel's and the Windows writer thread's alike).
+inline constexpr std::size_t kKeptWriteCapacity = 64 * 1024;
+
 class BrowserPipe {
  public:
   using Handler = std::function<void(const boost::system::error_code&, std::size_t)>;

@@ -39,7 +39,6 @@ class Channel {
  private:
   static constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
   static constexpr std::size_t kInputPipeBytes = 1024 * 1024;
-  static constexpr std::size_t kKeptWriteCapacity = 64 * 1024;
   // One read: what one transaction commits at most, in a burst.
   static constexpr std::size_t kReadBytes = 256 * 1024;
 
@@ -61,8 +60,8 @@ class Channel {
   FrameHandler on_frames_;
   std::function<void()> on_closed_;
   // Answers are appended, framed, to one string and written together: a
-  // burst's answers cost one allocation-free append each and one write per
-  // turn of the loop, and are never held in a queue longer than that turn.
+  // burst's answers cost one append each (no allocation of their own) and
+  // one write per turn of the loop, and wait at most for the write before.
   std::string queue_;     // framed answers not yet handed to a write
   std::string in_write_;  // the framed answers being written
   bool reading_ = false;

@@ -201,11 +201,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
         // to 2 MiB (26.4k-27.5k/s) and only 4 MiB bought more (+8%, at 2 MiB
         // of RSS); the popup's pages need a few dozen (docs/benchmarks.md).
         db->exec("PRAGMA cache_size = -1024");
+        KeepWalOnClose(db->getHandle());
         // A checkpoint trims the WAL back to 64 MiB (the host's hard cap:
         // below it, appends reuse the file's blocks instead of allocating
         // them again after every checkpoint), and the host's checkpointer
         // empties it when idle.
-        KeepWalOnClose(db->getHandle());
         db->exec("PRAGMA journal_size_limit = " + std::to_string(kWalCapFrames * 4096));
         MigrateSchema(*db);
         break;
