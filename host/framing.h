@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,20 +47,16 @@ class FrameDecoder {
   /// The next complete event, or nullopt when more bytes are needed.
   std::optional<FrameEvent> Next();
   /// True when the stream ends cleanly here: no partial header or body is held.
-  bool AtBoundary() const { return end_ == consumed_ && skip_remaining_ == 0; }
+  bool AtBoundary() const { return buffer_.size() == consumed_ && skip_remaining_ == 0; }
   /// Bytes of an unfinished frame, for the log line when the stream is cut short.
-  std::size_t PartialBytes() const { return end_ - consumed_; }
+  std::size_t PartialBytes() const { return buffer_.size() - consumed_; }
 
  private:
   void Compact();
 
   std::size_t max_frame_bytes_;
-  // Not a std::string: growing one zero-fills the room for every read, and
-  // the untouched pages of a fresh allocation stay out of resident memory.
-  std::unique_ptr<char[]> buffer_;
-  std::size_t capacity_ = 0;
-  std::size_t consumed_ = 0;           // bytes of buffer_ already returned
-  std::size_t end_ = 0;                // bytes of buffer_ that are the stream's
+  std::string buffer_;
+  std::size_t consumed_ = 0;           // prefix of buffer_ already returned
   std::size_t prepared_at_ = 0;        // where Prepare's room starts
   std::uint64_t skip_remaining_ = 0;   // body bytes of an oversized frame still to drop
 };
